@@ -1,0 +1,73 @@
+package org.traindeeploy.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.traindeeploy.conformance.Checker;
+import org.traindeeploy.conformance.Engine;
+import org.traindeeploy.conformance.Manifest;
+import org.traindeeploy.conformance.ReferenceEngine;
+import org.traindeeploy.ir.CompileException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "check", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Reproduce conformance cases (reference training steps made with PyTorch autograd) and compare",
+            "losses, gradients and updated tensors within relative 1e-4 / absolute 1e-5.",
+            "Exit code 0: all within tolerance; 1: a mismatch; 2: bad input."},
+        footer = {"", "Examples:",
+            "  traindeeploy check tests/conformance/cct2 --engine reference",
+            "  traindeeploy check tests/conformance/cct2 --strategy LoRA2 --engine reference",
+            "  traindeeploy check tests/conformance/* --forward-only"})
+final class CheckCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "CASE_DIR", description = "Conformance case folders (with manifest.json).")
+    List<Path> cases;
+
+    @Option(names = "--strategy", paramLabel = "NAME", description = "Check only these strategies (repeatable; default: all of the manifest).")
+    List<String> strategies = new ArrayList<>();
+
+    @Option(names = "--engine", defaultValue = "reference", description = "reference (the Java interpreter). Default: ${DEFAULT-VALUE}.")
+    String engine;
+
+    @Option(names = "--forward-only", description = "Only compare the untrained model's output with data/logits_K.")
+    boolean forwardOnly;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors (for bug reports).")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Engine e = switch (engine) {
+            case "reference" -> new ReferenceEngine();
+            default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference)");
+        };
+        boolean ok = true;
+        int passed = 0;
+        int failed = 0;
+        for (Path c : cases) {
+            Manifest m = Manifest.read(c);
+            Checker ch = new Checker(e, out);
+            ch.header(m);
+            if (forwardOnly) ch.checkForward(m);
+            else {
+                ch.checkForward(m);
+                ch.checkTraining(m, strategies);
+            }
+            Map<String, Integer> s = ch.summary();
+            passed += s.get("passed");
+            failed += s.get("failed");
+            ok &= ch.passed();
+        }
+        out.printf("check: %d passed, %d failed%n", passed, failed);
+        return ok ? Main.OK : Main.MISMATCH;
+    }
+}

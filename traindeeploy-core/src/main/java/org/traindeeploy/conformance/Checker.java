@@ -1,0 +1,137 @@
+package org.traindeeploy.conformance;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.onnx.TensorIo;
+import org.traindeeploy.train.TrainingPipeline;
+import org.traindeeploy.train.TrainingProgram;
+
+/**
+ * Runs a conformance case through an engine and compares with PyTorch's numbers: the forward
+ * logits, and per strategy the loss, every gradient and every updated tensor of every step.
+ * Prints one row per compared quantity with its worst error; says what a case gave nothing to
+ * compare against.
+ */
+public final class Checker {
+    private final Engine engine;
+    private final PrintWriter out;
+    private final List<Row> rows = new ArrayList<>();
+
+    /** One line of the report. {@code ratio} is worst error / allowance; ≤ 1 passes. */
+    public record Row(String strategy, String kind, String tensor, double worstAbs, double ratio, boolean passed, String note) {}
+
+    public Checker(Engine engine, PrintWriter out) {
+        this.engine = engine;
+        this.out = out;
+    }
+
+    public List<Row> rows() { return rows; }
+
+    public boolean passed() { return rows.stream().allMatch(Row::passed); }
+
+    /** Compare the untrained model's forward output with data/logits_K. */
+    public void checkForward(Manifest m) {
+        List<Tensor> inputs = data(m, "input", true);
+        List<Tensor> logits = data(m, "logits", false);
+        if (logits.isEmpty()) {
+            out.println("  (the case has no data/logits_K.pb: nothing to compare the forward pass against)");
+            return;
+        }
+        Graph g = TrainingPipeline.inference(m.modelPath(), m.batch(), (p, x) -> { });
+        List<Tensor> y = engine.infer(g, inputs.subList(0, logits.size()));
+        Comparison c = new Comparison();
+        for (int k = 0; k < logits.size(); k++) c.add(y.get(k), logits.get(k));
+        add(new Row("forward", "logits", m.output() == null ? "output" : m.output(), c.worstAbs(), c.worstRatio(), c.passed(), c.problem()));
+    }
+
+    /** Train every selected strategy for the case's steps and compare. */
+    public void checkTraining(Manifest m, List<String> only) {
+        List<Tensor> inputs = data(m, "input", true);
+        List<Tensor> labels = data(m, "label", true);
+        int steps = Math.min(m.steps() > 0 ? m.steps() : inputs.size(), Math.min(inputs.size(), labels.size()));
+        for (String name : only.isEmpty() ? m.strategies().keySet() : only) {
+            Manifest.Strategy s = m.strategies().get(name);
+            if (s == null) throw new CompileException("case " + m.dir() + " has no strategy '" + name + "' (it has " + m.strategies().keySet() + ")");
+            TrainingProgram p;
+            try {
+                p = TrainingPipeline.compile(m.modelPath(), m.config(s), (x, y) -> { });
+            } catch (CompileException e) {
+                throw e.within("strategy " + name);
+            }
+            if (s.trainableElements() >= 0) {
+                boolean ok = p.trainableElements() == s.trainableElements();
+                add(new Row(name, "count", "trainable elements", Math.abs(p.trainableElements() - s.trainableElements()), ok ? 0 : Double.POSITIVE_INFINITY, ok,
+                        ok ? null : p.trainableElements() + " vs expected " + s.trainableElements()));
+            }
+            List<Engine.StepResult> res = engine.train(p, inputs.subList(0, steps), labels.subList(0, steps));
+            if (s.losses() != null) {
+                Comparison c = new Comparison();
+                for (int k = 0; k < steps && k < s.losses().size(); k++) c.add(res.get(k).loss(), s.losses().get(k));
+                add(new Row(name, "loss", "loss", c.worstAbs(), c.worstRatio(), c.passed(), c.problem()));
+            } else {
+                out.println("  " + name + ": the case gives no losses; nothing to compare them against");
+            }
+            boolean anyGrad = false;
+            for (Map.Entry<String, String> e : s.trainable().entrySet()) {
+                Comparison g = new Comparison();
+                Comparison v = new Comparison();
+                for (int k = 0; k < steps; k++) {
+                    Path sd = m.dir().resolve(name).resolve("step_" + k);
+                    Path gf = sd.resolve("grad").resolve(e.getValue());
+                    Path pf = sd.resolve("param").resolve(e.getValue());
+                    if (Files.exists(gf)) g.add(res.get(k).grads().get(e.getKey()), TensorIo.readFile(gf));
+                    if (Files.exists(pf)) v.add(res.get(k).params().get(e.getKey()), TensorIo.readFile(pf));
+                }
+                if (g.compared() > 0 || g.problem() != null) {
+                    anyGrad = true;
+                    add(new Row(name, "grad", e.getKey(), g.worstAbs(), g.worstRatio(), g.passed(), g.problem()));
+                }
+                if (v.compared() > 0 || v.problem() != null) add(new Row(name, "param", e.getKey(), v.worstAbs(), v.worstRatio(), v.passed(), v.problem()));
+            }
+            if (!anyGrad) out.println("  " + name + ": the case gives no gradients; nothing to compare them against");
+        }
+    }
+
+    private void add(Row r) {
+        rows.add(r);
+        out.printf(Locale.ROOT, "  %-10s %-6s %-42s %10.3e %8.3f  %s%s%n", r.strategy(), r.kind(), abbreviate(r.tensor(), 42), r.worstAbs(), r.ratio(),
+                r.passed() ? "PASS" : "FAIL", r.note() == null ? "" : "  (" + r.note() + ")");
+        out.flush();
+    }
+
+    public void header(Manifest m) {
+        out.printf(Locale.ROOT, "case %s: %s, batch %d, %d step(s), engine %s%n", m.dir().getFileName(), m.model(), m.batch(), m.steps(), engine.name());
+        out.printf(Locale.ROOT, "  %-10s %-6s %-42s %10s %8s  %s%n", "strategy", "kind", "tensor", "worst abs", "err/tol", "status");
+    }
+
+    private static String abbreviate(String s, int n) { return s.length() <= n ? s : "…" + s.substring(s.length() - n + 1); }
+
+    /** data/{prefix}_K.pb for K = 0, 1, ... while they exist. */
+    static List<Tensor> data(Manifest m, String prefix, boolean required) {
+        List<Tensor> out = new ArrayList<>();
+        for (int k = 0; ; k++) {
+            Path f = m.dir().resolve("data").resolve(prefix + "_" + k + ".pb");
+            if (!Files.exists(f)) break;
+            out.add(TensorIo.readFile(f));
+        }
+        if (required && out.isEmpty()) throw new CompileException(m.dir() + ": no data/" + prefix + "_0.pb");
+        return out;
+    }
+
+    /** Summary counts for the final line. */
+    public Map<String, Integer> summary() {
+        Map<String, Integer> s = new LinkedHashMap<>();
+        s.put("passed", (int) rows.stream().filter(Row::passed).count());
+        s.put("failed", (int) rows.stream().filter(r -> !r.passed()).count());
+        return s;
+    }
+}

@@ -1,0 +1,116 @@
+package org.traindeeploy.conformance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.train.LoraSpec;
+import org.traindeeploy.train.LossKind;
+import org.traindeeploy.train.OptimizerSpec;
+import org.traindeeploy.train.TrainSpec;
+import org.traindeeploy.train.TrainingConfig;
+
+/**
+ * A conformance case folder's {@code manifest.json} (format: tests/conformance/README.md): the
+ * model, data, and per strategy the trained tensors, loss, optimizer, LoRA adapters and expected losses.
+ */
+public record Manifest(Path dir, String model, String input, String output, int batch, int steps, boolean dynamicBatch,
+                       Map<String, Strategy> strategies) {
+
+    /** One strategy of a case. {@code losses} may be null (a case without expected losses). */
+    public record Strategy(String name, Map<String, String> trainable, LossKind loss, OptimizerSpec optimizer,
+                           Lora lora, List<Double> losses, long trainableElements) {}
+
+    /** LoRA settings of a strategy: rank, alpha, and per target node the initial A and B files. */
+    public record Lora(int rank, double alpha, List<Target> targets) {}
+
+    public record Target(String node, String weight, Path a, Path b) {}
+
+    public Path modelPath() { return dir.resolve(model); }
+
+    public static Manifest read(Path dir) {
+        Path file = dir.resolve("manifest.json");
+        if (!Files.isRegularFile(file)) throw new CompileException(dir + ": not a conformance case (no manifest.json)");
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new CompileException(file + ": invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+        try {
+            Map<String, Strategy> strategies = new LinkedHashMap<>();
+            JsonNode ss = root.path("strategies");
+            for (Iterator<Map.Entry<String, JsonNode>> it = ss.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                strategies.put(e.getKey(), strategy(dir.resolve(e.getKey()), e.getKey(), e.getValue()));
+            }
+            return new Manifest(dir, text(root, "model", "model.onnx"), text(root, "input", "input"), root.path("output").asText(null),
+                    root.path("batch").asInt(1), root.path("steps").asInt(0), root.path("dynamic_batch").asBoolean(false), strategies);
+        } catch (CompileException e) {
+            throw e.within(file.toString());
+        }
+    }
+
+    private static String text(JsonNode n, String key, String dflt) {
+        JsonNode v = n.get(key);
+        return v == null || v.isNull() ? dflt : v.asText();
+    }
+
+    private static Strategy strategy(Path sdir, String name, JsonNode s) {
+        Map<String, String> trainable = new LinkedHashMap<>();
+        s.path("trainable").fields().forEachRemaining(e -> trainable.put(e.getKey(), e.getValue().asText()));
+        JsonNode o = s.path("optimizer");
+        OptimizerSpec opt;
+        String type = o.path("type").asText("sgd");
+        if (OptimizerSpec.parseType(type) == OptimizerSpec.Type.SGD) {
+            opt = OptimizerSpec.sgd(o.path("lr").asDouble(), o.path("momentum").asDouble(0), o.path("weight_decay").asDouble(0));
+        } else {
+            JsonNode betas = o.path("betas");
+            opt = OptimizerSpec.adam(o.path("lr").asDouble(), betas.isArray() ? betas.get(0).asDouble() : 0.9,
+                    betas.isArray() ? betas.get(1).asDouble() : 0.999, o.path("eps").asDouble(1e-8), o.path("weight_decay").asDouble(0));
+        }
+        Lora lora = null;
+        JsonNode l = s.get("lora");
+        if (l != null && !l.isNull()) {
+            List<Target> targets = new ArrayList<>();
+            for (JsonNode t : l.path("targets")) {
+                targets.add(new Target(t.path("node").asText(), t.path("weight").asText(), sdir.resolve(t.path("A").asText()), sdir.resolve(t.path("B").asText())));
+            }
+            lora = new Lora(l.path("rank").asInt(), l.path("alpha").asDouble(), targets);
+        }
+        List<Double> losses = null;
+        if (s.path("losses").isArray()) {
+            losses = new ArrayList<>();
+            for (JsonNode v : s.path("losses")) losses.add(v.asDouble());
+        }
+        return new Strategy(name, trainable, LossKind.parse(s.path("loss").asText("cross_entropy")), opt, lora, losses,
+                s.path("trainable_elements").asLong(-1));
+    }
+
+    /** The training configuration that reproduces a strategy. */
+    public TrainingConfig config(Strategy s) {
+        List<String> names = new ArrayList<>();
+        java.util.Set<String> loraKeys = new java.util.HashSet<>();
+        if (s.lora() != null) {
+            for (Target t : s.lora().targets()) {
+                loraKeys.add(t.node() + ".lora_A");
+                loraKeys.add(t.node() + ".lora_B");
+            }
+        }
+        for (String k : s.trainable().keySet()) if (!loraKeys.contains(k)) names.add(k);
+        LoraSpec lora = null;
+        if (s.lora() != null) {
+            List<String> nodes = s.lora().targets().stream().map(Target::node).toList();
+            Path init = s.lora().targets().isEmpty() ? null : s.lora().targets().get(0).a().getParent();
+            lora = new LoraSpec(nodes, s.lora().rank(), s.lora().alpha(), 0, init);
+        }
+        return new TrainingConfig(TrainSpec.names(names), lora, s.loss(), s.optimizer(), 1, batch, output);
+    }
+}

@@ -1,0 +1,302 @@
+package org.traindeeploy.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import org.traindeeploy.ops.Op;
+
+/**
+ * A graph owns its values and nodes. Nodes are kept in a topological order (the verifier checks
+ * it); passes that insert nodes out of order call {@link #sortTopologically()}. Value names are
+ * unique within the graph.
+ *
+ * <p>Besides inputs, constants and node outputs, a training graph has state: persistent tensors
+ * (parameters, optimizer moments) read at the start of a step, and {@link #stateUpdates()} saying
+ * which value each state takes at the end of the step.
+ */
+public final class Graph {
+    private final Map<String, Value> values = new LinkedHashMap<>();
+    private final List<Node> nodes = new ArrayList<>();
+    private final List<Value> inputs = new ArrayList<>();
+    private final List<Value> outputs = new ArrayList<>();
+    private final List<String> outputNames = new ArrayList<>();
+    private final Map<Value, Value> stateUpdates = new LinkedHashMap<>();
+    private final Map<String, Integer> nameCounters = new HashMap<>();
+    private boolean foldConstants = true;
+
+    public Graph() {}
+
+    /**
+     * Whether {@link #addNode} evaluates a node whose inputs are all constants at once instead of
+     * adding it (on by default). Pass tests turn it off to build unfolded graphs.
+     */
+    public void setFoldConstants(boolean fold) { this.foldConstants = fold; }
+
+    public boolean foldsConstants() { return foldConstants; }
+
+    // ---- building ------------------------------------------------------------------------
+
+    public Value addInput(String name, TensorType type) {
+        Value v = define(name, type, Value.Kind.INPUT, null);
+        inputs.add(v);
+        return v;
+    }
+
+    public Value addConstant(String name, Tensor data) {
+        return define(name, data.type(), Value.Kind.CONSTANT, data);
+    }
+
+    /** A constant with a fresh name derived from {@code hint}. */
+    public Value constant(String hint, Tensor data) { return addConstant(uniqueName(hint), data); }
+
+    public Value addState(String name, Tensor initial) {
+        return define(name, initial.type(), Value.Kind.STATE, initial);
+    }
+
+    /** Turn a constant into a state tensor with the same name and initial data (freezing's inverse). */
+    public Value promoteToState(Value constant) {
+        if (constant.kind() != Value.Kind.CONSTANT) throw new IllegalArgumentException(constant + " is not a constant");
+        Value s = new Value(constant.name(), constant.type(), Value.Kind.STATE, constant.data());
+        values.put(constant.name(), s);
+        replaceAllUses(constant, s);
+        return s;
+    }
+
+    /**
+     * Add a node applying {@code op} to {@code inputs}; its output types come from the op's shape
+     * inference. When constant folding is on and every input is a constant, the op is evaluated
+     * now and constants are returned instead of a node.
+     *
+     * @param outputNames names for the outputs (made unique), or null to derive them from the node name
+     */
+    public List<Value> addNode(String name, Op op, List<Value> inputs, List<String> outputNames) {
+        List<TensorType> types;
+        try {
+            types = op.inferTypes(inputs);
+        } catch (CompileException e) {
+            throw new CompileException("node '" + name + "' (" + op.opType() + "): " + e.getMessage());
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) {
+            String want = outputNames != null && i < outputNames.size() && !outputNames.get(i).isEmpty()
+                    ? outputNames.get(i) : name + (types.size() == 1 ? "" : ":" + i);
+            names.add(values.containsKey(want) ? uniqueName(want) : want);
+        }
+        if (foldConstants && op.isFoldable() && inputs.stream().allMatch(v -> v == null || v.isConstant())) {
+            List<Tensor> in = new ArrayList<>();
+            for (Value v : inputs) in.add(v == null ? null : v.data());
+            List<Tensor> out;
+            try {
+                out = op.evaluate(in);
+            } catch (CompileException e) {
+                throw new CompileException("node '" + name + "' (" + op.opType() + "): " + e.getMessage());
+            }
+            List<Value> res = new ArrayList<>();
+            for (int i = 0; i < types.size(); i++) {
+                Tensor t = out.get(i).roundToType();
+                if (!t.type().equals(types.get(i))) {
+                    throw new IllegalStateException(op.opType() + " evaluated to " + t.type() + " but inferred " + types.get(i));
+                }
+                res.add(addConstant(names.get(i), t));
+            }
+            return res;
+        }
+        List<Value> outs = new ArrayList<>();
+        for (int i = 0; i < types.size(); i++) outs.add(define(names.get(i), types.get(i), Value.Kind.NODE, null));
+        String nodeName = name == null || name.isEmpty() ? uniqueName(op.opType()) : name;
+        Node node = new Node(nodeName, op, inputs, outs);
+        for (Value v : outs) v.setProducer(node);
+        nodes.add(node);
+        return outs;
+    }
+
+    /** Add a single-output node with a derived output name. */
+    public Value add(String name, Op op, Value... inputs) {
+        List<Value> out = addNode(name, op, java.util.Arrays.asList(inputs), null);
+        if (out.size() != 1) throw new IllegalStateException(op.opType() + " has " + out.size() + " outputs");
+        return out.get(0);
+    }
+
+    public void addOutput(Value v) { addOutput(v.name(), v); }
+
+    /** Expose {@code v} as a graph output under {@code name} (the model's output name). */
+    public void addOutput(String name, Value v) {
+        outputs.add(v);
+        outputNames.add(name);
+    }
+
+    public void setOutput(int i, Value v) { outputs.set(i, v); }
+
+    /** The names under which the outputs are exposed, parallel to {@link #outputs()}. */
+    public List<String> outputNames() { return Collections.unmodifiableList(outputNames); }
+
+    /** The output exposed under {@code name}, or null. */
+    public Value output(String name) {
+        int i = outputNames.indexOf(name);
+        return i < 0 ? null : outputs.get(i);
+    }
+
+    /** At the end of the step, {@code state} takes the value {@code next}. */
+    public void setStateUpdate(Value state, Value next) {
+        if (state.kind() != Value.Kind.STATE) throw new IllegalArgumentException(state + " is not state");
+        if (!state.type().equals(next.type())) throw new IllegalArgumentException("update of " + state + " has type " + next.type());
+        stateUpdates.put(state, next);
+    }
+
+    private Value define(String name, TensorType type, Value.Kind kind, Tensor data) {
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("value without a name");
+        if (values.containsKey(name)) throw new CompileException("value '" + name + "' is defined twice");
+        Value v = new Value(name, type, kind, data);
+        values.put(name, v);
+        return v;
+    }
+
+    /** A name not used yet in this graph, derived from {@code base}. */
+    public String uniqueName(String base) {
+        if (!values.containsKey(base) && nodes.stream().noneMatch(n -> n.name().equals(base))) {
+            nameCounters.putIfAbsent(base, 0);
+            return base;
+        }
+        int k = nameCounters.getOrDefault(base, 0);
+        String candidate;
+        do {
+            k++;
+            candidate = base + "_" + k;
+        } while (values.containsKey(candidate));
+        nameCounters.put(base, k);
+        return candidate;
+    }
+
+    // ---- queries --------------------------------------------------------------------------
+
+    public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+
+    public List<Value> inputs() { return Collections.unmodifiableList(inputs); }
+
+    public List<Value> outputs() { return Collections.unmodifiableList(outputs); }
+
+    public Map<Value, Value> stateUpdates() { return Collections.unmodifiableMap(stateUpdates); }
+
+    public Value value(String name) { return values.get(name); }
+
+    public java.util.Collection<Value> values() { return Collections.unmodifiableCollection(values.values()); }
+
+    public List<Value> constants() { return values.values().stream().filter(Value::isConstant).toList(); }
+
+    public List<Value> states() { return values.values().stream().filter(v -> v.kind() == Value.Kind.STATE).toList(); }
+
+    public Node node(String name) {
+        for (Node n : nodes) if (n.name().equals(name)) return n;
+        return null;
+    }
+
+    /** Nodes that read each value, in node order. */
+    public Map<Value, List<Node>> users() {
+        Map<Value, List<Node>> u = new IdentityHashMap<>();
+        for (Node n : nodes) {
+            for (Value v : n.inputs()) {
+                if (v != null) {
+                    List<Node> l = u.computeIfAbsent(v, k -> new ArrayList<>());
+                    if (l.isEmpty() || l.get(l.size() - 1) != n) l.add(n);
+                }
+            }
+        }
+        return u;
+    }
+
+    /** Whether {@code v} is read by a node, is a graph output or is a state's next value. */
+    public boolean isUsedOutsideNodes(Value v) {
+        return outputs.contains(v) || stateUpdates.containsValue(v);
+    }
+
+    // ---- rewriting ------------------------------------------------------------------------
+
+    /** Every reader of {@code from} (nodes, graph outputs, state updates) reads {@code to} instead. */
+    public void replaceAllUses(Value from, Value to) { replaceAllUsesExcept(from, to, null); }
+
+    /** As {@link #replaceAllUses}, but node {@code except} keeps reading {@code from}. */
+    public void replaceAllUsesExcept(Value from, Value to, Node except) {
+        for (Node n : nodes) if (n != except) n.replaceInput(from, to);
+        for (int i = 0; i < outputs.size(); i++) if (outputs.get(i) == from) outputs.set(i, to);
+        for (Map.Entry<Value, Value> e : stateUpdates.entrySet()) if (e.getValue() == from) e.setValue(to);
+    }
+
+    public void removeNode(Node n) {
+        nodes.remove(n);
+        for (Value v : n.outputs()) values.remove(v.name(), v);
+    }
+
+    /** Remove nodes whose outputs nobody reads, and values nothing refers to. Returns the count of nodes removed. */
+    public int removeDeadCode() {
+        int removed = 0;
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            Map<Value, List<Node>> users = users();
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                Node n = nodes.get(i);
+                boolean live = n.outputs().stream().anyMatch(v -> users.containsKey(v) || isUsedOutsideNodes(v));
+                if (!live) {
+                    removeNode(n);
+                    removed++;
+                    changed = true;
+                }
+            }
+        }
+        Map<Value, List<Node>> users = users();
+        values.values().removeIf(v -> (v.kind() == Value.Kind.CONSTANT)
+                && !users.containsKey(v) && !isUsedOutsideNodes(v));
+        return removed;
+    }
+
+    /**
+     * Reorder nodes topologically, keeping the current relative order wherever dependencies allow
+     * (Kahn's algorithm, lowest current position first). Throws on a cycle.
+     */
+    public void sortTopologically() {
+        Map<Node, Integer> pos = new IdentityHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) pos.put(nodes.get(i), i);
+        Map<Node, Integer> pending = new IdentityHashMap<>();
+        Map<Node, List<Node>> succ = new IdentityHashMap<>();
+        for (Node n : nodes) {
+            int deps = 0;
+            for (Value v : n.inputs()) {
+                if (v != null && v.producer() != null && pos.containsKey(v.producer())) {
+                    deps++;
+                    succ.computeIfAbsent(v.producer(), k -> new ArrayList<>()).add(n);
+                }
+            }
+            pending.put(n, deps);
+        }
+        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Integer.compare(pos.get(a), pos.get(b)));
+        for (Node n : nodes) if (pending.get(n) == 0) ready.add(n);
+        List<Node> order = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            Node n = ready.poll();
+            order.add(n);
+            for (Node s : succ.getOrDefault(n, List.of())) {
+                if (pending.merge(s, -1, Integer::sum) == 0) ready.add(s);
+            }
+        }
+        if (order.size() != nodes.size()) {
+            Node stuck = nodes.stream().filter(n -> !order.contains(n)).findFirst().orElseThrow();
+            throw new CompileException("the graph has a cycle through node '" + stuck.name() + "'");
+        }
+        nodes.clear();
+        nodes.addAll(order);
+    }
+
+    /** Replace the node order wholesale (a scheduler's choice); must be a permutation of the current nodes. */
+    public void reorder(List<Node> order) {
+        if (order.size() != nodes.size() || !new java.util.HashSet<>(order).containsAll(nodes)) {
+            throw new IllegalArgumentException("not a permutation of the graph's nodes");
+        }
+        nodes.clear();
+        nodes.addAll(order);
+    }
+}

@@ -1,0 +1,43 @@
+package org.traindeeploy.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.traindeeploy.ops.Op;
+
+/** One operation: an op (with its typed attributes), its input values and the values it defines. */
+public final class Node {
+    private final String name;
+    private final Op op;
+    private final List<Value> inputs;
+    private final List<Value> outputs;
+
+    Node(String name, Op op, List<Value> inputs, List<Value> outputs) {
+        this.name = name;
+        this.op = op;
+        this.inputs = new ArrayList<>(inputs);
+        this.outputs = List.copyOf(outputs);
+    }
+
+    public String name() { return name; }
+
+    public Op op() { return op; }
+
+    /** Inputs in op order; an absent optional input is null. */
+    public List<Value> inputs() { return Collections.unmodifiableList(inputs); }
+
+    public Value input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
+
+    public List<Value> outputs() { return outputs; }
+
+    public Value output(int i) { return outputs.get(i); }
+
+    void replaceInput(Value from, Value to) {
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i) == from) inputs.set(i, to);
+        }
+    }
+
+    @Override
+    public String toString() { return name + ":" + op.opType(); }
+}

@@ -1,0 +1,224 @@
+package org.traindeeploy.onnx;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.DType;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.ir.TensorType;
+import org.traindeeploy.ir.Value;
+import org.traindeeploy.onnx.proto.OnnxProto.GraphProto;
+import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
+import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
+import org.traindeeploy.onnx.proto.OnnxProto.OperatorSetIdProto;
+import org.traindeeploy.onnx.proto.OnnxProto.TensorProto;
+import org.traindeeploy.onnx.proto.OnnxProto.TensorShapeProto;
+import org.traindeeploy.onnx.proto.OnnxProto.ValueInfoProto;
+
+/**
+ * ONNX → IR. Initializers become constants, graph inputs get static types (a symbolic leading
+ * dimension is bound to the batch size), nodes are imported in dependency order through
+ * {@link OnnxOps}. Nodes whose inputs are all known are folded while importing, so the
+ * Shape→Slice→Concat→Reshape chains of exporters vanish. Errors name the file and node.
+ */
+public final class OnnxImporter {
+    /** Supported default-domain opsets. */
+    public static final int MIN_OPSET = 11;
+    public static final int MAX_OPSET = 20;
+
+    /**
+     * Options of an import: the batch size bound to a symbolic leading input dimension (null: none
+     * given), and the initializers that become trainable state instead of constants.
+     */
+    public record Options(Integer batch, java.util.Set<String> trainable) {
+        public Options {
+            trainable = java.util.Set.copyOf(trainable);
+            if (batch != null && batch < 1) throw new CompileException("--batch " + batch + " must be at least 1");
+        }
+
+        public Options(Integer batch) { this(batch, java.util.Set.of()); }
+
+        public static Options defaults() { return new Options(null); }
+    }
+
+    /** The imported graph and facts about the file. */
+    public record Imported(Graph graph, Path file, int opset, long irVersion, ModelProto proto) {}
+
+    private OnnxImporter() {}
+
+    public static Imported importFile(Path file, Options options) {
+        ModelProto m = OnnxReader.read(file);
+        try {
+            return importModel(m, file, options);
+        } catch (CompileException e) {
+            throw e.within(file.toString());
+        }
+    }
+
+    public static Imported importModel(ModelProto m, Path file, Options options) {
+        int opset = -1;
+        for (OperatorSetIdProto o : m.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) opset = (int) Math.min(Integer.MAX_VALUE, o.getVersion());
+        }
+        if (opset < 0) throw new CompileException("the model imports no default-domain opset");
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw new CompileException("opset " + opset + " is not supported (supported: " + MIN_OPSET + " to " + MAX_OPSET + ")");
+        }
+        Path base = file == null ? null : file.toAbsolutePath().getParent();
+        Graph g = new Graph();
+        Map<String, Value> env = new HashMap<>();
+        GraphProto gp = m.getGraph();
+        for (TensorProto t : gp.getInitializerList()) {
+            if (t.getName().isEmpty()) throw new CompileException("an initializer has no name");
+            if (env.containsKey(t.getName())) throw new CompileException("initializer '" + t.getName() + "' is defined twice");
+            Tensor data = TensorIo.fromProto(t, base);
+            env.put(t.getName(), options.trainable().contains(t.getName()) ? g.addState(t.getName(), data) : g.addConstant(t.getName(), data));
+        }
+        for (ValueInfoProto vi : gp.getInputList()) {
+            if (env.containsKey(vi.getName())) continue; // an initializer listed as input (old exporters)
+            if (vi.getName().isEmpty()) throw new CompileException("a graph input has no name");
+            env.put(vi.getName(), g.addInput(vi.getName(), inputType(vi, options)));
+        }
+        for (NodeProto n : topologicalOrder(gp)) importNode(n, opset, g, env, base);
+        if (gp.getOutputCount() == 0) throw new CompileException("the graph has no outputs");
+        for (ValueInfoProto vi : gp.getOutputList()) {
+            Value v = env.get(vi.getName());
+            if (v == null) throw new CompileException("graph output '" + vi.getName() + "' is not produced by any node");
+            g.addOutput(vi.getName(), v);
+        }
+        g.removeDeadCode();
+        return new Imported(g, file, opset, m.getIrVersion(), m);
+    }
+
+    private static TensorType inputType(ValueInfoProto vi, Options options) {
+        String what = "graph input '" + vi.getName() + "'";
+        if (!vi.hasType() || !vi.getType().hasTensorType()) throw new CompileException(what + " is not a tensor");
+        var tt = vi.getType().getTensorType();
+        DType d = DType.fromOnnx(tt.getElemType());
+        if (d == null) throw new CompileException(what + " has unsupported element type " + tt.getElemType());
+        if (!tt.hasShape()) throw new CompileException(what + " has no shape");
+        int[] shape = new int[tt.getShape().getDimCount()];
+        for (int i = 0; i < shape.length; i++) {
+            TensorShapeProto.Dimension dim = tt.getShape().getDim(i);
+            if (dim.hasDimValue()) {
+                long v = dim.getDimValue();
+                if (v < 0 || v > Integer.MAX_VALUE) throw new CompileException(what + " has invalid dimension " + v);
+                shape[i] = (int) v;
+                if (i == 0 && options.batch() != null && v != options.batch()) {
+                    throw new CompileException(what + " has a fixed batch of " + v + ", but batch " + options.batch() + " was requested");
+                }
+            } else if (i == 0 && options.batch() != null) {
+                shape[i] = options.batch();
+            } else {
+                String sym = dim.hasDimParam() ? "'" + dim.getDimParam() + "'" : "unknown";
+                throw new CompileException(what + " dimension " + i + " is symbolic (" + sym + ")"
+                        + (i == 0 ? "; give the batch size with --batch" : "; only the leading batch dimension may be symbolic"));
+            }
+        }
+        return TensorType.of(d, shape);
+    }
+
+    /** The nodes in dependency order (exporters write them so, but the format does not promise it). */
+    static List<NodeProto> topologicalOrder(GraphProto gp) {
+        Map<String, Integer> producer = new HashMap<>();
+        Set<String> defined = new HashSet<>();
+        for (TensorProto t : gp.getInitializerList()) defined.add(t.getName());
+        for (ValueInfoProto vi : gp.getInputList()) defined.add(vi.getName());
+        List<NodeProto> nodes = gp.getNodeList();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String o : nodes.get(i).getOutputList()) {
+                if (o.isEmpty()) continue;
+                if (defined.contains(o) || producer.containsKey(o)) {
+                    throw new CompileException("node '" + label(nodes.get(i), i) + "': value '" + o + "' is defined twice");
+                }
+                producer.put(o, i);
+            }
+        }
+        int[] state = new int[nodes.size()];
+        List<NodeProto> order = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            if (state[i] != 0) continue;
+            Deque<int[]> stack = new ArrayDeque<>();
+            stack.push(new int[] {i, 0});
+            state[i] = 1;
+            while (!stack.isEmpty()) {
+                int[] top = stack.peek();
+                NodeProto n = nodes.get(top[0]);
+                if (top[1] < n.getInputCount()) {
+                    String in = n.getInput(top[1]++);
+                    if (in.isEmpty() || defined.contains(in)) continue;
+                    Integer p = producer.get(in);
+                    if (p == null) throw new CompileException("node '" + label(n, top[0]) + "' reads '" + in + "', which no node, input or initializer defines");
+                    if (state[p] == 1) throw new CompileException("the graph has a cycle through node '" + label(nodes.get(p), p) + "'");
+                    if (state[p] == 0) {
+                        state[p] = 1;
+                        stack.push(new int[] {p, 0});
+                    }
+                } else {
+                    stack.pop();
+                    state[top[0]] = 2;
+                    order.add(n);
+                }
+            }
+        }
+        return order;
+    }
+
+    private static String label(NodeProto n, int index) {
+        return n.getName().isEmpty() ? n.getOpType() + "#" + index : n.getName();
+    }
+
+    private static void importNode(NodeProto n, int opset, Graph g, Map<String, Value> env, Path base) {
+        String label = n.getName().isEmpty() ? n.getOpType() : n.getName();
+        String where = "node '" + label + "' (" + n.getOpType() + ")";
+        OnnxOps.Importer imp = OnnxOps.lookup(n.getDomain(), n.getOpType());
+        if (imp == null) {
+            String dom = n.getDomain().isEmpty() ? "" : " in domain '" + n.getDomain() + "'";
+            throw new CompileException(where + ": unsupported op '" + n.getOpType() + "'" + dom);
+        }
+        List<Value> inputs = new ArrayList<>();
+        for (String in : n.getInputList()) {
+            if (in.isEmpty()) {
+                inputs.add(null);
+                continue;
+            }
+            Value v = env.get(in);
+            if (v == null) throw new CompileException(where + ": input '" + in + "' comes from an output this compiler does not support");
+            inputs.add(v);
+        }
+        while (!inputs.isEmpty() && inputs.get(inputs.size() - 1) == null) inputs.remove(inputs.size() - 1);
+        NodeContext c = new NodeContext(n, opset, g, inputs, base);
+        List<Value> outs;
+        try {
+            outs = imp.importNode(c);
+            List<String> unread = c.unreadAttributes();
+            if (!unread.isEmpty()) throw new CompileException("attribute '" + unread.get(0) + "' is not supported");
+        } catch (CompileException e) {
+            String msg = e.getMessage();
+            throw new CompileException(msg.startsWith("node '") ? msg : where + ": " + msg);
+        } catch (RuntimeException e) {
+            throw new CompileException(where + ": cannot import (" + e + ")", e);
+        }
+        for (int i = 0; i < n.getOutputCount(); i++) {
+            String name = n.getOutput(i);
+            if (name.isEmpty()) continue;
+            Value v = i < outs.size() ? outs.get(i) : null;
+            if (v != null) env.put(name, v);
+        }
+    }
+
+    /** A tensor of the model's initializers by name (used to count parameters). */
+    public static Map<String, Tensor> initializers(Graph g) {
+        Map<String, Tensor> m = new HashMap<>();
+        for (Value v : g.values()) if (v.isParameterLike()) m.put(v.name(), v.data());
+        return m;
+    }
+}

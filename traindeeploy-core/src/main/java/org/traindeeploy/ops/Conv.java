@@ -1,0 +1,122 @@
+package org.traindeeploy.ops;
+
+import java.util.Arrays;
+import java.util.List;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.ir.TensorType;
+import org.traindeeploy.ir.Value;
+
+/**
+ * 2-D convolution (cross-correlation) with groups: X [N,C,H,W], W [M, C/g, kh, kw], B [M]?;
+ * Y[n,m,oh,ow] = B[m] + Σ_{c,i,j} X[n, g·C/g + c, oh·s − p + i·d, ow·s − p + j·d] · W[m,c,i,j].
+ * dX = ConvGradInput(dY, W), dW = ConvGradWeight(dY, X), dB = Σ_{n,h,w} dY.
+ */
+public record Conv(int group, int[] strides, int[] pads, int[] dilations) implements Op {
+    public Conv {
+        strides = strides.clone();
+        pads = pads.clone();
+        dilations = dilations.clone();
+        if (group < 1) throw new CompileException("Conv group " + group + " must be positive");
+    }
+
+    public Window2d window(int kh, int kw) { return Window2d.of(new int[] {kh, kw}, strides, pads, dilations, false); }
+
+    /** Output shape for input and weight shapes, validating channels and groups. */
+    public int[] outShape(int[] x, int[] w) {
+        if (x.length != 4 || w.length != 4) throw new CompileException("Conv supports 2-D inputs [N,C,H,W] and weights [M,C/g,kh,kw], got " + Arrays.toString(x) + " and " + Arrays.toString(w));
+        if (x[1] % group != 0 || w[0] % group != 0) throw new CompileException("Conv channels " + x[1] + "->" + w[0] + " are not divisible by group " + group);
+        if (w[1] * group != x[1]) throw new CompileException("Conv weight " + Arrays.toString(w) + " expects " + (w[1] * group) + " input channels, input has " + x[1]);
+        Window2d win = window(w[2], w[3]);
+        return new int[] {x[0], w[0], win.outH(x[2]), win.outW(x[3])};
+    }
+
+    @Override
+    public List<TensorType> inferTypes(List<Value> inputs) {
+        OpSupport.arity(inputs, 2, 3, opType());
+        TensorType x = inputs.get(0).type();
+        TensorType w = inputs.get(1).type();
+        OpSupport.requireFloat(x, "Conv input");
+        OpSupport.sameDType(x, w, opType());
+        int[] y = outShape(x.shape(), w.shape());
+        if (inputs.size() > 2 && inputs.get(2) != null && inputs.get(2).type().size() != y[1]) {
+            throw new CompileException("Conv bias " + inputs.get(2).type() + " does not match " + y[1] + " output channels");
+        }
+        return List.of(x.withShape(y));
+    }
+
+    /**
+     * Visits every (x, w, y) flat index triple of the convolution, in output order, calling
+     * {@code f}; used by the forward and both gradients so that all three share one geometry.
+     */
+    void forEachTap(int[] xs, int[] ws, Tap f) {
+        int n = xs[0];
+        int c = xs[1];
+        int h = xs[2];
+        int wd = xs[3];
+        int m = ws[0];
+        int cg = ws[1];
+        int mg = m / group;
+        Window2d win = window(ws[2], ws[3]);
+        int oh = win.outH(h);
+        int ow = win.outW(wd);
+        for (int b = 0; b < n; b++) {
+            for (int oc = 0; oc < m; oc++) {
+                int g = oc / mg;
+                for (int y = 0; y < oh; y++) {
+                    for (int x = 0; x < ow; x++) {
+                        int yi = ((b * m + oc) * oh + y) * ow + x;
+                        for (int ic = 0; ic < cg; ic++) {
+                            int cc = g * cg + ic;
+                            for (int i = 0; i < win.kh(); i++) {
+                                int hy = y * win.sh() - win.pt() + i * win.dh();
+                                if (hy < 0 || hy >= h) continue;
+                                for (int j = 0; j < win.kw(); j++) {
+                                    int wx = x * win.sw() - win.pl() + j * win.dw();
+                                    if (wx < 0 || wx >= wd) continue;
+                                    f.tap(((b * c + cc) * h + hy) * wd + wx, ((oc * cg + ic) * win.kh() + i) * win.kw() + j, yi);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    interface Tap {
+        void tap(int xi, int wi, int yi);
+    }
+
+    @Override
+    public List<Tensor> evaluate(List<Tensor> in) {
+        Tensor xt = in.get(0);
+        Tensor wt = in.get(1);
+        int[] ys = outShape(xt.shape(), wt.shape());
+        double[] x = xt.reals();
+        double[] w = wt.reals();
+        double[] y = new double[(int) TensorType.elementCount(ys)];
+        forEachTap(xt.shape(), wt.shape(), (xi, wi, yi) -> y[yi] += x[xi] * w[wi]);
+        if (in.size() > 2 && in.get(2) != null) {
+            double[] b = in.get(2).reals();
+            int plane = ys[2] * ys[3];
+            for (int i = 0; i < y.length; i++) y[i] += b[(i / plane) % ys[1]];
+        }
+        return List.of(Tensor.ofReal(xt.dtype(), ys, y));
+    }
+
+    @Override
+    public List<Value> gradient(GradientContext g) {
+        Value dy = g.gradOutput(0);
+        Value dx = g.needsGrad(0) ? g.emit(new ConvGradInput(this, g.input(0).type().shape()), dy, g.input(1)) : null;
+        Value dw = g.needsGrad(1) ? g.emit(new ConvGradWeight(this, g.input(1).type().shape()), dy, g.input(0)) : null;
+        Value db = g.input(2) != null && g.needsGrad(2) ? g.emit(new ReduceSum(new int[] {0, 2, 3}, false), dy) : null;
+        return Arrays.asList(dx, dw, db);
+    }
+
+    @Override
+    public long macs(List<TensorType> in, List<TensorType> out) {
+        int[] w = in.get(1).shape();
+        return (long) out.get(0).size() * w[1] * w[2] * w[3];
+    }
+}

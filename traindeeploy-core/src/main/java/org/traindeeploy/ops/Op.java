@@ -1,0 +1,57 @@
+package org.traindeeploy.ops;
+
+import java.util.List;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.ir.TensorType;
+import org.traindeeploy.ir.Value;
+
+/**
+ * One operator's whole story: an op is a record of its typed attributes (validated in its
+ * constructor), and implements shape/type inference, reference evaluation, its gradient rule and
+ * its cost. Ops are immutable values; a {@link org.traindeeploy.ir.Node} applies one to inputs.
+ */
+public interface Op {
+
+    /** The op's name in printed IR and error messages (its ONNX op_type where it has one). */
+    default String opType() { return getClass().getSimpleName(); }
+
+    /**
+     * Output types for these inputs (null entries are absent optional inputs). Ops that need an
+     * input's value to know their output shape read it from a constant input and fail with a
+     * {@link CompileException} naming the input if it is not constant.
+     */
+    List<TensorType> inferTypes(List<Value> inputs);
+
+    /**
+     * Reference evaluation. Floating inputs are computed in double precision; the interpreter
+     * rounds FLOAT outputs to float32 afterwards, so one implementation serves float32 runs and the
+     * float64 gradient checks.
+     */
+    List<Tensor> evaluate(List<Tensor> inputs);
+
+    /** Whether a node of this op with only constant inputs may be evaluated at compile time. */
+    default boolean isFoldable() { return true; }
+
+    /**
+     * Reverse-mode rule: gradients of the loss with respect to each input, given those of the
+     * outputs ({@link GradientContext#gradOutput}). Returns one entry per input, null where the
+     * input needs no gradient ({@link GradientContext#needsGrad}) or has none.
+     */
+    default List<Value> gradient(GradientContext g) {
+        throw new CompileException("op " + opType() + " has no gradient rule");
+    }
+
+    /** Multiply-accumulates of one application (0 for data movement). */
+    default long macs(List<TensorType> inputs, List<TensorType> outputs) { return 0; }
+
+    /** Other arithmetic operations of one application (adds, compares, transcendental calls). */
+    default long flops(List<TensorType> inputs, List<TensorType> outputs) {
+        long n = 0;
+        for (TensorType t : outputs) n += t.size();
+        return n;
+    }
+
+    /** Whether this op's first output may be written over its first input's buffer (same size, read-before-write per element). */
+    default boolean canRunInPlace() { return false; }
+}

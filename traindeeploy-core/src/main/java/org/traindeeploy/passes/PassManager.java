@@ -1,0 +1,65 @@
+package org.traindeeploy.passes;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Verifier;
+
+/**
+ * Runs passes in order, checking each pass's prerequisites, re-sorting the nodes topologically
+ * and running the {@link Verifier} after each one. An observer can print the IR after chosen passes.
+ */
+public final class PassManager {
+    private final List<Pass> passes = new ArrayList<>();
+    private final Set<String> done = new LinkedHashSet<>();
+    private BiConsumer<Pass, Graph> after = (p, g) -> { };
+
+    public PassManager add(Pass p) {
+        passes.add(p);
+        return this;
+    }
+
+    /** Called after every pass with the pass and the graph (for --print-ir-after). */
+    public PassManager observe(BiConsumer<Pass, Graph> observer) {
+        this.after = observer;
+        return this;
+    }
+
+    /** Passes already applied to the graph before this manager runs (e.g. by an earlier pipeline). */
+    public PassManager alreadyRan(Set<String> names) {
+        done.addAll(names);
+        return this;
+    }
+
+    public Set<String> ran() { return done; }
+
+    public void run(Graph g) {
+        for (Pass p : passes) {
+            for (String r : p.requires()) {
+                if (!done.contains(r)) throw new IllegalStateException("pass '" + p.name() + "' requires '" + r + "' to run first");
+            }
+            p.run(g);
+            g.sortTopologically();
+            try {
+                Verifier.verify(g);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("after pass '" + p.name() + "': " + e.getMessage(), e);
+            }
+            done.add(p.name());
+            after.accept(p, g);
+        }
+    }
+
+    /** Names of all passes, for --help of --print-ir-after. */
+    public List<String> names() {
+        return passes.stream().map(Pass::name).toList();
+    }
+
+    static CompileException unknownPass(String name, List<String> known) {
+        return new CompileException("--print-ir-after: unknown pass '" + name + "' (passes: " + String.join(", ", known) + ")");
+    }
+}

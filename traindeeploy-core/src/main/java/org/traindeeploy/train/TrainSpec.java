@@ -1,0 +1,101 @@
+package org.traindeeploy.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.DType;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Node;
+import org.traindeeploy.ir.Value;
+import org.traindeeploy.onnx.proto.OnnxProto.GraphProto;
+import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
+import org.traindeeploy.onnx.proto.OnnxProto.TensorProto;
+
+/**
+ * Which initializers are trained. {@code all}: every floating initializer; {@code last}: the
+ * parameters of the last layer that has any; otherwise comma-separated globs, each selecting the
+ * initializers whose name matches and the weight inputs of every node whose name matches; or an
+ * explicit list of initializer names. Everything else is frozen.
+ */
+public record TrainSpec(Kind kind, List<String> patterns) {
+    public enum Kind { ALL, LAST, GLOBS, NAMES, NONE }
+
+    public static TrainSpec parse(String text) {
+        if (text == null || text.isBlank()) return new TrainSpec(Kind.NONE, List.of());
+        String t = text.trim();
+        if (t.equals("all")) return new TrainSpec(Kind.ALL, List.of());
+        if (t.equals("last")) return new TrainSpec(Kind.LAST, List.of());
+        List<String> globs = new ArrayList<>();
+        for (String s : t.split(",")) {
+            if (s.isBlank()) throw new CompileException("--train '" + text + "': empty pattern");
+            globs.add(s.trim());
+        }
+        return new TrainSpec(Kind.GLOBS, globs);
+    }
+
+    public static TrainSpec names(List<String> names) { return new TrainSpec(Kind.NAMES, List.copyOf(names)); }
+
+    /**
+     * Resolve to initializer names against the model. {@code normalized} is the model imported and
+     * normalized without training (used by {@code last}, whose layers are the fused ops).
+     */
+    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized) {
+        Set<String> floats = new LinkedHashSet<>();
+        for (TensorProto t : gp.getInitializerList()) {
+            DType d = DType.fromOnnx(t.getDataType());
+            if (d != null && d.isFloat()) floats.add(t.getName());
+        }
+        Set<String> out = new LinkedHashSet<>();
+        switch (kind) {
+            case NONE -> { }
+            case ALL -> out.addAll(floats);
+            case NAMES -> {
+                for (String n : patterns) {
+                    if (!floats.contains(n)) throw new CompileException("trainable tensor '" + n + "' is not a floating initializer of the model");
+                    out.add(n);
+                }
+            }
+            case LAST -> out.addAll(lastLayer(normalized.get()));
+            case GLOBS -> {
+                for (String p : patterns) {
+                    Glob g = new Glob(p);
+                    Set<String> hit = new LinkedHashSet<>();
+                    for (String n : floats) if (g.matches(n)) hit.add(n);
+                    for (NodeProto n : gp.getNodeList()) {
+                        if (!g.matches(n.getName())) continue;
+                        for (String in : n.getInputList()) if (floats.contains(in)) hit.add(in);
+                    }
+                    if (hit.isEmpty()) throw new CompileException("--train pattern '" + p + "' matches no initializer and no node with weights");
+                    out.addAll(hit);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Weight inputs of the last node (in execution order) that has a weight of rank ≥ 2. */
+    static List<String> lastLayer(Graph g) {
+        List<Node> nodes = g.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            boolean hasWeight = n.inputs().stream().anyMatch(v -> v != null && v.isParameterLike() && v.type().dtype().isFloat() && v.type().rank() >= 2);
+            if (!hasWeight) continue;
+            List<String> names = new ArrayList<>();
+            for (Value v : n.inputs()) if (v != null && v.isParameterLike() && v.type().dtype().isFloat()) names.add(v.name());
+            return names;
+        }
+        throw new CompileException("--train last: the model has no layer with weights");
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case ALL -> "all";
+            case LAST -> "last";
+            case NONE -> "none";
+            default -> String.join(",", patterns);
+        };
+    }
+}

@@ -1,0 +1,25 @@
+package org.traindeeploy.train;
+
+import java.util.List;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Value;
+
+/**
+ * A compiled training step: the graph (forward, loss, backward, optimizer update) and what the
+ * tools around it need to know about it.
+ *
+ * @param trainables the trained tensors in order, each with its gradient value
+ * @param input the data input, {@code labels} the label input, {@code loss} the scalar loss
+ * @param forwardNodes nodes of the forward pass and loss; {@code backwardNodes} of the gradients; {@code updateNodes} of the optimizer
+ */
+public record TrainingProgram(Graph graph, List<Trainable> trainables, Value input, Value labels, Value logits, Value loss,
+                              List<LoraInjection.Adapter> adapters, int forwardNodes, int backwardNodes, int updateNodes,
+                              long frozenElements, int frozenTensors) {
+
+    /** One trained tensor: its key (initializer name, or {@code <node>.lora_A/B}), state value and gradient. */
+    public record Trainable(String key, Value state, Value grad) {}
+
+    public long trainableElements() {
+        return trainables.stream().mapToLong(t -> t.state().type().size()).sum();
+    }
+}
