@@ -81,21 +81,40 @@ public final class Checker {
                 out.println("  " + name + ": the case gives no losses; nothing to compare them against");
             }
             boolean anyGrad = false;
+            boolean adam = s.optimizer().type() == org.traindeeploy.train.OptimizerSpec.Type.ADAM;
+            Comparison optimizer = new Comparison();
             for (Map.Entry<String, String> e : s.trainable().entrySet()) {
                 Comparison g = new Comparison();
                 Comparison v = new Comparison();
+                boolean[] undetermined = null;
+                TeacherForced tf = new TeacherForced(s.optimizer(), p.trainables().stream()
+                        .filter(t -> t.key().equals(e.getKey())).findFirst().map(t -> t.state().data()).orElse(null));
                 for (int k = 0; k < steps; k++) {
                     Path sd = m.dir().resolve(name).resolve("step_" + k);
                     Path gf = sd.resolve("grad").resolve(e.getValue());
                     Path pf = sd.resolve("param").resolve(e.getValue());
-                    if (Files.exists(gf)) g.add(res.get(k).grads().get(e.getKey()), TensorIo.readFile(gf));
-                    if (Files.exists(pf)) v.add(res.get(k).params().get(e.getKey()), TensorIo.readFile(pf));
+                    Tensor gRef = Files.exists(gf) ? TensorIo.readFile(gf) : null;
+                    Tensor pRef = Files.exists(pf) ? TensorIo.readFile(pf) : null;
+                    if (gRef != null) {
+                        g.add(res.get(k).grads().get(e.getKey()), gRef);
+                        if (adam) undetermined = markNearZero(undetermined, gRef);
+                    }
+                    if (pRef != null) v.add(res.get(k).params().get(e.getKey()), pRef, undetermined);
+                    if (gRef != null && pRef != null) tf.step(gRef, pRef, optimizer);
+                    else tf.invalidate();
                 }
                 if (g.compared() > 0 || g.problem() != null) {
                     anyGrad = true;
                     add(new Row(name, "grad", e.getKey(), g.worstAbs(), g.worstRatio(), g.passed(), g.problem()));
                 }
-                if (v.compared() > 0 || v.problem() != null) add(new Row(name, "param", e.getKey(), v.worstAbs(), v.worstRatio(), v.passed(), v.problem()));
+                if (v.compared() > 0 || v.skipped() > 0 || v.problem() != null) {
+                    String note = v.problem() != null ? v.problem() : v.skipped() > 0
+                            ? v.skipped() + " element(s) undetermined: gradient within tolerance of 0, so Adam's update is set by rounding noise" : null;
+                    add(new Row(name, "param", e.getKey(), v.worstAbs(), v.worstRatio(), v.passed(), note));
+                }
+            }
+            if (optimizer.compared() > 0) {
+                add(new Row(name, "optim", "update applied to PyTorch's own gradients", optimizer.worstAbs(), optimizer.worstRatio(), optimizer.passed(), optimizer.problem()));
             }
             if (!anyGrad) out.println("  " + name + ": the case gives no gradients; nothing to compare them against");
         }
@@ -114,6 +133,59 @@ public final class Checker {
     }
 
     private static String abbreviate(String s, int n) { return s.length() <= n ? s : "…" + s.substring(s.length() - n + 1); }
+
+    /** Under Adam, an element's update is undetermined once its reference gradient is indistinguishable from 0. */
+    private static boolean[] markNearZero(boolean[] mask, Tensor gRef) {
+        boolean[] m = mask == null ? new boolean[gRef.size()] : mask;
+        for (int i = 0; i < m.length && i < gRef.size(); i++) m[i] |= Comparison.indistinguishableFromZero(gRef.getDouble(i));
+        return m;
+    }
+
+    /**
+     * The optimizer checked on its own: our update op applied to PyTorch's gradients and PyTorch's
+     * previous parameters must give PyTorch's next parameters, element for element (no noise
+     * amplification can hide here, the inputs being identical).
+     */
+    private static final class TeacherForced {
+        private final org.traindeeploy.train.OptimizerSpec spec;
+        private Tensor param;
+        private Tensor m1;
+        private Tensor m2;
+        private int t;
+
+        TeacherForced(org.traindeeploy.train.OptimizerSpec spec, Tensor initial) {
+            this.spec = spec;
+            this.param = initial;
+        }
+
+        void invalidate() { param = null; }
+
+        void step(Tensor gRef, Tensor pRef, Comparison c) {
+            if (param == null || param.size() != gRef.size()) {
+                param = null;
+                return;
+            }
+            Tensor g = gRef.cast(param.dtype()).reshape(param.shape());
+            if (m1 == null) {
+                m1 = Tensor.zeros(param.type());
+                m2 = Tensor.zeros(param.type());
+            }
+            t++;
+            java.util.List<Tensor> out;
+            if (spec.type() == org.traindeeploy.train.OptimizerSpec.Type.SGD) {
+                var op = new org.traindeeploy.ops.SgdUpdate(spec.lr(), spec.momentum(), spec.weightDecay(), spec.nesterov());
+                out = op.evaluate(op.hasVelocity() ? java.util.List.of(param, g, m1) : java.util.List.of(param, g));
+                if (op.hasVelocity()) m1 = out.get(1).roundToType();
+            } else {
+                var op = new org.traindeeploy.ops.AdamUpdate(spec.lr(), spec.beta1(), spec.beta2(), spec.eps(), spec.weightDecay());
+                out = op.evaluate(java.util.List.of(param, g, m1, m2, Tensor.scalar(param.dtype(), t)));
+                m1 = out.get(1).roundToType();
+                m2 = out.get(2).roundToType();
+            }
+            c.add(out.get(0).roundToType(), pRef);
+            param = pRef.cast(param.dtype()).reshape(param.shape());
+        }
+    }
 
     /** data/{prefix}_K.pb for K = 0, 1, ... while they exist. */
     static List<Tensor> data(Manifest m, String prefix, boolean required) {

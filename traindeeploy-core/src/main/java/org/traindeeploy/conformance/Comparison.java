@@ -15,6 +15,7 @@ public final class Comparison {
     private double worstRatio;
     private String problem;
     private int compared;
+    private int skipped;
 
     public void add(double actual, double expected) {
         double err = Math.abs(actual - expected);
@@ -36,6 +37,30 @@ public final class Comparison {
         }
         for (int i = 0; i < actual.size(); i++) add(actual.getDouble(i), expected.getDouble(i));
     }
+
+    /**
+     * Compare, leaving out the elements where {@code skip} is true (counted in {@link #skipped()}).
+     */
+    public void add(Tensor actual, Tensor expected, boolean[] skip) {
+        if (actual == null || skip == null) {
+            add(actual, expected);
+            return;
+        }
+        if (actual.size() != expected.size()) {
+            add(actual, expected);
+            return;
+        }
+        for (int i = 0; i < actual.size(); i++) {
+            if (skip[i]) skipped++;
+            else add(actual.getDouble(i), expected.getDouble(i));
+        }
+    }
+
+    /** Elements left out because they were undetermined. */
+    public int skipped() { return skipped; }
+
+    /** Whether |x| is within the tolerance of zero, i.e. indistinguishable from 0 at this tolerance. */
+    public static boolean indistinguishableFromZero(double x) { return Math.abs(x) <= ATOL + RTOL * Math.abs(x); }
 
     public boolean passed() { return problem == null && worstRatio <= 1.0; }
 
