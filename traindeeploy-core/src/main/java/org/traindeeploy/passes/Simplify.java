@@ -23,6 +23,13 @@ public record Simplify() implements Pass {
 
     @Override
     public boolean run(Graph g) {
+        boolean any = false;
+        while (sweep(g)) any = true;
+        return any;
+    }
+
+    /** One pass over the nodes; a rewrite can expose another (a merged chain that is the identity). */
+    private static boolean sweep(Graph g) {
         boolean changed = false;
         for (Node n : new ArrayList<>(g.nodes())) {
             if (n.op() instanceof Reshape r) {
@@ -49,6 +56,7 @@ public record Simplify() implements Pass {
             }
         }
         g.removeDeadCode();
+        g.sortTopologically();
         return changed;
     }
 }
