@@ -83,7 +83,7 @@ final class InspectCommand implements Callable<Integer> {
         long params = 0;
         int tensors = 0;
         for (Value v : g.values()) {
-            if (v.isParameterLike() && v.type().dtype().isFloat()) {
+            if (g.isInitializer(v) && v.type().dtype().isFloat()) {
                 params += v.type().size();
                 tensors++;
             }

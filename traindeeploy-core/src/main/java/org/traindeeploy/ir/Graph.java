@@ -28,6 +28,7 @@ public final class Graph {
     private final Map<Value, Value> stateUpdates = new LinkedHashMap<>();
     private final Map<String, Integer> nameCounters = new HashMap<>();
     private boolean foldConstants = true;
+    private final java.util.Set<String> initializers = new java.util.HashSet<>();
 
     public Graph() {}
 
@@ -171,6 +172,12 @@ public final class Graph {
         nameCounters.put(base, k);
         return candidate;
     }
+
+    /** Record that the value named {@code name} came from a model initializer (a parameter of the model). */
+    public void markInitializer(String name) { initializers.add(name); }
+
+    /** Whether {@code v} holds one of the model's initializers, frozen or trained (not a folded or derived constant). */
+    public boolean isInitializer(Value v) { return v.isParameterLike() && initializers.contains(v.name()); }
 
     // ---- queries --------------------------------------------------------------------------
 

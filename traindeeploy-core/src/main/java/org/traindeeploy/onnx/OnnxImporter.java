@@ -80,6 +80,7 @@ public final class OnnxImporter {
             if (t.getName().isEmpty()) throw new CompileException("an initializer has no name");
             if (env.containsKey(t.getName())) throw new CompileException("initializer '" + t.getName() + "' is defined twice");
             Tensor data = TensorIo.fromProto(t, base);
+            g.markInitializer(t.getName());
             env.put(t.getName(), options.trainable().contains(t.getName()) ? g.addState(t.getName(), data) : g.addConstant(t.getName(), data));
         }
         for (ValueInfoProto vi : gp.getInputList()) {

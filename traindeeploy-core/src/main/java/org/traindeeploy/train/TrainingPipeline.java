@@ -110,7 +110,7 @@ public final class TrainingPipeline {
         long frozenElements = 0;
         int frozenTensors = 0;
         for (Value v : g.values()) {
-            if (v.isConstant() && v.type().dtype().isFloat() && m.getGraph().getInitializerList().stream().anyMatch(t -> t.getName().equals(v.name()))) {
+            if (v.isConstant() && v.type().dtype().isFloat() && g.isInitializer(v)) {
                 frozenElements += v.type().size();
                 frozenTensors++;
             }
