@@ -32,6 +32,12 @@ public final class T {
         return Tensor.ofReal(dtype, shape, v).roundToType();
     }
 
+    /** A value that only carries a name (for planner tests on synthetic buffers). */
+    public static org.traindeeploy.ir.Value dummyValue(String name) {
+        org.traindeeploy.ir.Graph g = new org.traindeeploy.ir.Graph();
+        return g.addInput(name, org.traindeeploy.ir.TensorType.of(DType.FLOAT, 1));
+    }
+
     public static void assertTensor(Tensor actual, int[] shape, double... expected) {
         assertArrayEquals(shape, actual.shape(), "shape");
         assertEquals(expected.length, actual.size(), "size");

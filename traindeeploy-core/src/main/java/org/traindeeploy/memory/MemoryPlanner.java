@@ -1,0 +1,112 @@
+package org.traindeeploy.memory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.target.Target;
+
+/**
+ * Static placement of every buffer of the scheduled step: dynamic buffers (activations,
+ * gradients, inputs) share one arena per level by lifetime; static ones (weights, optimizer state)
+ * sit in their own region. Offsets are chosen greedily by size (largest first, each at the lowest
+ * aligned offset free over its whole lifetime), which lands close to the lower bound: the largest
+ * sum of sizes of buffers alive at the same step.
+ *
+ * <p>Level policy: everything starts in L2 (the level above L1; on a one-level target, that
+ * level); weights and optimizer state move to L3, largest first, while L2 cannot hold them next to
+ * the dynamic arena. L1 holds only the tiles of the running kernel (see the tiler).
+ */
+public final class MemoryPlanner {
+    private MemoryPlanner() {}
+
+    public static MemoryPlan plan(Graph g, Target target) {
+        Liveness live = Liveness.of(g);
+        String main = target.hasLevel("L2") ? "L2" : target.levels().get(target.levels().size() - 1).name();
+        Target.MemoryLevel mainLevel = target.level(main);
+        int align = mainLevel.alignment();
+        List<Buffer> dynamic = new ArrayList<>();
+        List<Buffer> statics = new ArrayList<>();
+        for (Buffer b : live.buffers()) {
+            if (b.size() == 0) continue;
+            (b.isStatic() ? statics : dynamic).add(b);
+        }
+        long arena = placeByLifetime(dynamic, main, 0, align);
+        long lowerBound = lowerBound(dynamic, live.steps(), align);
+        if (arena > mainLevel.sizeBytes()) {
+            throw new CompileException("the training step needs " + arena + " bytes of " + main + " for activations and gradients, but the target has "
+                    + mainLevel.sizeBytes() + " (raise --l2 or lower the batch size)");
+        }
+        // Static buffers after the arena; overflow to L3 when present.
+        statics.sort(Comparator.comparingLong(Buffer::size).reversed().thenComparingInt(Buffer::id));
+        long staticBytes = 0;
+        for (Buffer b : statics) staticBytes += roundUp(b.size(), align);
+        Target.MemoryLevel l3 = target.level("L3");
+        List<Buffer> inMain = new ArrayList<>(statics);
+        List<Buffer> inL3 = new ArrayList<>();
+        while (arena + staticBytes > mainLevel.sizeBytes() && !inMain.isEmpty() && l3 != null) {
+            Buffer b = inMain.remove(0);
+            inL3.add(b);
+            staticBytes -= roundUp(b.size(), align);
+        }
+        if (arena + staticBytes > mainLevel.sizeBytes()) {
+            throw new CompileException("weights and optimizer state (" + staticBytes + " bytes) do not fit next to the " + arena + "-byte arena in "
+                    + main + " (" + mainLevel.sizeBytes() + " bytes), and the target has no L3");
+        }
+        long off = roundUp(arena, align);
+        for (Buffer b : inMain) {
+            b.place(main, off);
+            off += roundUp(b.size(), align);
+        }
+        long l3Used = 0;
+        if (!inL3.isEmpty()) {
+            for (Buffer b : inL3) {
+                b.place("L3", l3Used);
+                l3Used += roundUp(b.size(), l3.alignment());
+            }
+            if (l3Used > l3.sizeBytes()) throw new CompileException("weights need " + l3Used + " bytes of L3, the target has " + l3.sizeBytes());
+        }
+        return new MemoryPlan(live, main, arena, lowerBound, off, l3Used, staticBytes + l3Used);
+    }
+
+    /** Greedy-by-size placement of buffers with lifetimes; returns the arena size. */
+    static long placeByLifetime(List<Buffer> bufs, String level, long base, int align) {
+        List<Buffer> order = new ArrayList<>(bufs);
+        order.sort(Comparator.comparingLong(Buffer::size).reversed().thenComparingInt(Buffer::start).thenComparingInt(Buffer::id));
+        List<Buffer> placed = new ArrayList<>();
+        long peak = 0;
+        for (Buffer b : order) {
+            List<long[]> busy = new ArrayList<>();
+            for (Buffer p : placed) if (p.overlapsInTime(b)) busy.add(new long[] {p.offset(), p.offset() + roundUp(p.size(), align)});
+            busy.sort(Comparator.comparingLong(x -> x[0]));
+            long candidate = base;
+            for (long[] r : busy) {
+                if (candidate + b.size() <= r[0]) break;
+                candidate = Math.max(candidate, roundUp(r[1], align));
+            }
+            b.place(level, candidate);
+            placed.add(b);
+            peak = Math.max(peak, candidate + roundUp(b.size(), align) - base);
+        }
+        return peak;
+    }
+
+    /** The largest total size of buffers alive at one step: no placement can do better. */
+    static long lowerBound(List<Buffer> bufs, int steps, int align) {
+        long[] delta = new long[steps + 2];
+        for (Buffer b : bufs) {
+            delta[b.start()] += roundUp(b.size(), align);
+            delta[b.end() + 1] -= roundUp(b.size(), align);
+        }
+        long cur = 0;
+        long best = 0;
+        for (long d : delta) {
+            cur += d;
+            best = Math.max(best, cur);
+        }
+        return best;
+    }
+
+    static long roundUp(long v, int align) { return (v + align - 1) / align * align; }
+}
