@@ -82,6 +82,8 @@ public final class TrainingPipeline {
         Value[] lossHolder = new Value[2];
         Map<Value, Value> grads = new LinkedHashMap<>();
         int[] counts = new int[3];
+        java.util.Set<Node> forwardSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<Node> backwardSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         PassManager train = new PassManager().alreadyRan(pm.ran()).observe(observer);
         train.add(new FunctionPass("lora", "inject LoRA adapters", Set.of("fuse-linear"), x -> {
             if (cfg.lora() != null) adapters.addAll(LoraInjection.apply(x, cfg.lora()));
@@ -94,11 +96,13 @@ public final class TrainingPipeline {
             lossHolder[0] = loss;
             lossHolder[1] = labels;
             counts[0] = x.nodes().size();
+            forwardSet.addAll(x.nodes());
         }));
         train.add(new FunctionPass("autodiff", "reverse-mode gradients of the loss for every trainable tensor", Set.of("loss"), x -> {
             List<Value> params = x.states();
             grads.putAll(Autodiff.differentiate(x, lossHolder[0], params));
             counts[1] = x.nodes().size();
+            for (Node n : x.nodes()) if (!forwardSet.contains(n)) backwardSet.add(n);
         }));
         train.add(new FunctionPass("optimizer", "append the optimizer update of every trainable tensor", Set.of("autodiff"),
                 x -> Optimizer.apply(x, grads, cfg.optimizer(), cfg.accumulate())));
@@ -119,7 +123,15 @@ public final class TrainingPipeline {
         int bwd = counts[1] - counts[0];
         int upd = g.nodes().size() - counts[1];
         Value logitsNow = g.outputs().get(g.outputNames().indexOf(g.outputNames().get(0)));
-        return new TrainingProgram(g, ts, input, lossHolder[1], logitsNow, lossHolder[0], adapters, fwd, bwd, upd, frozenElements, frozenTensors);
+        java.util.Map<Node, TrainingProgram.Phase> phases = new java.util.IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            phases.put(n, forwardSet.contains(n) ? TrainingProgram.Phase.FORWARD
+                    : backwardSet.contains(n) ? TrainingProgram.Phase.BACKWARD : TrainingProgram.Phase.UPDATE);
+        }
+        fwd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.FORWARD).count();
+        bwd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.BACKWARD).count();
+        upd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.UPDATE).count();
+        return new TrainingProgram(g, ts, input, lossHolder[1], logitsNow, lossHolder[0], adapters, fwd, bwd, upd, frozenElements, frozenTensors, phases);
     }
 
     /** Nodes of a graph by op type (for reports). */

@@ -14,7 +14,13 @@ import org.traindeeploy.ir.Value;
  */
 public record TrainingProgram(Graph graph, List<Trainable> trainables, Value input, Value labels, Value logits, Value loss,
                               List<LoraInjection.Adapter> adapters, int forwardNodes, int backwardNodes, int updateNodes,
-                              long frozenElements, int frozenTensors) {
+                              long frozenElements, int frozenTensors, java.util.Map<org.traindeeploy.ir.Node, Phase> phases) {
+
+    /** Which part of the step a node belongs to. */
+    public enum Phase { FORWARD, BACKWARD, UPDATE }
+
+    /** The phase of a node (nodes added after compilation, e.g. by later passes, count as forward). */
+    public Phase phase(org.traindeeploy.ir.Node n) { return phases.getOrDefault(n, Phase.FORWARD); }
 
     /** One trained tensor: its key (initializer name, or {@code <node>.lora_A/B}), state value and gradient. */
     public record Trainable(String key, Value state, Value grad) {}
