@@ -110,7 +110,7 @@ public final class OnnxExporter {
      * W + k·scale·(B·A)ᵀ for W [in, out], or W + k·scale·B·A for a transposed weight [out, in]; k undoes
      * a Gemm's alpha, which multiplies the base product but not the adapter.
      */
-    static Tensor merge(Tensor w, Adapter ad, boolean transposed, double k) {
+    static Tensor merge(Tensor w, Adapter ad, boolean transposed, double alphaInverse) {
         int r = ad.a().shape()[0];
         int in = ad.a().shape()[1];
         int out = ad.b().shape()[0];
@@ -122,7 +122,7 @@ public final class OnnxExporter {
                 double s = 0;
                 for (int k = 0; k < r; k++) s += b[o * r + k] * a[k * in + i];
                 int idx = transposed ? o * in + i : i * out + o;
-                wv[idx] += k * ad.scale() * s;
+                wv[idx] += alphaInverse * ad.scale() * s;
             }
         }
         return Tensor.ofReal(w.dtype(), w.shape(), wv).roundToType();

@@ -52,6 +52,14 @@ public interface Op {
         return n;
     }
 
+    /**
+     * How this op's work may be split into L1 tiles (which dimensions, what halo). The default
+     * splits the first output's elements into contiguous chunks, streaming same-size operands.
+     */
+    default org.traindeeploy.tiling.TileContract tileContract(List<TensorType> inputs, List<TensorType> outputs) {
+        return org.traindeeploy.tiling.TileContract.elementwise(inputs, outputs);
+    }
+
     /** Whether this op's first output may be written over its first input's buffer (same size, read-before-write per element). */
     default boolean canRunInPlace() { return false; }
 }
