@@ -26,7 +26,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  traindeeploy inspect models/cct2/model.onnx",
             "  traindeeploy inspect models/cct2/model.onnx --train last",
             "  traindeeploy inspect models/cct2/model.onnx --lora '/blocks.*/*MatMul' --lora-rank 4 --train '/attention_pool/*,/fc/*'",
-            "  traindeeploy inspect models/cct2/model.onnx --train all --print-ir-after autodiff"})
+            "  traindeeploy inspect models/cct2/model.onnx --train all --print-ir-after autodiff",
+            "  traindeeploy inspect models/cct2/model.onnx --train last --target siracusa --l1 64KiB"})
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -42,6 +43,8 @@ final class InspectCommand implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Print stack traces of errors (for bug reports).")
     boolean verbose;
+
+    @Mixin TargetOptions targetOptions = new TargetOptions();
 
     @Mixin TrainingOptions training = new TrainingOptions();
 
@@ -66,6 +69,7 @@ final class InspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  frozen:    %,d elements in %d tensors%n", p.frozenElements(), p.frozenTensors());
         for (TrainingProgram.Trainable t : p.trainables()) out.printf(Locale.ROOT, "    %-48s %s%n", t.key(), t.state().type());
         out.printf(Locale.ROOT, "  nodes: forward+loss %d, backward %d, optimizer %d%n", p.forwardNodes(), p.backwardNodes(), p.updateNodes());
+        if (targetOptions.target != null) out.print(org.traindeeploy.report.StepReport.of(p, targetOptions.load()).text());
         if (printIr) out.print(Printer.print(p.graph()));
         return Main.OK;
     }

@@ -37,4 +37,10 @@ public record AveragePool(Window2d window, boolean countIncludePad) implements O
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * window.kh() * window.kw(); }
+
+    /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return Pool.contract(window, in.get(0).shape(), out.get(0).shape());
+    }
 }

@@ -29,4 +29,10 @@ public record AveragePoolGrad(Window2d window, boolean countIncludePad, int[] in
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) in.get(0).size() * window.kh() * window.kw(); }
+
+    /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return Pool.gradContract(window, inputShape, in.get(0).shape(), false);
+    }
 }

@@ -34,4 +34,10 @@ public record GlobalAveragePool() implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return in.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(0).dim(0) * in.get(0).dim(1), in, out);
+    }
 }

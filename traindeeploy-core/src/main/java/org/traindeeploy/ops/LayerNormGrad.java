@@ -54,4 +54,10 @@ public record LayerNormGrad(int axis, double epsilon) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 14L * out.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(1).size() / Math.max(1, OpSupport.product(in.get(1).shape(), axis, in.get(1).rank())), in, out);
+    }
 }

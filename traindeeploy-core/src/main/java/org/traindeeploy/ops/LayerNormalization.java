@@ -74,4 +74,10 @@ public record LayerNormalization(int axis, double epsilon) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 8L * out.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(0).size() / Math.max(1, OpSupport.product(in.get(0).shape(), axis, in.get(0).rank())), in, out);
+    }
 }

@@ -59,4 +59,10 @@ public record MaxPool(Window2d window) implements Op {
     @Override public List<Value> gradient(GradientContext g) { return List.of(g.emit(new MaxPoolGrad(window), g.gradOutput(0), g.input(0))); }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * window.kh() * window.kw(); }
+
+    /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return Pool.contract(window, in.get(0).shape(), out.get(0).shape());
+    }
 }

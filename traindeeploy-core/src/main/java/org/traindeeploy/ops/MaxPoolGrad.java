@@ -24,4 +24,10 @@ public record MaxPoolGrad(Window2d window) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) in.get(0).size() * window.kh() * window.kw(); }
+
+    /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return Pool.gradContract(window, in.get(1).shape(), in.get(0).shape(), true);
+    }
 }

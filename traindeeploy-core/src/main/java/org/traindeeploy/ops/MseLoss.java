@@ -43,4 +43,10 @@ public record MseLoss() implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 3L * in.get(0).size(); }
 
     @Override public boolean isFoldable() { return false; }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(0).dim(0), in, out);
+    }
 }

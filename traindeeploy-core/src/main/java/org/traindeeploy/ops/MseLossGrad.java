@@ -23,4 +23,10 @@ public record MseLossGrad() implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 3L * out.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(1).dim(0), in, out);
+    }
 }

@@ -40,4 +40,10 @@ public record Reshape(int[] shape) implements Op {
     @Override public int hashCode() { return Arrays.hashCode(shape); }
 
     @Override public String toString() { return "Reshape" + Arrays.toString(shape); }
+
+    /** A view: no data moves, nothing to tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("none", 1)), List.of());
+    }
 }

@@ -51,4 +51,10 @@ public record Softmax(int axis) implements Op {
     @Override public List<Value> gradient(GradientContext g) { return List.of(g.emit(new SoftmaxGrad(axis), g.gradOutput(0), g.output(0))); }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 12L * out.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(OpSupport.product(in.get(0).shape(), 0, axis), in, out);
+    }
 }

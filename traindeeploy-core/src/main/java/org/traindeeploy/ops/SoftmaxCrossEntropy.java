@@ -61,4 +61,10 @@ public record SoftmaxCrossEntropy() implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 12L * in.get(0).size(); }
 
     @Override public boolean isFoldable() { return false; }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(in.get(0).dim(0), in, out);
+    }
 }

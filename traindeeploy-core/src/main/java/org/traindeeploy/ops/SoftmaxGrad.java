@@ -34,4 +34,10 @@ public record SoftmaxGrad(int axis) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 4L * out.get(0).size(); }
+
+    /** Whole rows (the normalized extent) per tile. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.tiling.TileContract.rows(OpSupport.product(in.get(0).shape(), 0, axis), in, out);
+    }
 }

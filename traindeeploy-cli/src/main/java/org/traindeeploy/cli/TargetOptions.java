@@ -1,0 +1,24 @@
+package org.traindeeploy.cli;
+
+import org.traindeeploy.target.Target;
+import picocli.CommandLine.Option;
+
+/** --target and the memory budget overrides. */
+public final class TargetOptions {
+    @Option(names = "--target", paramLabel = "NAME|FILE",
+            description = "Target description: siracusa, pulp-open, gap9, host, or a JSON file (format: docs/targets.md).")
+    String target;
+
+    @Option(names = "--l1", paramLabel = "SIZE", description = "Override the L1 budget, e.g. 64KiB.")
+    String l1;
+
+    @Option(names = "--l2", paramLabel = "SIZE", description = "Override the L2 budget, e.g. 1MiB.")
+    String l2;
+
+    Target load() {
+        Target t = Target.load(target == null ? "siracusa" : target);
+        if (l1 != null) t = t.withLevelSize("L1", Target.parseSize(l1, "--l1"));
+        if (l2 != null) t = t.withLevelSize("L2", Target.parseSize(l2, "--l2"));
+        return t;
+    }
+}

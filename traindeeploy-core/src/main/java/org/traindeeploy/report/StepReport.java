@@ -1,0 +1,136 @@
+package org.traindeeploy.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Node;
+import org.traindeeploy.ir.TensorType;
+import org.traindeeploy.ir.Value;
+import org.traindeeploy.memory.Buffer;
+import org.traindeeploy.memory.MemoryPlan;
+import org.traindeeploy.memory.MemoryPlanner;
+import org.traindeeploy.schedule.MemoryAwareScheduler;
+import org.traindeeploy.target.Target;
+import org.traindeeploy.tiling.Tiler;
+import org.traindeeploy.train.TrainingProgram;
+
+/**
+ * What one training step costs on a target: trainable elements, work per phase, the memory plan
+ * per level against its lower bound, the bytes moved between levels, and an estimated cycle count
+ * from the target description (an estimate: the target's clock, throughput and DMA bandwidth are
+ * partly assumptions, see docs/targets.md).
+ */
+public record StepReport(String target, long trainableElements, int batch,
+                         Map<String, Long> macs, Map<String, Long> flops,
+                         Memory memory, Map<String, Long> bytesMoved,
+                         long estimatedCycles, double estimatedImagesPerSecond, double estimatedFlopsPerCycle,
+                         List<Layer> layers) {
+
+    /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
+    public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
+
+    /** Per-node cost, for per-layer charts. */
+    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles) {}
+
+    /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
+    public static StepReport of(TrainingProgram p, Target target) {
+        Graph g = p.graph();
+        new MemoryAwareScheduler().run(g);
+        MemoryPlan plan = MemoryPlanner.plan(g, target);
+        Map<String, Long> macs = new LinkedHashMap<>();
+        Map<String, Long> flops = new LinkedHashMap<>();
+        for (TrainingProgram.Phase ph : TrainingProgram.Phase.values()) {
+            macs.put(key(ph), 0L);
+            flops.put(key(ph), 0L);
+        }
+        long l1Budget = target.hasLevel("L1") ? target.level("L1").sizeBytes() : 0;
+        long l1Peak = 0;
+        long l2l1 = 0;
+        long cycles = 0;
+        long totalFlops = 0;
+        List<Layer> layers = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            List<TensorType> in = new ArrayList<>();
+            for (Value v : n.inputs()) in.add(v == null ? null : v.type());
+            List<TensorType> out = n.outputs().stream().map(Value::type).toList();
+            long m = n.op().macs(in, out);
+            long f = n.op().flops(in, out);
+            String ph = key(p.phase(n));
+            macs.merge(ph, m, Long::sum);
+            flops.merge(ph, f, Long::sum);
+            totalFlops += 2 * m + f;
+            long nodeCycles;
+            long bytes = 0;
+            long tiles = 1;
+            if (l1Budget > 0) {
+                Tiler.Tiling t = Tiler.tile(n, l1Budget, target);
+                l1Peak = Math.max(l1Peak, t.l1Bytes());
+                bytes = t.bytesIn() + t.bytesOut();
+                nodeCycles = t.cycles();
+                tiles = t.tiles();
+            } else {
+                nodeCycles = (long) Math.ceil((2.0 * m + f) / target.flopsPerCycle());
+            }
+            l2l1 += bytes;
+            cycles += nodeCycles;
+            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles));
+        }
+        long l3l2 = l3Traffic(g, plan);
+        Target.DmaLink l3link = target.link("L3", "L2");
+        if (l3link != null && l3l2 > 0) cycles += (long) Math.ceil(l3l2 / l3link.bytesPerCycle());
+        Map<String, Long> moved = new LinkedHashMap<>();
+        if (l1Budget > 0) moved.put("L2<->L1", l2l1);
+        if (target.hasLevel("L3")) moved.put("L3<->L2", l3l2);
+        long staticL2 = 0;
+        long staticL3 = 0;
+        for (Buffer b : plan.buffers()) {
+            if (!b.isStatic() || b.size() == 0) continue;
+            if ("L3".equals(b.level())) staticL3 += b.size();
+            else staticL2 += b.size();
+        }
+        int batch = p.input().type().dim(0);
+        double seconds = cycles / target.clockHz();
+        return new StepReport(target.name(), p.trainableElements(), batch, macs, flops,
+                new Memory(plan.arenaBytes(), plan.lowerBoundBytes(), staticL2, staticL3, l1Peak, l1Budget), moved, cycles,
+                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers);
+    }
+
+    private static String key(TrainingProgram.Phase ph) { return ph.name().toLowerCase(Locale.ROOT); }
+
+    /** Bytes between L3 and L2: every read of an L3-resident tensor brings it to L2; every update writes it back. */
+    static long l3Traffic(Graph g, MemoryPlan plan) {
+        long bytes = 0;
+        for (Node n : g.nodes()) {
+            for (Value v : n.inputs()) {
+                if (v == null) continue;
+                Buffer b = plan.liveness().bufferOf(v);
+                if (b != null && "L3".equals(b.level())) bytes += v.type().bytes();
+            }
+        }
+        for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
+            Buffer b = plan.liveness().bufferOf(e.getKey());
+            if (b != null && "L3".equals(b.level())) bytes += e.getKey().type().bytes();
+        }
+        return bytes;
+    }
+
+    /** A few lines for the terminal. */
+    public String text() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "target %s, batch %d, trainable %,d elements%n", target, batch, trainableElements));
+        sb.append(String.format(Locale.ROOT, "  MACs     forward %,d  backward %,d  update %,d%n", macs.get("forward"), macs.get("backward"), macs.get("update")));
+        sb.append(String.format(Locale.ROOT, "  memory   dynamic peak %,d B (lower bound %,d B), static L2 %,d B, static L3 %,d B", memory.dynamicPeak(),
+                memory.dynamicLowerBound(), memory.staticL2(), memory.staticL3()));
+        if (memory.l1Budget() > 0) sb.append(String.format(Locale.ROOT, ", L1 tiles peak %,d of %,d B", memory.l1Peak(), memory.l1Budget()));
+        sb.append('\n');
+        StringBuilder mv = new StringBuilder();
+        bytesMoved.forEach((k, v) -> mv.append(String.format(Locale.ROOT, "  %s %,d B", k, v)));
+        sb.append("  moved   ").append(mv).append('\n');
+        sb.append(String.format(Locale.ROOT, "  estimate %,d cycles per step, %.2f images/s, %.2f FLOP/cycle (estimate from the target description)%n",
+                estimatedCycles, estimatedImagesPerSecond, estimatedFlopsPerCycle));
+        return sb.toString();
+    }
+}
