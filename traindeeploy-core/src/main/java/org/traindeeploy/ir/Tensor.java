@@ -116,6 +116,18 @@ public final class Tensor {
         return new Tensor(t, real, integer);
     }
 
+    /** A tensor of the given shape whose element i is this tensor's element {@code offsets[i]}. */
+    public Tensor gather(int[] offsets, int[] shape) {
+        if (real != null) {
+            double[] d = new double[offsets.length];
+            for (int i = 0; i < d.length; i++) d[i] = real[offsets[i]];
+            return ofReal(type.dtype(), shape, d);
+        }
+        long[] l = new long[offsets.length];
+        for (int i = 0; i < l.length; i++) l[i] = integer[offsets[i]];
+        return ofInt(type.dtype(), shape, l);
+    }
+
     public Tensor copy() {
         return new Tensor(type, real == null ? null : real.clone(), integer == null ? null : integer.clone());
     }

@@ -1,26 +1,6 @@
 package org.traindeeploy.ops;
 
-import java.util.List;
-import org.traindeeploy.ir.Tensor;
-import org.traindeeploy.ir.TensorType;
-import org.traindeeploy.ir.Value;
-
-/** Backward of Clip: dX = dY ⊙ [min ≤ X ≤ max]. */
-public record ClipGrad(double min, double max) implements Op {
-    @Override
-    public List<TensorType> inferTypes(List<Value> inputs) {
-        OpSupport.arity(inputs, 2, 2, opType());
-        return List.of(inputs.get(0).type());
-    }
-
-    @Override
-    public List<Tensor> evaluate(List<Tensor> in) {
-        double[] dy = in.get(0).reals();
-        double[] x = in.get(1).reals();
-        double[] dx = new double[dy.length];
-        for (int i = 0; i < dy.length; i++) dx[i] = x[i] >= min && x[i] <= max ? dy[i] : 0;
-        return List.of(OpSupport.realLike(in.get(0).type(), dx));
-    }
-
-    @Override public boolean canRunInPlace() { return true; }
+/** Backward of Clip, inputs (dY, X): dX = dY ⊙ [min ≤ X ≤ max]. */
+public record ClipGrad(double min, double max) implements UnaryGrad {
+    @Override public double apply(double dy, double x) { return x >= min && x <= max ? dy : 0; }
 }

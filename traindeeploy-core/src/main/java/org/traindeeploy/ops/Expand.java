@@ -22,17 +22,7 @@ public record Expand(int[] shape) implements Op {
     public List<Tensor> evaluate(List<Tensor> in) {
         Tensor x = in.get(0);
         int[] out = OpSupport.broadcast(x.shape(), shape);
-        int[] off = OpSupport.offsets(out, OpSupport.broadcastStrides(x.shape(), out))[0];
-        if (x.isReal()) {
-            double[] a = x.reals();
-            double[] y = new double[off.length];
-            for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-            return List.of(Tensor.ofReal(x.dtype(), out, y));
-        }
-        long[] a = x.ints();
-        long[] y = new long[off.length];
-        for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-        return List.of(Tensor.ofInt(x.dtype(), out, y));
+        return List.of(x.gather(OpSupport.offsets(out, OpSupport.broadcastStrides(x.shape(), out))[0], out));
     }
 
     @Override public List<Value> gradient(GradientContext g) { return List.of(g.sumToShape(g.gradOutput(0), g.input(0).type())); }

@@ -59,18 +59,7 @@ public record Gather(int axis) implements Op {
     @Override
     public List<Tensor> evaluate(List<Tensor> in) {
         Tensor x = in.get(0);
-        int[] off = sourceOffsets(x.shape(), in.get(1), axis);
-        int[] shape = outShape(x.shape(), in.get(1).shape(), axis);
-        if (x.isReal()) {
-            double[] a = x.reals();
-            double[] y = new double[off.length];
-            for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-            return List.of(Tensor.ofReal(x.dtype(), shape, y));
-        }
-        long[] a = x.ints();
-        long[] y = new long[off.length];
-        for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-        return List.of(Tensor.ofInt(x.dtype(), shape, y));
+        return List.of(x.gather(sourceOffsets(x.shape(), in.get(1), axis), outShape(x.shape(), in.get(1).shape(), axis)));
     }
 
     @Override

@@ -98,17 +98,7 @@ public record Slice(int[] starts, int[] steps, int[] counts) implements Op {
     @Override
     public List<Tensor> evaluate(List<Tensor> in) {
         Tensor x = in.get(0);
-        int[] off = sourceOffsets(x.shape());
-        if (x.isReal()) {
-            double[] a = x.reals();
-            double[] y = new double[off.length];
-            for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-            return List.of(Tensor.ofReal(x.dtype(), counts, y));
-        }
-        long[] a = x.ints();
-        long[] y = new long[off.length];
-        for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-        return List.of(Tensor.ofInt(x.dtype(), counts, y));
+        return List.of(x.gather(sourceOffsets(x.shape()), counts));
     }
 
     @Override

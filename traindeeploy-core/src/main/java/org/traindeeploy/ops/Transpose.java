@@ -54,17 +54,7 @@ public record Transpose(int[] perm) implements Op {
             ys[i] = xs[perm[i]];
             st[i] = xst[perm[i]];
         }
-        int[] off = OpSupport.offsets(ys, st)[0];
-        if (x.isReal()) {
-            double[] a = x.reals();
-            double[] y = new double[a.length];
-            for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-            return List.of(Tensor.ofReal(x.dtype(), ys, y));
-        }
-        long[] a = x.ints();
-        long[] y = new long[a.length];
-        for (int i = 0; i < y.length; i++) y[i] = a[off[i]];
-        return List.of(Tensor.ofInt(x.dtype(), ys, y));
+        return List.of(x.gather(OpSupport.offsets(ys, st)[0], ys));
     }
 
     @Override public List<Value> gradient(GradientContext g) { return List.of(g.emit(new Transpose(inverse()), g.gradOutput(0))); }
