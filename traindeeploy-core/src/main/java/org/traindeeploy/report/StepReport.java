@@ -36,10 +36,17 @@ public record StepReport(String target, long trainableElements, int batch,
     public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles) {}
 
     /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
-    public static StepReport of(TrainingProgram p, Target target) {
+    public static StepReport of(TrainingProgram p, Target target) { return of(p, target, plan(p, target)); }
+
+    /** Order the program's nodes for memory and place its buffers. */
+    public static MemoryPlan plan(TrainingProgram p, Target target) {
+        new MemoryAwareScheduler().run(p.graph());
+        return MemoryPlanner.plan(p.graph(), target);
+    }
+
+    /** The report of a program already scheduled and planned. */
+    public static StepReport of(TrainingProgram p, Target target, MemoryPlan plan) {
         Graph g = p.graph();
-        new MemoryAwareScheduler().run(g);
-        MemoryPlan plan = MemoryPlanner.plan(g, target);
         Map<String, Long> macs = new LinkedHashMap<>();
         Map<String, Long> flops = new LinkedHashMap<>();
         for (TrainingProgram.Phase ph : TrainingProgram.Phase.values()) {

@@ -1,0 +1,183 @@
+package org.traindeeploy.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.report.HtmlReport;
+import org.traindeeploy.report.StepReport;
+import org.traindeeploy.target.Target;
+import org.traindeeploy.train.TrainingPipeline;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Compile several fine-tuning strategies of one model for a target and compare them:",
+            "trainable elements, memory per level, bytes moved, MACs, estimated cycles and images/s.",
+            "Writes sweep.json (one object per strategy), sweep.csv and a self-contained sweep.html (inline SVG charts)."},
+        footer = {"", "Example (the TrainDeeploy paper's five strategies on its CCT):",
+            "  traindeeploy sweep models/cct2/model.onnx --target siracusa -o sweep-cct2 --strategies \\",
+            "    \"LP: --train last; FT1: --train '/blocks.1/*MatMul,/attention_pool/*,/fc/*';",
+            "     FT2: --train '/blocks.*/*MatMul,/attention_pool/*,/fc/*';",
+            "     LoRA1: --lora '/blocks.1/*MatMul' --lora-rank 4 --lora-alpha 4 --train '/attention_pool/*,/fc/*';",
+            "     LoRA2: --lora '/blocks.*/*MatMul' --lora-rank 4 --lora-alpha 4 --train '/attention_pool/*,/fc/*'\"",
+            "", "--strategies-file reads one 'NAME: FLAGS' per line ('#' starts a comment)."})
+final class SweepCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model.")
+    Path model;
+
+    @Option(names = "--strategies", paramLabel = "\"NAME: FLAGS; ...\"", description = "Strategies separated by ';', each 'NAME: training flags'.")
+    String strategies;
+
+    @Option(names = "--strategies-file", paramLabel = "FILE", description = "A file with one 'NAME: FLAGS' per line.")
+    Path strategiesFile;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", defaultValue = "sweep", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an existing output folder.")
+    boolean force;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors (for bug reports).")
+    boolean verbose;
+
+    @Mixin TargetOptions targetOptions = new TargetOptions();
+
+    /** Holder for parsing one strategy's flags with the same options as compile. */
+    @Command(name = "strategy")
+    static final class Flags {
+        @Mixin TrainingOptions training = new TrainingOptions();
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter o = spec.commandLine().getOut();
+        List<String[]> list = parseStrategies();
+        Target target = targetOptions.load();
+        List<HtmlReport.SweepRow> rows = new ArrayList<>();
+        Progress progress = new Progress(spec.commandLine().getErr(), list.size());
+        for (String[] s : list) {
+            progress.start(s[0]);
+            Flags f = new Flags();
+            try {
+                new CommandLine(f).parseArgs(Tokens.split(s[1]));
+            } catch (CommandLine.ParameterException e) {
+                throw new CompileException("--strategies: strategy '" + s[0] + "': " + e.getMessage());
+            }
+            try {
+                var program = TrainingPipeline.compile(model, f.training.config(), (p, g) -> { });
+                rows.add(new HtmlReport.SweepRow(s[0], s[1], StepReport.of(program, target)));
+            } catch (CompileException e) {
+                throw e.within("strategy '" + s[0] + "'");
+            }
+        }
+        progress.done();
+        OutputFolder.write(out, force, dir -> {
+            Files.writeString(dir.resolve("sweep.json"), json(rows));
+            Files.writeString(dir.resolve("sweep.csv"), csv(rows));
+            Files.writeString(dir.resolve("sweep.html"), HtmlReport.sweep(model.toString(), rows));
+        });
+        o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L2 B", "est. cycles", "img/s");
+        for (HtmlReport.SweepRow r : rows) {
+            StepReport s = r.report();
+            o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
+                    s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L), s.bytesMoved().getOrDefault("L3<->L2", 0L),
+                    s.estimatedCycles(), s.estimatedImagesPerSecond());
+        }
+        o.println("wrote " + out.resolve("sweep.json") + ", sweep.csv, sweep.html");
+        return Main.OK;
+    }
+
+    List<String[]> parseStrategies() throws IOException {
+        if ((strategies == null) == (strategiesFile == null)) throw new CompileException("give exactly one of --strategies and --strategies-file");
+        List<String> items = new ArrayList<>();
+        if (strategies != null) {
+            for (String s : strategies.split(";")) if (!s.isBlank()) items.add(s.trim());
+        } else {
+            if (!Files.isRegularFile(strategiesFile)) throw new CompileException("--strategies-file " + strategiesFile + ": no such file");
+            for (String line : Files.readAllLines(strategiesFile)) {
+                String t = line.strip();
+                if (!t.isEmpty() && !t.startsWith("#")) items.add(t);
+            }
+        }
+        List<String[]> out = new ArrayList<>();
+        for (String item : items) {
+            int c = item.indexOf(':');
+            if (c <= 0) throw new CompileException("--strategies: '" + item + "' is not 'NAME: FLAGS'");
+            String name = item.substring(0, c).trim();
+            if (out.stream().anyMatch(x -> x[0].equals(name))) throw new CompileException("--strategies: strategy '" + name + "' is given twice");
+            out.add(new String[] {name, item.substring(c + 1).trim()});
+        }
+        if (out.isEmpty()) throw new CompileException("--strategies: no strategy given");
+        return out;
+    }
+
+    static String json(List<HtmlReport.SweepRow> rows) throws IOException {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ArrayNode a = om.createArrayNode();
+        for (HtmlReport.SweepRow r : rows) {
+            ObjectNode n = om.valueToTree(r.report());
+            n.put("strategy", r.name());
+            n.put("flags", r.flags());
+            n.remove("layers");
+            a.add(n);
+        }
+        return om.writeValueAsString(a) + "\n";
+    }
+
+    static String csv(List<HtmlReport.SweepRow> rows) {
+        StringBuilder sb = new StringBuilder("strategy,trainable_elements,dynamic_peak_bytes,dynamic_lower_bound_bytes,static_l2_bytes,static_l3_bytes,l1_peak_bytes,"
+                + "bytes_l2_l1,bytes_l3_l2,macs_forward,macs_backward,macs_update,estimated_cycles,estimated_images_per_second\n");
+        for (HtmlReport.SweepRow r : rows) {
+            StepReport s = r.report();
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
+                    s.memory().dynamicLowerBound(), s.memory().staticL2(), s.memory().staticL3(), s.memory().l1Peak(), s.bytesMoved().getOrDefault("L2<->L1", 0L),
+                    s.bytesMoved().getOrDefault("L3<->L2", 0L), s.macs().get("forward"), s.macs().get("backward"), s.macs().get("update"), s.estimatedCycles(),
+                    s.estimatedImagesPerSecond()));
+        }
+        return sb.toString();
+    }
+
+    /** A progress bar on a terminal, one line per strategy otherwise. */
+    static final class Progress {
+        private final PrintWriter err;
+        private final int total;
+        private final boolean tty = System.console() != null;
+        private int done;
+
+        Progress(PrintWriter err, int total) {
+            this.err = err;
+            this.total = total;
+        }
+
+        void start(String name) {
+            int width = 30;
+            int filled = width * done / total;
+            if (tty) err.printf("\r[%s%s] %d/%d %-20s", "#".repeat(filled), " ".repeat(width - filled), done, total, name);
+            else err.printf("sweep: %d/%d %s%n", done + 1, total, name);
+            err.flush();
+            done++;
+        }
+
+        void done() {
+            if (tty) err.printf("\r[%s] %d/%d %-20s%n", "#".repeat(30), total, total, "done");
+            err.flush();
+        }
+    }
+}
