@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
             "  traindeeploy inspect models/cct2/model.onnx --train last",
             "  traindeeploy check tests/conformance/cct2 --engine reference",
         },
-        subcommands = {InspectCommand.class, CheckCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, CheckCommand.class, SweepCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:check found a mismatch", "2:bad input, unsupported model or bad usage"})
 public final class Main {

@@ -71,7 +71,7 @@ final class SweepCommand implements Callable<Integer> {
         List<String[]> list = parseStrategies();
         Target target = targetOptions.load();
         List<HtmlReport.SweepRow> rows = new ArrayList<>();
-        Progress progress = new Progress(spec.commandLine().getErr(), list.size());
+        Progress progress = new Progress(spec.commandLine().getErr(), o, list.size());
         for (String[] s : list) {
             progress.start(s[0]);
             Flags f = new Flags();
@@ -154,15 +154,17 @@ final class SweepCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    /** A progress bar on a terminal, one line per strategy otherwise. */
+    /** A progress bar on a terminal (stderr), one line per strategy on standard output otherwise. */
     static final class Progress {
         private final PrintWriter err;
+        private final PrintWriter out;
         private final int total;
         private final boolean tty = System.console() != null;
         private int done;
 
-        Progress(PrintWriter err, int total) {
+        Progress(PrintWriter err, PrintWriter out, int total) {
             this.err = err;
+            this.out = out;
             this.total = total;
         }
 
@@ -170,8 +172,9 @@ final class SweepCommand implements Callable<Integer> {
             int width = 30;
             int filled = width * done / total;
             if (tty) err.printf("\r[%s%s] %d/%d %-20s", "#".repeat(filled), " ".repeat(width - filled), done, total, name);
-            else err.printf("sweep: %d/%d %s%n", done + 1, total, name);
+            else out.printf("sweep: %d/%d %s%n", done + 1, total, name);
             err.flush();
+            out.flush();
             done++;
         }
 

@@ -27,8 +27,8 @@ final class Svg {
     /** A horizontal bar chart: one bar per label, scaled to the largest value. */
     static String bars(String title, List<String> labels, List<Double> values, String unit) {
         int rowH = 22;
-        int labelW = 170;
-        int barW = 360;
+        int labelW = 130;
+        int barW = 280;
         int h = 30 + rowH * labels.size();
         double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(1);
         if (max <= 0) max = 1;
