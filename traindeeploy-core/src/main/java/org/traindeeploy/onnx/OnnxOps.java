@@ -341,9 +341,9 @@ public final class OnnxOps {
         Value x = c.requireInput(0);
         int r = x.type().rank();
         long[] p = c.attrInts("perm", null);
+        if (p != null && p.length != r) throw new CompileException("Transpose perm " + Arrays.toString(p) + " does not fit " + x.type());
         int[] perm = new int[r];
         for (int i = 0; i < r; i++) perm[i] = p == null ? r - 1 - i : org.traindeeploy.ops.OpSupport.normalizeAxis(p[i], r, "Transpose perm entry");
-        if (p != null && p.length != r) throw new CompileException("Transpose perm " + Arrays.toString(p) + " does not fit " + x.type());
         return c.emit(new Transpose(perm), x);
     }
 

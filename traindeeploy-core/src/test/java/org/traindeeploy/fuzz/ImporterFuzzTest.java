@@ -27,13 +27,16 @@ import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
  * <p>Cases are deterministic: case {@code i} of a batch uses seed {@code batchSeed + i}. A failure
  * is reported with its batch, index and the mutations applied; rerun one case with
  * {@code -Dtraindeeploy.fuzz.only=<model>:<mode>:<index>}. {@code -Dtraindeeploy.fuzz.scale=10}
- * runs ten times as many cases (new seeds beyond the usual ones) for a longer soak.
+ * runs ten times as many cases (new seeds beyond the usual ones) for a longer soak, and
+ * {@code -Dtraindeeploy.fuzz.dump=FILE} appends every case's outcome and message to FILE.
  */
 class ImporterFuzzTest {
     enum Mode { BYTES, PROTO, PROTO_THEN_BYTES }
 
     private static final double SCALE = Double.parseDouble(System.getProperty("traindeeploy.fuzz.scale", "1"));
     private static final String ONLY = System.getProperty("traindeeploy.fuzz.only", "");
+    /** A file to append every case's outcome to (for reviewing messages and comparing runs). */
+    private static final String DUMP = System.getProperty("traindeeploy.fuzz.dump", "");
 
     @TempDir static Path root;
     private static Path caseDir;
@@ -102,6 +105,10 @@ class ImporterFuzzTest {
             Files.write(file, bytes);
             Harness.Outcome o = harness.run(file, batch, train);
             kinds[o.kind().ordinal()]++;
+            if (!DUMP.isEmpty()) {
+                Files.writeString(Path.of(DUMP), id + ":" + i + "\t" + o.kind() + "\t" + o.detail().replace(file.toString(), "MODEL") + "\t[" + log + "]\n",
+                        java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
             if (o.kind() == Harness.Kind.UNCLEAN) {
                 String where = id + ":" + i + " [" + log + "]" + (batch == null ? "" : " --batch " + batch);
                 failures.add(where + "\n    " + o.detail() + (o.cause() == null ? "" : "\n    at " + firstFrames(o.cause())));
