@@ -123,7 +123,11 @@ public final class OnnxImporter {
                         + (i == 0 ? "; give the batch size with --batch" : "; only the leading batch dimension may be symbolic"));
             }
         }
-        return TensorType.of(d, shape);
+        try {
+            return TensorType.of(d, shape);
+        } catch (CompileException e) {
+            throw new CompileException(what + ": " + e.getMessage());
+        }
     }
 
     /** The nodes in dependency order (exporters write them so, but the format does not promise it). */

@@ -101,7 +101,7 @@ class ImporterFuzzTest {
                     yield b.length == 0 ? b : ByteMutator.mutate(b, r, log);
                 }
             };
-            Integer batch = r.nextInt(8) == 0 ? 1 + r.nextInt(3) : null;
+            Integer batch = r.nextInt(32) == 0 ? 1 + r.nextInt(3) : null;
             Files.write(file, bytes);
             Harness.Outcome o = harness.run(file, batch, train);
             kinds[o.kind().ordinal()]++;

@@ -45,6 +45,30 @@ final class ProtoMutator {
     private static final String[] LOCATIONS = {"weights.bin", "link.bin", "/etc/passwd", "../outside.bin", "sub/../weights.bin",
         "missing.bin", "", "sub", ".", "weights.bin\0.txt", "C:\\Windows\\x", "..\\outside.bin", "./weights.bin", "sub/../../outside.bin"};
 
+    /** The attributes each op reads: most attribute mutations hit one the op really uses. */
+    private static final java.util.Map<String, String[]> OP_ATTRS = java.util.Map.ofEntries(
+            java.util.Map.entry("Conv", new String[] {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"}),
+            java.util.Map.entry("MaxPool", new String[] {"kernel_shape", "strides", "pads", "dilations", "ceil_mode", "auto_pad", "storage_order"}),
+            java.util.Map.entry("AveragePool", new String[] {"kernel_shape", "strides", "pads", "ceil_mode", "auto_pad", "count_include_pad"}),
+            java.util.Map.entry("Gemm", new String[] {"alpha", "beta", "transA", "transB"}),
+            java.util.Map.entry("Softmax", new String[] {"axis"}),
+            java.util.Map.entry("Concat", new String[] {"axis"}),
+            java.util.Map.entry("Gather", new String[] {"axis"}),
+            java.util.Map.entry("Flatten", new String[] {"axis"}),
+            java.util.Map.entry("Split", new String[] {"axis", "split", "num_outputs"}),
+            java.util.Map.entry("LayerNormalization", new String[] {"axis", "epsilon", "stash_type"}),
+            java.util.Map.entry("Transpose", new String[] {"perm"}),
+            java.util.Map.entry("Squeeze", new String[] {"axes"}),
+            java.util.Map.entry("Unsqueeze", new String[] {"axes"}),
+            java.util.Map.entry("ReduceMean", new String[] {"axes", "keepdims", "noop_with_empty_axes"}),
+            java.util.Map.entry("ReduceSum", new String[] {"axes", "keepdims", "noop_with_empty_axes"}),
+            java.util.Map.entry("Reshape", new String[] {"allowzero"}),
+            java.util.Map.entry("Shape", new String[] {"start", "end"}),
+            java.util.Map.entry("Cast", new String[] {"to"}),
+            java.util.Map.entry("Gelu", new String[] {"approximate"}),
+            java.util.Map.entry("Constant", new String[] {"value", "value_ints", "value_float", "value_int", "value_floats"}),
+            java.util.Map.entry("ConstantOfShape", new String[] {"value"}));
+
     static long absurd(SplittableRandom r) {
         return r.nextInt(4) == 0 ? r.nextInt(-10, 11) : ABSURD[r.nextInt(ABSURD.length)];
     }
@@ -323,6 +347,48 @@ final class ProtoMutator {
     }
 
     private static void mutateAttribute(NodeProto.Builder n, SplittableRandom r, StringBuilder log) {
+        String[] own = OP_ATTRS.get(n.getOpType());
+        if (n.getOpType().equals("Constant") && n.getAttributeCount() > 0 && n.getAttribute(0).hasT() && r.nextBoolean()) {
+            // new contents for a Constant (where exporters keep Reshape shapes, Slice bounds, axes)
+            TensorProto.Builder t = n.getAttributeBuilder(0).getTBuilder();
+            if (t.getDataType() == 7) {
+                long count = 1;
+                for (long d : t.getDimsList()) count *= Math.max(0, Math.min(d, 64));
+                ByteBuffer bb = ByteBuffer.allocate(8 * (int) Math.min(count, 64)).order(ByteOrder.LITTLE_ENDIAN);
+                while (bb.hasRemaining()) bb.putLong(absurd(r));
+                t.clearInt64Data().setRawData(ByteString.copyFrom(bb.array()));
+            } else {
+                mutateData(t, r, log);
+            }
+            log.append("constant ").append(n.getName()).append(" gets new contents");
+            return;
+        }
+        if (own != null && r.nextInt(4) != 0) {
+            // a type-correct but absurd value of an attribute the op reads
+            String name = own[r.nextInt(own.length)];
+            AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+            AttributeProto old = null;
+            for (AttributeProto x : n.getAttributeList()) if (x.getName().equals(name)) old = x;
+            boolean list = old != null ? old.getType() == AttributeProto.AttributeType.INTS
+                    : java.util.Set.of("kernel_shape", "strides", "pads", "dilations", "perm", "axes", "split", "value_ints").contains(name);
+            if (name.equals("epsilon") || name.equals("alpha") || name.equals("beta") || name.equals("value_float")) {
+                a.setType(AttributeProto.AttributeType.FLOAT).setF(new float[] {Float.NaN, Float.NEGATIVE_INFINITY, -1f, 0f, 1e38f}[r.nextInt(5)]);
+            } else if (name.equals("auto_pad") || name.equals("approximate")) {
+                a.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(new String[] {"SAME_UPPER", "SAME_LOWER", "VALID", "tanh", "x"}[r.nextInt(5)]));
+            } else if (name.equals("value")) {
+                a.setType(AttributeProto.AttributeType.TENSOR).setT(randomAttribute(r).toBuilder().getT().toBuilder().setDataType(r.nextBoolean() ? 1 : 7));
+            } else if (list) {
+                a.setType(AttributeProto.AttributeType.INTS);
+                int len = old != null && r.nextBoolean() ? old.getIntsCount() : r.nextInt(7);
+                for (int i = 0; i < len; i++) a.addInts(old != null && i < old.getIntsCount() && r.nextBoolean() ? old.getInts(i) : absurd(r));
+            } else {
+                a.setType(AttributeProto.AttributeType.INT).setI(absurd(r));
+            }
+            removeAttribute(n, name);
+            n.addAttribute(a);
+            log.append("attribute ").append(name).append(" of ").append(n.getName()).append(" = ").append(a.getType() == AttributeProto.AttributeType.INTS ? a.getIntsList().toString() : a.getType() == AttributeProto.AttributeType.INT ? String.valueOf(a.getI()) : a.getType().toString());
+            return;
+        }
         if (n.getAttributeCount() == 0 || r.nextInt(3) == 0) {
             AttributeProto a = randomAttribute(r);
             removeAttribute(n, a.getName());
