@@ -27,6 +27,8 @@ public final class Graph {
     private final List<String> outputNames = new ArrayList<>();
     private final Map<Value, Value> stateUpdates = new LinkedHashMap<>();
     private final Map<String, Integer> nameCounters = new HashMap<>();
+    /** How many nodes carry each name (names may repeat), so {@link #uniqueName} need not scan the nodes. */
+    private final Map<String, Integer> nodeNames = new HashMap<>();
     private boolean foldConstants = true;
 
     public Graph() {}
@@ -112,6 +114,7 @@ public final class Graph {
         Node node = new Node(nodeName, op, inputs, outs);
         for (Value v : outs) v.setProducer(node);
         nodes.add(node);
+        nodeNames.merge(nodeName, 1, Integer::sum);
         return outs;
     }
 
@@ -180,7 +183,7 @@ public final class Graph {
 
     /** A name not used yet in this graph, derived from {@code base}. */
     public String uniqueName(String base) {
-        if (!values.containsKey(base) && nodes.stream().noneMatch(n -> n.name().equals(base))) {
+        if (!values.containsKey(base) && !nodeNames.containsKey(base)) {
             nameCounters.putIfAbsent(base, 0);
             return base;
         }
@@ -249,7 +252,7 @@ public final class Graph {
     }
 
     public void removeNode(Node n) {
-        nodes.remove(n);
+        if (nodes.remove(n)) nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
         for (Value v : n.outputs()) values.remove(v.name(), v);
     }
 
