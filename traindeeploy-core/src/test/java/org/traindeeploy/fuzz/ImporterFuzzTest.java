@@ -65,15 +65,15 @@ class ImporterFuzzTest {
     /** Model, mutation mode, number of cases, whether to also run the training compile. Small models get most cases. */
     static Stream<Arguments> batches() {
         return Stream.of(
-                Arguments.of("tests/conformance/mlp/model.onnx", Mode.PROTO, 1500, true),
-                Arguments.of("tests/conformance/mlp/model.onnx", Mode.BYTES, 800, true),
-                Arguments.of("tests/conformance/cnn/model.onnx", Mode.PROTO, 1500, true),
-                Arguments.of("tests/conformance/cnn/model.onnx", Mode.BYTES, 800, true),
-                Arguments.of("tests/conformance/cnn/model.onnx", Mode.PROTO_THEN_BYTES, 300, true),
-                Arguments.of("tests/conformance/cct/model.onnx", Mode.PROTO, 500, true),
-                Arguments.of("tests/conformance/cct/model.onnx", Mode.BYTES, 200, true),
-                Arguments.of("tests/conformance/cct2/model.onnx", Mode.PROTO, 60, false),
-                Arguments.of("models/cct2/model.onnx", Mode.BYTES, 40, false));
+                Arguments.of("tests/conformance/mlp/model.onnx", Mode.PROTO, 3000, true),
+                Arguments.of("tests/conformance/mlp/model.onnx", Mode.BYTES, 1600, true),
+                Arguments.of("tests/conformance/cnn/model.onnx", Mode.PROTO, 3000, true),
+                Arguments.of("tests/conformance/cnn/model.onnx", Mode.BYTES, 1600, true),
+                Arguments.of("tests/conformance/cnn/model.onnx", Mode.PROTO_THEN_BYTES, 600, true),
+                Arguments.of("tests/conformance/cct/model.onnx", Mode.PROTO, 1000, true),
+                Arguments.of("tests/conformance/cct/model.onnx", Mode.BYTES, 400, true),
+                Arguments.of("tests/conformance/cct2/model.onnx", Mode.PROTO, 120, false),
+                Arguments.of("models/cct2/model.onnx", Mode.BYTES, 80, false));
     }
 
     @ParameterizedTest(name = "{0} {1} x{2}")
