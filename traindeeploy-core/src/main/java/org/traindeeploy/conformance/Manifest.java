@@ -73,6 +73,9 @@ public record Manifest(Path dir, String model, String input, String output, int 
             opt = OptimizerSpec.sgd(o.path("lr").asDouble(), o.path("momentum").asDouble(0), o.path("weight_decay").asDouble(0));
         } else {
             JsonNode betas = o.path("betas");
+            if (!betas.isMissingNode() && !(betas.isArray() && betas.size() == 2 && betas.get(0).isNumber() && betas.get(1).isNumber())) {
+                throw new CompileException("strategy '" + name + "': optimizer betas must be two numbers, got " + betas);
+            }
             opt = OptimizerSpec.adam(o.path("lr").asDouble(), betas.isArray() ? betas.get(0).asDouble() : 0.9,
                     betas.isArray() ? betas.get(1).asDouble() : 0.999, o.path("eps").asDouble(1e-8), o.path("weight_decay").asDouble(0));
         }

@@ -8,12 +8,43 @@ package org.traindeeploy.ir;
 public class CompileException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** Messages longer than this keep their start (file, node) and end (reason) around an ellipsis. */
+    static final int MAX_MESSAGE = 1000;
+
     public CompileException(String message) {
-        super(message);
+        super(oneLine(message));
     }
 
     public CompileException(String message, Throwable cause) {
-        super(message, cause);
+        super(oneLine(message), cause);
+    }
+
+    /**
+     * The message as one printable line. Names in messages come from the model file, which may hold
+     * newlines, terminal escapes or bidi overrides (a hostile or corrupted file): those are shown
+     * as escapes (backslash-n, backslash-u001b, ...), so {@code error: ...} is always exactly one line and says
+     * what the file contains. An absurdly long name is shortened in the middle.
+     */
+    static String oneLine(String message) {
+        if (message == null) return "unknown error";
+        StringBuilder sb = new StringBuilder(message.length());
+        for (int i = 0; i < message.length(); i++) {
+            char c = message.charAt(i);
+            if (c == '\n') sb.append("\\n");
+            else if (c == '\r') sb.append("\\r");
+            else if (c == '\t') sb.append("\\t");
+            else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029'
+                    || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069')) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (sb.length() > MAX_MESSAGE) {
+            int keep = MAX_MESSAGE / 2 - 3;
+            return sb.substring(0, keep) + " ... " + sb.substring(sb.length() - keep);
+        }
+        return sb.toString();
     }
 
     /** The error for a node: {@code node 'name' (OpType): reason}. */

@@ -27,6 +27,8 @@ public final class Graph {
     private final List<String> outputNames = new ArrayList<>();
     private final Map<Value, Value> stateUpdates = new LinkedHashMap<>();
     private final Map<String, Integer> nameCounters = new HashMap<>();
+    /** How many nodes carry each name (names may repeat), so {@link #uniqueName} need not scan the nodes. */
+    private final Map<String, Integer> nodeNames = new HashMap<>();
     private boolean foldConstants = true;
     private final java.util.Set<String> initializers = new java.util.HashSet<>();
 
@@ -88,7 +90,7 @@ public final class Graph {
                     ? outputNames.get(i) : name + (types.size() == 1 ? "" : ":" + i);
             names.add(values.containsKey(want) ? uniqueName(want) : want);
         }
-        if (foldConstants && op.isFoldable() && inputs.stream().allMatch(v -> v == null || v.isConstant())) {
+        if (foldConstants && op.isFoldable() && inputs.stream().allMatch(v -> v == null || v.isConstant()) && withinFoldingBudget(op, inputs, types)) {
             List<Tensor> in = new ArrayList<>();
             for (Value v : inputs) in.add(v == null ? null : v.data());
             List<Tensor> out;
@@ -113,7 +115,30 @@ public final class Graph {
         Node node = new Node(nodeName, op, inputs, outs);
         for (Value v : outs) v.setProducer(node);
         nodes.add(node);
+        nodeNames.merge(nodeName, 1, Integer::sum);
         return outs;
+    }
+
+    /** Most elements a folded node may produce: 4 Mi elements are 32 MiB of doubles. */
+    public static final long MAX_FOLD_ELEMENTS = 1L << 22;
+
+    /** Most work (multiply-adds plus other operations) a fold may take: well under a second. */
+    public static final long MAX_FOLD_WORK = 1L << 27;
+
+    /**
+     * Whether evaluating {@code op} at compile time is cheap enough. Folding exists for the small
+     * shape computations exporters leave behind; a tiny file can otherwise ask for a 2 GB
+     * ConstantOfShape or a MatMul of billions of multiply-adds. A node over budget stays in the
+     * graph with its inferred type, and runs on the device like any other node.
+     */
+    public static boolean withinFoldingBudget(Op op, List<Value> inputs, List<TensorType> outTypes) {
+        long elements = 0;
+        for (TensorType t : outTypes) elements += t.size();
+        if (elements > MAX_FOLD_ELEMENTS) return false;
+        List<TensorType> in = new ArrayList<>();
+        for (Value v : inputs) in.add(v == null ? null : v.type());
+        long work = op.macs(in, outTypes) + op.flops(in, outTypes);
+        return work >= 0 && work <= MAX_FOLD_WORK;
     }
 
     /** Add a single-output node with a derived output name. */
@@ -159,7 +184,7 @@ public final class Graph {
 
     /** A name not used yet in this graph, derived from {@code base}. */
     public String uniqueName(String base) {
-        if (!values.containsKey(base) && nodes.stream().noneMatch(n -> n.name().equals(base))) {
+        if (!values.containsKey(base) && !nodeNames.containsKey(base)) {
             nameCounters.putIfAbsent(base, 0);
             return base;
         }
@@ -234,7 +259,7 @@ public final class Graph {
     }
 
     public void removeNode(Node n) {
-        nodes.remove(n);
+        if (nodes.remove(n)) nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
         for (Value v : n.outputs()) values.remove(v.name(), v);
     }
 

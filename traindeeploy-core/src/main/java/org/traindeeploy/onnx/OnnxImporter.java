@@ -124,7 +124,11 @@ public final class OnnxImporter {
                         + (i == 0 ? "; give the batch size with --batch" : "; only the leading batch dimension may be symbolic"));
             }
         }
-        return TensorType.of(d, shape);
+        try {
+            return TensorType.of(d, shape);
+        } catch (CompileException e) {
+            throw new CompileException(what + ": " + e.getMessage());
+        }
     }
 
     /** The nodes in dependency order (exporters write them so, but the format does not promise it). */
@@ -204,9 +208,11 @@ public final class OnnxImporter {
             if (!unread.isEmpty()) throw new CompileException("attribute '" + unread.get(0) + "' is not supported");
         } catch (CompileException e) {
             String msg = e.getMessage();
-            throw new CompileException(msg.startsWith("node '") ? msg : where + ": " + msg);
+            throw new CompileException(msg.startsWith("node '") ? msg : where + ": " + msg, e);
         } catch (RuntimeException e) {
-            throw new CompileException(where + ": cannot import (" + e + ")", e);
+            // A bug of this compiler, not of the model: report it as one (the CLI says "internal
+            // compiler error" and asks for a report) instead of disguising it as bad input.
+            throw new IllegalStateException("while importing " + where + ": " + e, e);
         }
         for (int i = 0; i < n.getOutputCount(); i++) {
             String name = n.getOutput(i);

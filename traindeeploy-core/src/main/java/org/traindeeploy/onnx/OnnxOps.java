@@ -295,9 +295,15 @@ public final class OnnxOps {
         return c.emit(new Reshape(new int[] {outer, x.type().size() / Math.max(outer, 1)}), x);
     }
 
-    private static int[] shapeInput(NodeContext c, int i, String what) {
+    /** The compile-time value of input i, which must be present. */
+    private static Tensor requiredConst(NodeContext c, int i, String what) {
         Tensor t = c.constInput(i, what);
-        if (t == null) throw new CompileException(what + " is required");
+        if (t == null) throw new CompileException(what + " (input " + i + ") is required");
+        return t;
+    }
+
+    private static int[] shapeInput(NodeContext c, int i, String what) {
+        Tensor t = requiredConst(c, i, what);
         if (t.rank() != 1) throw new CompileException(what + " must be a 1-D tensor, got " + t.type());
         return org.traindeeploy.ops.OpSupport.toIntArray(t.toLongs(), what);
     }
@@ -335,9 +341,9 @@ public final class OnnxOps {
         Value x = c.requireInput(0);
         int r = x.type().rank();
         long[] p = c.attrInts("perm", null);
+        if (p != null && p.length != r) throw new CompileException("Transpose perm " + Arrays.toString(p) + " does not fit " + x.type());
         int[] perm = new int[r];
         for (int i = 0; i < r; i++) perm[i] = p == null ? r - 1 - i : org.traindeeploy.ops.OpSupport.normalizeAxis(p[i], r, "Transpose perm entry");
-        if (p != null && p.length != r) throw new CompileException("Transpose perm " + Arrays.toString(p) + " does not fit " + x.type());
         return c.emit(new Transpose(perm), x);
     }
 
@@ -414,8 +420,8 @@ public final class OnnxOps {
             axes = c.attrInts("axes", null);
             if (starts == null || ends == null) throw new CompileException("Slice needs starts and ends");
         } else {
-            starts = c.constInput(1, "Slice starts").toLongs();
-            ends = c.constInput(2, "Slice ends").toLongs();
+            starts = requiredConst(c, 1, "Slice starts").toLongs();
+            ends = requiredConst(c, 2, "Slice ends").toLongs();
             axes = c.input(3) == null ? null : c.constInput(3, "Slice axes").toLongs();
             steps = c.input(4) == null ? null : c.constInput(4, "Slice steps").toLongs();
         }

@@ -39,8 +39,9 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
         OpSupport.requireFloat(x, "Conv input");
         OpSupport.sameDType(x, w, opType());
         int[] y = outShape(x.shape(), w.shape());
-        if (inputs.size() > 2 && inputs.get(2) != null && inputs.get(2).type().size() != y[1]) {
-            throw new CompileException("Conv bias " + inputs.get(2).type() + " does not match " + y[1] + " output channels");
+        // ONNX: B is 1-D [M]; its gradient (a sum of dY over N, H, W) has exactly that type.
+        if (inputs.size() > 2 && inputs.get(2) != null && !inputs.get(2).type().equals(x.withShape(y[1]))) {
+            throw new CompileException("Conv bias " + inputs.get(2).type() + " must be " + x.withShape(y[1]) + " (one per output channel, of the input's type)");
         }
         return List.of(x.withShape(y));
     }

@@ -29,6 +29,12 @@ public record LayerNormalization(int axis, double epsilon) implements Op {
                 throw new CompileException("LayerNormalization " + (i == 1 ? "scale" : "bias") + " " + inputs.get(i).type() + " does not match the " + n + " normalized elements of " + x);
             }
         }
+        // γ and β share one type with X's element type: LayerNormGrad gives dγ and dβ γ's type.
+        TensorType scale = inputs.get(1).type();
+        if (scale.dtype() != x.dtype()) throw new CompileException("LayerNormalization scale " + scale + " is not of the input's type " + x.dtype().text());
+        if (inputs.size() > 2 && inputs.get(2) != null && !inputs.get(2).type().equals(scale)) {
+            throw new CompileException("LayerNormalization bias " + inputs.get(2).type() + " does not have the scale's type " + scale);
+        }
         return List.of(x);
     }
 

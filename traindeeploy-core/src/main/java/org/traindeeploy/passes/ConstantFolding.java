@@ -7,7 +7,10 @@ import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
 
-/** Evaluates every node whose inputs are all compile-time constants and replaces its outputs by constants. */
+/**
+ * Evaluates every node whose inputs are all compile-time constants and replaces its outputs by
+ * constants, within {@link Graph#withinFoldingBudget the folding budget}.
+ */
 public record ConstantFolding() implements Pass {
     @Override public String name() { return "constant-folding"; }
 
@@ -19,6 +22,7 @@ public record ConstantFolding() implements Pass {
         for (Node n : new ArrayList<>(g.nodes())) {
             if (!n.op().isFoldable()) continue;
             if (!n.inputs().stream().allMatch(v -> v == null || v.isConstant())) continue;
+            if (!Graph.withinFoldingBudget(n.op(), n.inputs(), n.outputs().stream().map(Value::type).toList())) continue;
             List<Tensor> args = new ArrayList<>();
             for (Value v : n.inputs()) args.add(v == null ? null : v.data());
             List<Tensor> out = n.op().evaluate(args);

@@ -66,7 +66,7 @@ public record FuseLayerNorm() implements Pass {
                     Node add = Patterns.soleUser(users, mul.output(0));
                     if (add != null && add.op() instanceof Add && !g.isUsedOutsideNodes(mul.output(0))) {
                         Value bt = Patterns.other(add, mul.output(0));
-                        if (bt.isParameterLike() && bt.type().size() == n && bt.type().rank() <= 1) {
+                        if (bt.isParameterLike() && bt.type().equals(gm.type())) { // LayerNormalization needs β typed as γ
                             beta = bt;
                             root = add;
                         }

@@ -63,10 +63,12 @@ public final class TrainingPipeline {
 
     private static TrainingProgram compile(ModelProto m, Path model, TrainingConfig cfg, BiConsumer<Pass, Graph> observer) {
         Set<String> trainable = cfg.train().resolve(m.getGraph(), () -> inference(m, model, cfg.batch(), (p, g) -> { }));
+        // Import before judging the selection: a broken model (say, a node reading a missing
+        // initializer) must be reported as such, not as "nothing to train".
+        Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
         if (trainable.isEmpty() && cfg.lora() == null) {
             throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
         }
-        Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
         observer.accept(new FunctionPass("import", "ONNX to IR", Set.of(), x -> { }), g);
         PassManager pm = Normalize.manager().observe(observer);
         pm.run(g);
