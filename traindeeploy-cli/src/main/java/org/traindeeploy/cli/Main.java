@@ -34,7 +34,8 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            boolean verbose = parsed.hasMatchedOption("--verbose");
+            boolean verbose = false;
+            for (CommandLine.ParseResult pr = parsed; pr != null; pr = pr.subcommand()) verbose |= pr.hasMatchedOption("--verbose");
             if (ex instanceof CompileException) {
                 err.println("error: " + ex.getMessage());
             } else {
@@ -45,8 +46,8 @@ public final class Main {
             return BAD_INPUT;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("error: " + ex.getMessage());
-            err.println("Run 'traindeeploy " + (ex.getCommandLine().getCommandName().equals("traindeeploy") ? "" : ex.getCommandLine().getCommandName() + " ") + "--help' for usage.");
+            String cmd = ex.getCommandLine().getCommandName().equals("traindeeploy") ? "" : ex.getCommandLine().getCommandName() + " ";
+            err.println("error: " + ex.getMessage().replace('\n', ' ').strip() + " (see 'traindeeploy " + cmd + "--help')");
             err.flush();
             return BAD_INPUT;
         });
