@@ -140,8 +140,10 @@ int main(int argc, char **argv) {
             fprintf(stderr, "harness: cannot create %s/loss.txt\n", out);
             return 2;
         }
+        double recent[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (s = 0; s < steps; s++) {
-            int k = s % batches, err, t;
+            int k = s % batches, err, t, w;
+            double mean = 0;
             float loss = 0.0f;
             if (!path_of(path, data, "input", k, -1) || !read_exact(path, input, sizeof(float) * NETWORK_INPUT_SIZE) ||
                 !path_of(path, data, "label", k, -1) || !read_exact(path, labels, sizeof(network_label_t) * NETWORK_LABEL_SIZE)) {
@@ -156,8 +158,11 @@ int main(int argc, char **argv) {
             }
             fprintf(losses, "%.9g\n", (double)loss);
             fflush(losses);
+            recent[s % 8] = loss;
+            for (w = 0; w < 8 && w <= s; w++) mean += recent[w];
+            mean /= (s < 8 ? s + 1 : 8);
             if (!quiet) {
-                printf("step %4d  loss %.6f\n", s + 1, (double)loss);
+                printf("step %4d  loss %.6f  mean of last %d %.6f\n", s + 1, (double)loss, s < 8 ? s + 1 : 8, mean);
                 fflush(stdout);
             }
             for (t = 0; t < NETWORK_NUM_TRAINED; t++) {

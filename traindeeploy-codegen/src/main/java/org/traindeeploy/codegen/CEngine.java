@@ -1,14 +1,12 @@
 package org.traindeeploy.codegen;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.traindeeploy.conformance.Engine;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Graph;
@@ -81,7 +79,7 @@ public final class CEngine implements Engine {
     }
 
     private interface Work<T> {
-        T run(Path dir) throws IOException, InterruptedException;
+        T run(Path dir) throws IOException;
     }
 
     private <T> T inFolder(Work<T> w) {
@@ -97,9 +95,6 @@ public final class CEngine implements Engine {
             return w.run(dir);
         } catch (IOException e) {
             throw new CompileException("C engine: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CompileException("C engine: interrupted");
         } finally {
             if (options.keep() == null) OutputFolder.deleteTree(dir);
         }
@@ -114,44 +109,16 @@ public final class CEngine implements Engine {
         }
     }
 
-    private void build(EmitSpec spec, Path dir) throws IOException, InterruptedException {
+    private void build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
         HostTarget.write(spec, options.cores(), src, false);
-        List<String> cmd = new ArrayList<>(List.of("make", "-s", "-C", src.toString(), "-j" + Math.max(1, Runtime.getRuntime().availableProcessors())));
-        if (options.cflags() != null) cmd.add("CFLAGS=" + options.cflags());
-        exec(cmd, dir, "building the generated C");
+        HostBuild.make(src, options.cflags());
     }
 
-    private void run(Path dir, int steps, String... flags) throws IOException, InterruptedException {
+    private void run(Path dir, int steps, String... flags) {
         List<String> cmd = new ArrayList<>(List.of(dir.resolve("build/harness").toString(), dir.resolve("data").toString(), Integer.toString(steps),
                 dir.resolve("out").toString()));
         cmd.addAll(List.of(flags));
-        exec(cmd, dir, "running the generated C");
-    }
-
-    /** Run a command; a non-zero exit or a sanitizer report is an error carrying the output's tail. */
-    static String exec(List<String> cmd, Path dir, String what) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().put("ASAN_OPTIONS", "halt_on_error=1:abort_on_error=0:detect_leaks=1");
-        pb.environment().put("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1");
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new CompileException(what + ": cannot run '" + cmd.get(0) + "' (" + e.getMessage() + ")");
-        }
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(30, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new CompileException(what + ": timed out");
-        }
-        String text = new String(out, StandardCharsets.UTF_8);
-        boolean sanitizer = text.contains("runtime error:") || text.contains("ERROR: AddressSanitizer") || text.contains("ERROR: LeakSanitizer");
-        if (p.exitValue() != 0 || sanitizer) {
-            String tail = text.length() > 4000 ? "..." + text.substring(text.length() - 4000) : text;
-            throw new CompileException(what + " failed (exit " + p.exitValue() + "):\n" + tail.strip());
-        }
-        return text;
+        HostBuild.run(cmd, dir, "running the generated C", line -> { });
     }
 }
