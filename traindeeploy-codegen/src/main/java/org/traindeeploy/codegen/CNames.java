@@ -39,7 +39,7 @@ public final class CNames {
         return name;
     }
 
-    /** Every character that is not an ASCII letter or digit becomes {@code _} (so does a leading digit's absence of a prefix: see {@link #fresh}). */
+    /** Every character that is not an ASCII letter, digit or underscore becomes {@code _}. */
     static String mangle(String raw) {
         StringBuilder sb = new StringBuilder(raw.length());
         for (int i = 0; i < raw.length(); i++) {
