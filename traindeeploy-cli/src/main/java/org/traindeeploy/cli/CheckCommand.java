@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.traindeeploy.codegen.CEngine;
 import org.traindeeploy.conformance.Checker;
 import org.traindeeploy.conformance.Engine;
 import org.traindeeploy.conformance.Manifest;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Examples:",
             "  traindeeploy check tests/conformance/cct2 --engine reference",
             "  traindeeploy check tests/conformance/cct2 --strategy LoRA2 --engine reference",
+            "  traindeeploy check tests/conformance/mlp --engine c",
+            "  traindeeploy check tests/conformance/cnn --engine c --cores 1 --cflags sanitize",
             "  traindeeploy check tests/conformance/* --forward-only"})
 final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -34,8 +37,18 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--strategy", paramLabel = "NAME", description = "Check only these strategies (repeatable; default: all of the manifest).")
     List<String> strategies = new ArrayList<>();
 
-    @Option(names = "--engine", defaultValue = "reference", description = "reference (the Java interpreter). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--engine", defaultValue = "reference",
+            description = {"reference (the Java interpreter) or c (the generated C, built with make and run on the host).",
+                "Default: ${DEFAULT-VALUE}."})
     String engine;
+
+    @Option(names = "--cores", defaultValue = "8", paramLabel = "N", description = "Cores (threads) the generated C runs on, with --engine c (default: ${DEFAULT-VALUE}).")
+    int cores;
+
+    @Option(names = "--cflags", paramLabel = "FLAGS",
+            description = {"CFLAGS for building the generated C (default: the Makefile's -std=c99 -O2 -Wall -Wextra -Werror).",
+                "--cflags sanitize selects -O1 with AddressSanitizer and UBSan."})
+    String cflags;
 
     @Option(names = "--forward-only", description = "Only compare the untrained model's output with data/logits_K.")
     boolean forwardOnly;
@@ -48,7 +61,8 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Engine e = switch (engine) {
             case "reference" -> new ReferenceEngine();
-            default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference)");
+            case "c" -> new CEngine(new CEngine.Options(cores, "sanitize".equals(cflags) ? CEngine.SANITIZE_CFLAGS : cflags, null));
+            default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference, c)");
         };
         boolean ok = true;
         int passed = 0;

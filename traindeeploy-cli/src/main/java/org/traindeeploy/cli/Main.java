@@ -14,9 +14,13 @@ import picocli.CommandLine.Command;
             "",
             "Typical use:",
             "  traindeeploy inspect models/cct2/model.onnx --train last",
+            "  traindeeploy train models/cct2/model.onnx --data models/cct2/data --lora '/blocks.*/*MatMul' --train '/attention_pool/*,/fc/*' --steps 48",
+            "  traindeeploy compile models/cct2/model.onnx -o out/cct2 --target host --train last",
             "  traindeeploy check tests/conformance/cct2 --engine reference",
+            "  traindeeploy check tests/conformance/cct2 --engine c",
         },
-        subcommands = {InspectCommand.class, CheckCommand.class, SweepCommand.class, ExportCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, CompileCommand.class, TrainCommand.class, CheckCommand.class, SweepCommand.class, ExportCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:check found a mismatch", "2:bad input, unsupported model or bad usage"})
 public final class Main {

@@ -1,0 +1,1 @@
+static const td_copy_args ${c.id} = ${copy(c)};

@@ -1,0 +1,121 @@
+/*
+ * Max and average pooling over planes of [h, w], and their gradients. The gradients split work
+ * by plane: windows overlap within a plane, never across planes, so no two cores write the same
+ * dX element.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "td_kernels.h"
+
+/* Flat index (within the plane) of the first maximum of output (oy, ox)'s window, or -1. NaN wins. */
+static int32_t td_argmax(const td_pool_geom *g, const float *x, int32_t oy, int32_t ox) {
+    int32_t best = -1;
+    float m = 0.0f;
+    int32_t i, j;
+    for (i = 0; i < g->kh; i++) {
+        int32_t hy = oy * g->sh - g->pt + i * g->dh;
+        if (hy < 0 || hy >= g->h) continue;
+        for (j = 0; j < g->kw; j++) {
+            int32_t wx = ox * g->sw - g->pl + j * g->dw;
+            float v;
+            if (wx < 0 || wx >= g->w) continue;
+            v = x[hy * g->w + wx];
+            if (best < 0 || v > m || isnan(v)) {
+                best = hy * g->w + wx;
+                m = v;
+            }
+        }
+    }
+    return best;
+}
+
+void td_maxpool(const td_pool_args *a) {
+    const td_pool_geom *g = &a->g;
+    int32_t lo, hi, e;
+    td_split(g->planes * g->oh * g->ow, &lo, &hi);
+    for (e = lo; e < hi; e++) {
+        int32_t ox = e % g->ow;
+        int32_t oy = (e / g->ow) % g->oh;
+        int32_t plane = e / (g->ow * g->oh);
+        const float *x = a->in + (size_t)plane * g->h * g->w;
+        int32_t k = td_argmax(g, x, oy, ox);
+        a->out[e] = k < 0 ? -HUGE_VALF : x[k];
+    }
+}
+
+void td_maxpool_grad(const td_pool_args *a) {
+    const td_pool_geom *g = &a->g;
+    int32_t lo, hi, plane;
+    td_split(g->planes, &lo, &hi);
+    for (plane = lo; plane < hi; plane++) {
+        const float *x = a->x + (size_t)plane * g->h * g->w;
+        const float *dy = a->in + (size_t)plane * g->oh * g->ow;
+        float *dx = a->out + (size_t)plane * g->h * g->w;
+        int32_t oy, ox;
+        memset(dx, 0, sizeof(float) * (size_t)g->h * (size_t)g->w);
+        for (oy = 0; oy < g->oh; oy++) {
+            for (ox = 0; ox < g->ow; ox++) {
+                int32_t k = td_argmax(g, x, oy, ox);
+                if (k >= 0) dx[k] += dy[oy * g->ow + ox];
+            }
+        }
+    }
+}
+
+/* Output (oy, ox)'s window clipped to the input, [h0,h1) x [w0,w1), and its divisor (PyTorch's rule). */
+static int32_t td_avg_window(const td_pool_geom *g, int32_t oy, int32_t ox, int32_t *h0, int32_t *h1, int32_t *w0, int32_t *w1) {
+    int32_t padded, div;
+    *h0 = oy * g->sh - g->pt;
+    *w0 = ox * g->sw - g->pl;
+    *h1 = *h0 + g->kh < g->h + g->pb ? *h0 + g->kh : g->h + g->pb;
+    *w1 = *w0 + g->kw < g->w + g->pr ? *w0 + g->kw : g->w + g->pr;
+    padded = (*h1 - *h0) * (*w1 - *w0);
+    if (*h0 < 0) *h0 = 0;
+    if (*w0 < 0) *w0 = 0;
+    if (*h1 > g->h) *h1 = g->h;
+    if (*w1 > g->w) *w1 = g->w;
+    div = g->count_include_pad ? padded : (*h1 - *h0) * (*w1 - *w0);
+    return div < 1 ? 1 : div;
+}
+
+void td_avgpool(const td_pool_args *a) {
+    const td_pool_geom *g = &a->g;
+    int32_t lo, hi, e;
+    td_split(g->planes * g->oh * g->ow, &lo, &hi);
+    for (e = lo; e < hi; e++) {
+        int32_t ox = e % g->ow;
+        int32_t oy = (e / g->ow) % g->oh;
+        int32_t plane = e / (g->ow * g->oh);
+        const float *x = a->in + (size_t)plane * g->h * g->w;
+        int32_t h0, h1, w0, w1, i, j;
+        int32_t div = td_avg_window(g, oy, ox, &h0, &h1, &w0, &w1);
+        td_acc s = 0;
+        for (i = h0; i < h1; i++) {
+            for (j = w0; j < w1; j++) s += x[i * g->w + j];
+        }
+        a->out[e] = (float)((double)s / div);
+    }
+}
+
+void td_avgpool_grad(const td_pool_args *a) {
+    const td_pool_geom *g = &a->g;
+    int32_t lo, hi, plane;
+    td_split(g->planes, &lo, &hi);
+    for (plane = lo; plane < hi; plane++) {
+        const float *dy = a->in + (size_t)plane * g->oh * g->ow;
+        float *dx = a->out + (size_t)plane * g->h * g->w;
+        int32_t oy, ox;
+        memset(dx, 0, sizeof(float) * (size_t)g->h * (size_t)g->w);
+        for (oy = 0; oy < g->oh; oy++) {
+            for (ox = 0; ox < g->ow; ox++) {
+                int32_t h0, h1, w0, w1, i, j;
+                int32_t div = td_avg_window(g, oy, ox, &h0, &h1, &w0, &w1);
+                double v = (double)dy[oy * g->ow + ox] / div;
+                for (i = h0; i < h1; i++) {
+                    for (j = w0; j < w1; j++) dx[i * g->w + j] = (float)(dx[i * g->w + j] + v);
+                }
+            }
+        }
+    }
+}

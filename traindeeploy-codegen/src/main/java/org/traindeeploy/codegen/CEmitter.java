@@ -1,0 +1,192 @@
+package org.traindeeploy.codegen;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.traindeeploy.codegen.BufferPlan.Buffer;
+import org.traindeeploy.codegen.NetworkModel.DataArray;
+import org.traindeeploy.codegen.NetworkModel.Step;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.DType;
+import org.traindeeploy.ir.Node;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.ir.Value;
+
+/**
+ * Lowers a program to kernel calls and renders the network sources: {@code network.h} (the API:
+ * init, train step, inference, trained tensors), {@code network.c} (buffers, argument structs,
+ * the step bodies run on every core with barriers between dependent kernels), and
+ * {@code network_data.h/.c} (constants and initial states as exact C arrays). The runtime and
+ * kernel sources are added by the target ({@link HostTarget}).
+ *
+ * <p>Steps: place buffers and lower every node ({@link OpLowering}) → order the training body
+ * (all nodes, then the state updates) and the inference body (the nodes the output needs) →
+ * place barriers → render. Output depends only on the program: same program, same bytes.
+ */
+public final class CEmitter {
+    /** Kernel sources every program compiles (the runtime is per target). */
+    static final List<String> KERNEL_SOURCES = List.of("conv.c", "elementwise.c", "linear.c", "loss.c", "movement.c", "norm.c",
+            "optimizer.c", "pool.c", "reduce.c", "softmax.c");
+    static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_nd.h");
+
+    private static final int VALUES_PER_LINE = 8;
+
+    private CEmitter() {}
+
+    /** The network sources by relative path, in a fixed order. */
+    public static Map<String, String> emit(EmitSpec spec, int cores) { return render(lower(spec, cores)); }
+
+    /** Render the network sources of a lowered program. */
+    static Map<String, String> render(NetworkModel m) {
+        Map<String, String> files = new TreeMap<>();
+        files.put("network.h", Templates.render("network.h.ftl", m));
+        files.put("network.c", Templates.render("network.c.ftl", m));
+        files.put("network_data.h", Templates.render("network_data.h.ftl", m));
+        files.put("network_data.c", Templates.render("network_data.c.ftl", m));
+        return files;
+    }
+
+    static NetworkModel lower(EmitSpec spec, int cores) {
+        CNames names = new CNames();
+        BufferPlan plan = new BufferPlan(names);
+        if (spec.input().type().dtype() != DType.FLOAT) throw new CompileException("input '" + spec.input().name() + "' must be float32, is " + spec.input().type());
+        if (spec.output().type().dtype() != DType.FLOAT) throw new CompileException("output '" + spec.output().name() + "' must be float32, is " + spec.output().type());
+        plan.place(spec.input());
+        if (spec.labels() != null) plan.place(spec.labels());
+
+        Map<Node, List<KernelCall>> lowered = new LinkedHashMap<>();
+        for (Node n : spec.graph().nodes()) lowered.put(n, OpLowering.lower(n, plan, names));
+        List<KernelCall> calls = new ArrayList<>();
+        lowered.values().forEach(calls::addAll);
+
+        List<Step> train = List.of();
+        List<NetworkModel.Trained> trained = new ArrayList<>();
+        if (spec.training()) {
+            List<Planned> seq = new ArrayList<>();
+            for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) addNode(seq, e.getKey(), e.getValue());
+            boolean first = true;
+            for (Map.Entry<Value, Value> u : spec.graph().stateUpdates().entrySet()) {
+                String dst = plan.ref(u.getKey());
+                String src = plan.ref(u.getValue());
+                if (dst.equals(src)) continue;
+                if (plan.role(u.getValue()) == BufferPlan.Role.STATE) {
+                    throw new CompileException("state '" + u.getKey().name() + "' takes the value of state '" + u.getValue().name() + "': not supported by the C target");
+                }
+                KernelCall.Copy c = KernelCall.Copy.contiguous(names.fresh("k_", "update " + u.getKey().name()), dst, src,
+                        u.getKey().type().dtype().bytes(), new int[] {u.getKey().type().size()});
+                calls.add(c);
+                seq.add(new Planned(c, first ? "state updates" : null));
+                first = false;
+            }
+            train = barriers(seq);
+            for (int i = 0; i < spec.trained().size(); i++) {
+                EmitSpec.Trained t = spec.trained().get(i);
+                trained.add(new NetworkModel.Trained(i, plan.ref(t.state()), plan.ref(t.grad()), t.state().type().size(),
+                        CNames.comment(t.key() + " " + t.state().type())));
+            }
+        }
+        Set<Node> cone = cone(spec.output());
+        List<Planned> inferSeq = new ArrayList<>();
+        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) if (cone.contains(e.getKey())) addNode(inferSeq, e.getKey(), e.getValue());
+        List<Step> infer = barriers(inferSeq);
+
+        Buffer output = plan.place(spec.output());
+        // Declare only what a body uses: C warns (and -Werror fails) on unused static objects.
+        Set<String> usedCalls = new HashSet<>();
+        train.forEach(s -> usedCalls.add(s.args()));
+        infer.forEach(s -> usedCalls.add(s.args()));
+        calls.removeIf(c -> !usedCalls.contains(c.id()));
+        Set<String> usedBuffers = new HashSet<>();
+        for (KernelCall c : calls) {
+            usedBuffers.addAll(c.reads());
+            usedBuffers.addAll(c.writes());
+        }
+        usedBuffers.add(output.symbol());
+        trained.forEach(t -> {
+            usedBuffers.add(t.param());
+            usedBuffers.add(t.grad());
+        });
+        Buffer loss = spec.loss() == null ? null : plan.place(spec.loss());
+        Buffer labels = spec.labels() == null ? null : plan.place(spec.labels());
+        List<DataArray> data = new ArrayList<>();
+        if (loss != null) usedBuffers.add(loss.symbol());
+        List<Buffer> constants = used(plan.withRole(BufferPlan.Role.CONSTANT), usedBuffers);
+        List<Buffer> states = spec.training() ? plan.withRole(BufferPlan.Role.STATE) : used(plan.withRole(BufferPlan.Role.STATE), usedBuffers);
+        for (Buffer b : constants) data.add(array(b.symbol(), b, b.value().data()));
+        for (Buffer b : states) if (b.init() != null) data.add(array(b.init(), b, b.value().data()));
+        boolean scratchF = usedBuffers.contains(BufferPlan.SCRATCH_FLOATS);
+        boolean scratchA = usedBuffers.contains(BufferPlan.SCRATCH_ACC);
+        return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
+                constants, states, used(plan.withRole(BufferPlan.Role.ACTIVATION), usedBuffers),
+                scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES);
+    }
+
+    private static List<Buffer> used(List<Buffer> all, Set<String> used) {
+        return all.stream().filter(b -> used.contains(b.symbol())).toList();
+    }
+
+    /** A call and the comment naming its node (on the node's first call only). */
+    private record Planned(KernelCall call, String comment) {}
+
+    private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {
+        for (int i = 0; i < calls.size(); i++) {
+            seq.add(new Planned(calls.get(i), i == 0 ? CNames.comment(n.name() + " (" + n.op().opType() + ")") : null));
+        }
+    }
+
+    /**
+     * A barrier goes before a call that reads or writes a buffer written since the last barrier,
+     * or writes one read since then (every core must be past the earlier kernel).
+     */
+    static List<Step> barriers(List<Planned> seq) {
+        Set<String> written = new HashSet<>();
+        Set<String> read = new HashSet<>();
+        List<Step> out = new ArrayList<>();
+        for (Planned p : seq) {
+            KernelCall c = p.call();
+            boolean barrier = c.reads().stream().anyMatch(written::contains) || c.writes().stream().anyMatch(written::contains)
+                    || c.writes().stream().anyMatch(read::contains);
+            if (barrier) {
+                written.clear();
+                read.clear();
+            }
+            written.addAll(c.writes());
+            read.addAll(c.reads());
+            out.add(new Step(c.function(), c.id(), barrier, p.comment()));
+        }
+        return out;
+    }
+
+    /** The nodes {@code v} depends on. */
+    private static Set<Node> cone(Value v) {
+        Set<Node> seen = new HashSet<>();
+        List<Value> work = new ArrayList<>(List.of(v));
+        while (!work.isEmpty()) {
+            Value x = work.remove(work.size() - 1);
+            Node n = x == null ? null : x.producer();
+            if (n == null || !seen.add(n)) continue;
+            work.addAll(n.inputs());
+        }
+        return seen;
+    }
+
+    private static DataArray array(String symbol, Buffer b, Tensor t) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        DType d = t.dtype();
+        for (int i = 0; i < t.size(); i++) {
+            if (i % VALUES_PER_LINE == 0 && i > 0) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) line.append(", ");
+            line.append(CLiterals.element(d, d.isFloat() ? t.getDouble(i) : 0, d.isFloat() ? 0 : t.getLong(i)));
+        }
+        if (line.length() > 0 || lines.isEmpty()) lines.add(line.length() > 0 ? line.toString() : "0");
+        return new DataArray(symbol, b.ctype(), b.length(), lines, b.comment());
+    }
+}

@@ -1,0 +1,124 @@
+package org.traindeeploy.codegen;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.traindeeploy.conformance.Engine;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.train.TrainingProgram;
+
+/**
+ * Runs steps through the generated C: generates the host sources into a temporary folder, writes
+ * the batches as harness files, builds with {@code make}, runs the harness (recording every
+ * step's gradients and updated tensors) and reads the results back. The folder is deleted
+ * afterwards unless {@link Options#keep} names one to keep.
+ */
+public final class CEngine implements Engine {
+    /** Flags of the sanitizer build the tests use. */
+    public static final String SANITIZE_CFLAGS =
+            "-std=c99 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -Werror";
+
+    /**
+     * @param cores cores the generated code runs on
+     * @param cflags the CFLAGS given to make, or null for the Makefile's default
+     * @param keep a folder to build in and keep (must not exist), or null for a temporary one
+     */
+    public record Options(int cores, String cflags, Path keep) {
+        public static Options defaults() { return new Options(HostTarget.DEFAULT_CORES, null, null); }
+
+        public static Options sanitized(int cores) { return new Options(cores, SANITIZE_CFLAGS, null); }
+    }
+
+    private final Options options;
+
+    public CEngine(Options options) { this.options = options; }
+
+    @Override public String name() { return "c"; }
+
+    @Override
+    public List<StepResult> train(TrainingProgram p, List<Tensor> inputs, List<Tensor> labels) {
+        EmitSpec spec = EmitSpec.training("model", p);
+        return inFolder(dir -> {
+            writeBatches(dir.resolve("data"), inputs, labels);
+            build(spec, dir);
+            run(dir, inputs.size(), "--grads", "--params-every-step", "--quiet");
+            List<String> lines = Files.readAllLines(dir.resolve("out/loss.txt"));
+            if (lines.size() != inputs.size()) throw new CompileException("the harness ran " + lines.size() + " of " + inputs.size() + " steps");
+            List<StepResult> out = new ArrayList<>();
+            for (int k = 0; k < inputs.size(); k++) {
+                Map<String, Tensor> grads = new LinkedHashMap<>();
+                Map<String, Tensor> params = new LinkedHashMap<>();
+                for (int i = 0; i < spec.trained().size(); i++) {
+                    EmitSpec.Trained t = spec.trained().get(i);
+                    grads.put(t.key(), HarnessFiles.read(dir.resolve("out/grad_" + i + "_" + k + ".bin"), t.state().type()));
+                    params.put(t.key(), HarnessFiles.read(dir.resolve("out/param_" + i + "_" + k + ".bin"), t.state().type()));
+                }
+                out.add(new StepResult(Double.parseDouble(lines.get(k).trim()), grads, params));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<Tensor> infer(Graph g, List<Tensor> inputs) {
+        EmitSpec spec = EmitSpec.inference("model", g);
+        return inFolder(dir -> {
+            writeBatches(dir.resolve("data"), inputs, null);
+            build(spec, dir);
+            run(dir, inputs.size(), "--infer");
+            List<Tensor> out = new ArrayList<>();
+            for (int k = 0; k < inputs.size(); k++) out.add(HarnessFiles.read(dir.resolve("out/output_" + k + ".bin"), spec.output().type()));
+            return out;
+        });
+    }
+
+    private interface Work<T> {
+        T run(Path dir) throws IOException;
+    }
+
+    private <T> T inFolder(Work<T> w) {
+        Path dir = null;
+        try {
+            if (options.keep() != null) {
+                if (Files.exists(options.keep())) throw new CompileException("--keep folder " + options.keep() + " exists");
+                dir = Files.createDirectories(options.keep());
+            } else {
+                dir = Files.createTempDirectory("traindeeploy-c-");
+            }
+            Files.createDirectories(dir.resolve("out"));
+            return w.run(dir);
+        } catch (IOException e) {
+            throw new CompileException("C engine: " + e.getMessage(), e);
+        } finally {
+            if (options.keep() == null) OutputFolder.deleteTree(dir);
+        }
+    }
+
+    /** Write batch K as data/input_K.bin and data/label_K.bin. */
+    public static void writeBatches(Path data, List<Tensor> inputs, List<Tensor> labels) throws IOException {
+        Files.createDirectories(data);
+        for (int k = 0; k < inputs.size(); k++) {
+            HarnessFiles.write(data.resolve("input_" + k + ".bin"), inputs.get(k));
+            if (labels != null) HarnessFiles.write(data.resolve("label_" + k + ".bin"), labels.get(k));
+        }
+    }
+
+    private void build(EmitSpec spec, Path dir) {
+        Path src = dir.resolve("build");
+        HostTarget.write(spec, options.cores(), src, false);
+        HostBuild.make(src, options.cflags());
+    }
+
+    private void run(Path dir, int steps, String... flags) {
+        List<String> cmd = new ArrayList<>(List.of(dir.resolve("build/harness").toString(), dir.resolve("data").toString(), Integer.toString(steps),
+                dir.resolve("out").toString()));
+        cmd.addAll(List.of(flags));
+        HostBuild.run(cmd, dir, "running the generated C", line -> { });
+    }
+}

@@ -1,0 +1,78 @@
+package org.traindeeploy.codegen;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.ir.Value;
+
+/**
+ * The host target: the network sources ({@link CEmitter}), the kernels, the pthreads runtime,
+ * the harness program ({@code main.c}), a Makefile building it with
+ * {@code cc -std=c99 -O2 -Wall -Wextra -Werror}, and {@code tensors.json} describing the
+ * harness files (which trained tensor each index is).
+ */
+public final class HostTarget {
+    /** Cluster cores of the modelled target (the PULP cluster's 8 workers). */
+    public static final int DEFAULT_CORES = 8;
+
+    private HostTarget() {}
+
+    /** Every file of the output folder, by relative path. */
+    public static Map<String, String> sources(EmitSpec spec, int cores) {
+        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
+        NetworkModel m = CEmitter.lower(spec, cores);
+        Map<String, String> files = new TreeMap<>(CEmitter.render(m));
+        files.put("Makefile", Templates.render("Makefile.ftl", m));
+        files.put("main.c", Templates.verbatim("host/main.c"));
+        files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
+        files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
+        for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
+        for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
+        files.put("tensors.json", manifest(spec, cores));
+        return files;
+    }
+
+    /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
+    public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
+        OutputFolder.write(dir, sources(spec, cores), force);
+    }
+
+    private static String manifest(EmitSpec spec, int cores) {
+        ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = om.createObjectNode();
+        root.put("format", "traindeeploy host harness 1");
+        root.put("model", spec.modelName());
+        root.put("training", spec.training());
+        root.put("cores", cores);
+        root.set("input", tensor(om, spec.input()));
+        if (spec.labels() != null) root.set("labels", tensor(om, spec.labels()));
+        root.set("output", tensor(om, spec.output()));
+        ArrayNode trained = root.putArray("trained");
+        for (int i = 0; i < spec.trained().size(); i++) {
+            EmitSpec.Trained t = spec.trained().get(i);
+            ObjectNode o = tensor(om, t.state());
+            o.put("id", i);
+            o.put("key", t.key());
+            trained.add(o);
+        }
+        try {
+            return om.writeValueAsString(root) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ObjectNode tensor(ObjectMapper om, Value v) {
+        ObjectNode o = om.createObjectNode();
+        o.put("name", v.name());
+        o.put("dtype", v.type().dtype().text());
+        ArrayNode shape = o.putArray("shape");
+        for (int d : v.type().shape()) shape.add(d);
+        return o;
+    }
+}

@@ -1,0 +1,67 @@
+package org.traindeeploy.codegen;
+
+import freemarker.ext.beans.ZeroArgumentNonVoidMethodPolicy;
+import freemarker.template.Configuration;
+import freemarker.template.DefaultObjectWrapperBuilder;
+import freemarker.template.Template;
+import freemarker.template.TemplateException;
+import freemarker.template.TemplateExceptionHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import org.traindeeploy.ir.CompileException;
+
+/**
+ * The FreeMarker set-up and the files under {@code src-templates/} on the classpath. Numbers
+ * render in computer format (1000, never 1,000) and a missing value is an error, never an empty
+ * string.
+ */
+final class Templates {
+    static final String ROOT = "/src-templates/";
+
+    private static final Configuration CONFIG = configure();
+
+    private Templates() {}
+
+    private static Configuration configure() {
+        Configuration c = new Configuration(Configuration.VERSION_2_3_34);
+        c.setClassForTemplateLoading(Templates.class, ROOT);
+        c.setDefaultEncoding("UTF-8");
+        c.setNumberFormat("computer");
+        c.setBooleanFormat("c");
+        c.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
+        c.setLogTemplateExceptions(false);
+        c.setWrapUncheckedExceptions(true);
+        c.setFallbackOnNullLoopVariable(false);
+        c.setAPIBuiltinEnabled(false);
+        // Records render by their component names (${c.id}); their other no-argument methods too.
+        DefaultObjectWrapperBuilder wb = new DefaultObjectWrapperBuilder(Configuration.VERSION_2_3_34);
+        wb.setRecordZeroArgumentNonVoidMethodPolicy(ZeroArgumentNonVoidMethodPolicy.BOTH_METHOD_AND_PROPERTY_UNLESS_BEAN_PROPERTY_READ_METHOD);
+        wb.setDefaultZeroArgumentNonVoidMethodPolicy(ZeroArgumentNonVoidMethodPolicy.BOTH_METHOD_AND_PROPERTY_UNLESS_BEAN_PROPERTY_READ_METHOD);
+        c.setObjectWrapper(wb.build());
+        return c;
+    }
+
+    /** Render template {@code name} (relative to src-templates/) with {@code model} as its root. */
+    static String render(String name, Object model) {
+        try {
+            Template t = CONFIG.getTemplate(name);
+            StringWriter w = new StringWriter();
+            t.process(model, w);
+            return w.toString();
+        } catch (IOException | TemplateException e) {
+            throw new IllegalStateException("template " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** A file copied verbatim from src-templates/. */
+    static String verbatim(String name) {
+        try (InputStream in = Templates.class.getResourceAsStream(ROOT + name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + ROOT + name + " (is the codegen jar complete?)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CompileException("cannot read " + ROOT + name + ": " + e.getMessage(), e);
+        }
+    }
+}
