@@ -2,10 +2,17 @@ package org.traindeeploy.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.traindeeploy.codegen.EmitSpec;
 import org.traindeeploy.codegen.HostTarget;
+import org.traindeeploy.codegen.OutputFolder;
+import org.traindeeploy.memory.MemoryPlan;
+import org.traindeeploy.report.HtmlReport;
+import org.traindeeploy.report.StepReport;
+import org.traindeeploy.target.Target;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.train.TrainingPipeline;
 import org.traindeeploy.train.TrainingProgram;
@@ -36,11 +43,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output-dir"}, required = true, paramLabel = "DIR", description = "Folder to create with the generated sources.")
     Path out;
 
-    @Option(names = "--target", defaultValue = "host", description = "Target: host (the only one so far). Default: ${DEFAULT-VALUE}.")
-    String target;
+    @Mixin TargetOptions targetOptions = new TargetOptions();
 
-    @Option(names = "--cores", defaultValue = "8", paramLabel = "N", description = "Cluster cores the kernels split their work over (default: ${DEFAULT-VALUE}).")
-    int cores;
+    @Option(names = "--cores", paramLabel = "N", description = "Cluster cores the kernels split their work over (default: the target's).")
+    Integer cores;
 
     @Option(names = "--force", description = "Replace DIR if it exists.")
     boolean force;
@@ -53,18 +59,41 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (!target.equals("host")) throw new CompileException("--target '" + target + "' is not known (targets: host)");
-        EmitSpec es = spec(model, training);
-        HostTarget.write(es, cores, this.out, force);
+        if (targetOptions.target == null) targetOptions.target = "host";
+        Target target = targetOptions.load();
+        if (!target.runtime().equals("host")) {
+            throw new CompileException("--target " + target.name() + ": the tiled firmware for the " + target.runtime()
+                    + " runtime is not generated yet; 'traindeeploy inspect MODEL --target " + target.name()
+                    + " [training flags]' reports its memory plan and costs, and --target host writes C that runs here");
+        }
+        int n = cores != null ? cores : target.cores();
+        Map<String, String> extra = new LinkedHashMap<>();
+        EmitSpec es;
+        if (training.wantsTraining()) {
+            TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
+            MemoryPlan plan = StepReport.plan(p, target);
+            StepReport report = StepReport.of(p, target, plan);
+            extra.put("report.json", Reports.json(report));
+            extra.put("report.html", HtmlReport.single(model.toString(), training.describe(), report, plan));
+            out.print(report.text());
+            es = EmitSpec.training(name(model), p);
+        } else {
+            es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
+        }
+        Map<String, String> files = new java.util.TreeMap<>(HostTarget.sources(es, n));
+        files.putAll(extra);
+        OutputFolder.write(this.out, files, force);
         out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", this.out, es.training() ? "training step" : "forward pass",
-                model.getFileName(), cores, es.training() ? ", " + es.trained().size() + " trained tensor(s)" : "");
+                model.getFileName(), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");
         out.printf(Locale.ROOT, "build with: make -C %s%n", this.out);
         return Main.OK;
     }
 
     /** The program for a model and training flags: the training step if any flag asks for one, else the forward pass. */
+    static String name(Path model) { return model.getFileName() == null ? "model" : model.getFileName().toString(); }
+
     static EmitSpec spec(Path model, TrainingOptions training) {
-        String name = model.getFileName() == null ? "model" : model.getFileName().toString();
+        String name = name(model);
         if (!training.wantsTraining()) return EmitSpec.inference(name, TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
         TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
         return EmitSpec.training(name, p);

@@ -9,9 +9,12 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.report.HtmlReport;
 import org.traindeeploy.report.StepReport;
@@ -88,11 +91,11 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         progress.done();
-        OutputFolder.write(out, force, dir -> {
-            Files.writeString(dir.resolve("sweep.json"), json(rows));
-            Files.writeString(dir.resolve("sweep.csv"), csv(rows));
-            Files.writeString(dir.resolve("sweep.html"), HtmlReport.sweep(model.toString(), rows));
-        });
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("sweep.json", json(rows));
+        files.put("sweep.csv", csv(rows));
+        files.put("sweep.html", HtmlReport.sweep(model.toString(), rows));
+        OutputFolder.write(out, files, force);
         o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L2 B", "est. cycles", "img/s");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();

@@ -64,6 +64,14 @@ public final class TrainingOptions {
     @Option(names = "--output", paramLabel = "NAME", description = "The model output the loss reads (default: the first).")
     String output;
 
+    /** The training flags as given, for reports. */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        if (train != null) sb.append("--train ").append(train).append(' ');
+        if (lora != null && !lora.isEmpty()) sb.append("--lora ").append(String.join(",", lora)).append(" --lora-rank ").append(loraRank).append(" --lora-alpha ").append(loraAlpha).append(' ');
+        return sb.append("--loss ").append(loss).append(" --optimizer ").append(optimizer).append(" --lr ").append(lr).toString();
+    }
+
     boolean wantsTraining() { return train != null || (lora != null && !lora.isEmpty()); }
 
     TrainingConfig config() {

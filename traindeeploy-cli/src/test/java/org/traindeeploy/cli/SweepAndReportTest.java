@@ -44,7 +44,7 @@ class SweepAndReportTest {
         Chromium.assertRendersCleanly(out.resolve("sweep.html"), tmp);
         CliTest.Result again = CliTest.run("sweep", CliTest.CCT2, "-o", out.toString(), "--strategies", "LP: --train last");
         assertEquals(2, again.code());
-        assertTrue(again.err().contains("already exists (use --force to replace it)"), again.err());
+        assertTrue(again.err().contains("exists (use --force to replace it)"), again.err());
     }
 
     @Test

@@ -135,7 +135,7 @@ public record StepReport(String target, long trainableElements, int batch,
         sb.append('\n');
         StringBuilder mv = new StringBuilder();
         bytesMoved.forEach((k, v) -> mv.append(String.format(Locale.ROOT, "  %s %,d B", k, v)));
-        sb.append("  moved   ").append(mv).append('\n');
+        sb.append("  moved   ").append(mv.length() == 0 ? " nothing between levels (one memory level)" : mv).append('\n');
         sb.append(String.format(Locale.ROOT, "  estimate %,d cycles per step, %.2f images/s, %.2f FLOP/cycle (estimate from the target description)%n",
                 estimatedCycles, estimatedImagesPerSecond, estimatedFlopsPerCycle));
         return sb.toString();

@@ -18,7 +18,7 @@ final class Svg {
                 case '&' -> sb.append("&amp;");
                 case '"' -> sb.append("&quot;");
                 case '\'' -> sb.append("&#39;");
-                default -> sb.append(c < 32 ? ' ' : c);
+                default -> sb.append(c < 32 && c != '\n' ? ' ' : c);
             }
         }
         return sb.toString();
@@ -27,7 +27,7 @@ final class Svg {
     /** A horizontal bar chart: one bar per label, scaled to the largest value. */
     static String bars(String title, List<String> labels, List<Double> values, String unit) {
         int rowH = 22;
-        int labelW = 130;
+        int labelW = Math.min(260, 12 + 7 * labels.stream().mapToInt(String::length).max().orElse(8));
         int barW = 280;
         int h = 30 + rowH * labels.size();
         double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(1);
