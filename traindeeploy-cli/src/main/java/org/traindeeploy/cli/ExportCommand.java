@@ -26,11 +26,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a tuned model back to ONNX from the tensors a training run saved (one TensorProto file per",
-            "trained tensor, named inside by its key: an initializer name or '<node>.lora_A' / '.lora_B').",
+        description = {"Write a tuned model back to ONNX from the tensors a training run saved: the folder of a",
+            "'traindeeploy train --keep DIR' run (build/tensors.json + out/param_I.bin), or a folder of TensorProto files",
+            "named inside by their key (an initializer name or '<node>.lora_A' / '.lora_B').",
             "LoRA adapters are merged into their base weights (--merge-lora) or kept as MatMul/Mul/Add nodes."},
         footer = {"", "Example:",
-            "  traindeeploy export models/cct2/model.onnx --weights run/trained -o cct2-tuned.onnx --merge-lora"})
+            "  traindeeploy train models/cct2/model.onnx --data models/cct2/data --lora '/blocks.*/*MatMul' --lora-alpha 4 \\",
+            "      --train '/fc/*' --steps 40 --keep run1",
+            "  traindeeploy export models/cct2/model.onnx --weights run1 --lora-alpha 4 -o cct2-tuned.onnx --merge-lora"})
 final class ExportCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -59,9 +62,11 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ModelProto m = OnnxReader.read(model);
         if (!Files.isDirectory(weights)) throw new CompileException("--weights " + weights + ": not a folder");
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.list(weights)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".pb")).sorted().toList()) tensors.put(TensorIo.readName(f), TensorIo.readFile(f));
+        Map<String, Tensor> tensors = Files.isRegularFile(weights.resolve("build/tensors.json")) ? readRun(weights) : new LinkedHashMap<>();
+        if (tensors.isEmpty()) {
+            try (Stream<Path> files = Files.list(weights)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".pb")).sorted().toList()) tensors.put(TensorIo.readName(f), TensorIo.readFile(f));
+            }
         }
         if (tensors.isEmpty()) throw new CompileException("--weights " + weights + ": no tensor files (*.pb)");
         List<OnnxExporter.Adapter> adapters = new ArrayList<>();
@@ -88,6 +93,22 @@ final class ExportCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().printf("wrote %s (%d trained tensors, %d LoRA adapters %s)%n", out, tensors.size(), adapters.size(), merge ? "merged" : "kept as nodes");
         return Main.OK;
+    }
+
+    /** The trained tensors of a 'train --keep' run: ids and shapes from build/tensors.json, values from out/param_I.bin. */
+    static Map<String, Tensor> readRun(Path run) throws IOException {
+        JsonNode manifest = new ObjectMapper().readTree(run.resolve("build/tensors.json").toFile());
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (JsonNode t : manifest.path("trained")) {
+            int[] shape = new int[t.path("shape").size()];
+            for (int i = 0; i < shape.length; i++) shape[i] = t.path("shape").get(i).asInt();
+            org.traindeeploy.ir.DType d = "float".equals(t.path("dtype").asText()) ? org.traindeeploy.ir.DType.FLOAT : null;
+            if (d == null) throw new CompileException(run + ": trained tensor '" + t.path("key").asText() + "' has unsupported type " + t.path("dtype").asText());
+            Path f = run.resolve("out/param_" + t.path("id").asInt() + ".bin");
+            if (!Files.isRegularFile(f)) throw new CompileException(run + ": missing " + run.relativize(f) + " (did the run finish?)");
+            out.put(t.path("key").asText(), org.traindeeploy.codegen.HarnessFiles.read(f, org.traindeeploy.ir.TensorType.of(d, shape)));
+        }
+        return out;
     }
 
     private double alpha() throws IOException {

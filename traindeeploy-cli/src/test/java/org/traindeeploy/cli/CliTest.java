@@ -88,6 +88,15 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpShowsAWorkedExample() {
+        for (String c : new String[] {"inspect", "compile", "train", "check", "sweep", "export"}) {
+            Result r = run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertTrue(r.out().contains("Example") && r.out().contains("traindeeploy " + c + " "), c + " --help:\n" + r.out());
+        }
+    }
+
+    @Test
     void helpTeachesWithExamples() {
         Result r = run("inspect", "--help");
         assertEquals(0, r.code());

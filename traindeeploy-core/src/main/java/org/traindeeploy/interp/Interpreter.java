@@ -27,6 +27,13 @@ public final class Interpreter {
         for (Value s : graph.states()) state.put(s, s.data().copy());
     }
 
+    /** Replace a state tensor's current value (e.g. with weights trained elsewhere). */
+    public void setState(Value s, Tensor t) {
+        if (!state.containsKey(s)) throw new IllegalArgumentException(s + " is not a state of this graph");
+        if (!t.type().equals(s.type())) throw new CompileException("state '" + s.name() + "' is " + s.type() + ", got " + t.type());
+        state.put(s, t);
+    }
+
     /** Current value of a state tensor. */
     public Tensor state(Value s) { return state.get(s); }
 
