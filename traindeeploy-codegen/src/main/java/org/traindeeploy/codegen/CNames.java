@@ -59,7 +59,9 @@ public final class CNames {
         for (int i = 0; i < raw.length() && sb.length() < 120; i++) {
             char ch = raw.charAt(i);
             if (ch < 0x20 || ch > 0x7e || ch == '\\') ch = '_';
+            // Neither "*/" (would close the comment) nor "/*" (gcc -Wcomment) may form.
             if (ch == '/' && sb.length() > 0 && sb.charAt(sb.length() - 1) == '*') sb.append(' ');
+            if (ch == '*' && sb.length() > 0 && sb.charAt(sb.length() - 1) == '/') sb.append(' ');
             if (ch == '?' && sb.length() > 0 && sb.charAt(sb.length() - 1) == '?') ch = '_';
             sb.append(ch);
         }

@@ -75,6 +75,7 @@ class CNamesTest {
     void commentsCannotCloseOrSpliceOrTrigraph() {
         String c = CNames.comment("evil */ name ??/ back\\slash \n next é");
         assertFalse(c.contains("*/"), c);
+        assertFalse(CNames.comment("a/*b*/c//*d").contains("/*"), "no comment opener inside a comment");
         assertFalse(c.contains("??"), c);
         assertFalse(c.contains("\\"), c);
         assertFalse(c.contains("\n"), c);
