@@ -26,8 +26,12 @@ public final class HtmlReport {
         StringBuilder b = new StringBuilder();
         b.append("<p>").append(Svg.esc(model)).append(" — ").append(Svg.esc(strategy)).append(" — target ").append(Svg.esc(r.target())).append("</p>");
         b.append("<pre>").append(Svg.esc(r.text())).append("</pre>");
-        b.append("<h2>Memory plan (").append(Svg.esc(plan.mainLevel())).append(" arena): buffers over the schedule</h2>");
+        b.append("<h2>").append(Svg.esc(plan.mainLevel())).append(": the arena's buffers over the schedule</h2>");
         b.append(memoryPlanSvg(plan));
+        if (r.memory().l1Budget() > 0) {
+            b.append("<h2>L1: the running kernel's tiles over the schedule</h2>").append(l1Svg(r));
+        }
+        b.append("<h2>Static buffers (weights, optimizer state) per level</h2>").append(staticSvg(plan));
         List<String> labels = new ArrayList<>();
         List<Double> cycles = new ArrayList<>();
         List<StepReport.Layer> top = r.layers().stream().sorted((x, y) -> Long.compare(y.cycles(), x.cycles())).limit(25).toList();
@@ -64,6 +68,41 @@ public final class HtmlReport {
         sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"%d\" font-size=\"11\">0</text>", h));
         sb.append(String.format(Locale.ROOT, "<text x=\"50\" y=\"%d\" font-size=\"11\">schedule step → (dashed: lower bound %s B)</text>", h + 22, Svg.fmt(plan.lowerBoundBytes())));
         return sb.append("</svg>").toString();
+    }
+
+    /** L1 bytes held by each node's tile set (double-buffered streams, resident operands), step by step, against the budget. */
+    static String l1Svg(StepReport r) {
+        int w = 900;
+        int h = 160;
+        int steps = Math.max(1, r.layers().size());
+        double budget = Math.max(1, r.memory().l1Budget());
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"L1 over time\">", w + 60, h + 30));
+        sb.append(String.format(Locale.ROOT, "<rect x=\"50\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>", w, h));
+        for (int i = 0; i < r.layers().size(); i++) {
+            StepReport.Layer l = r.layers().get(i);
+            double x0 = 50 + w * (double) i / steps;
+            double bh = h * l.l1Bytes() / budget;
+            sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s (%s): %,d B of L1, %d tile(s)</title></rect>",
+                    x0, h - bh, Math.max(0.5, (double) w / steps - 0.3), bh, Svg.PALETTE[i % Svg.PALETTE.length], Svg.esc(l.node()), Svg.esc(l.op()), l.l1Bytes(), l.tiles()));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"12\" font-size=\"11\">%s B</text><text x=\"0\" y=\"%d\" font-size=\"11\">0</text>", Svg.fmt(budget), h));
+        sb.append(String.format(Locale.ROOT, "<text x=\"50\" y=\"%d\" font-size=\"11\">schedule step → (full height: the L1 budget)</text>", h + 22));
+        return sb.append("</svg>").toString();
+    }
+
+    /** The static region of each level as stacked bands (they live for the whole program). */
+    static String staticSvg(MemoryPlan plan) {
+        java.util.Map<String, List<Buffer>> byLevel = new java.util.TreeMap<>();
+        for (Buffer b : plan.buffers()) if (b.isStatic() && b.size() > 0 && b.level() != null) byLevel.computeIfAbsent(b.level(), k -> new ArrayList<>()).add(b);
+        StringBuilder sb = new StringBuilder();
+        for (var e : byLevel.entrySet()) {
+            long total = e.getValue().stream().mapToLong(Buffer::size).sum();
+            List<Buffer> top = e.getValue().stream().sorted((x, y) -> Long.compare(y.size(), x.size())).limit(20).toList();
+            sb.append(Svg.bars(e.getKey() + ": " + Svg.fmt(total) + " B of static buffers (largest shown)",
+                    top.stream().map(x -> abbreviate(x.values().get(0).name(), 28)).toList(), top.stream().map(x -> (double) x.size()).toList(), "B"));
+        }
+        return sb.toString();
     }
 
     /** One sweep: a table and bar charts side by side, one bar per strategy. */

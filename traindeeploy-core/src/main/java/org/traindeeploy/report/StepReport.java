@@ -33,7 +33,7 @@ public record StepReport(String target, long trainableElements, int batch,
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
 
     /** Per-node cost, for per-layer charts. */
-    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles) {}
+    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles, long l1Bytes) {}
 
     /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
     public static StepReport of(TrainingProgram p, Target target) { return of(p, target, plan(p, target)); }
@@ -72,8 +72,10 @@ public record StepReport(String target, long trainableElements, int batch,
             long nodeCycles;
             long bytes = 0;
             long tiles = 1;
+            long l1 = 0;
             if (l1Budget > 0) {
                 Tiler.Tiling t = Tiler.tile(n, l1Budget, target);
+                l1 = t.l1Bytes();
                 l1Peak = Math.max(l1Peak, t.l1Bytes());
                 bytes = t.bytesIn() + t.bytesOut();
                 nodeCycles = t.cycles();
@@ -83,7 +85,7 @@ public record StepReport(String target, long trainableElements, int batch,
             }
             l2l1 += bytes;
             cycles += nodeCycles;
-            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles));
+            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1));
         }
         long l3l2 = l3Traffic(g, plan);
         Target.DmaLink l3link = target.link("L3", "L2");
