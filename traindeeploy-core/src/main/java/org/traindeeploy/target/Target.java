@@ -1,0 +1,104 @@
+package org.traindeeploy.target;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.traindeeploy.ir.CompileException;
+
+/**
+ * A target described as data ({@code targets/<name>.json}): memory levels from closest to the cores
+ * (L1) to farthest (L3), the DMA links between them, cluster cores and throughput, and the runtime
+ * flavour of the generated C. A new SoC is a new file.
+ */
+public record Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
+                     List<MemoryLevel> levels, List<DmaLink> dma) {
+
+    /** One memory level: name (L1, L2, L3), capacity and the alignment of buffers placed in it. */
+    public record MemoryLevel(String name, long sizeBytes, int alignment) {
+        public MemoryLevel {
+            if (sizeBytes <= 0) throw new CompileException("memory level " + name + " must have a positive size");
+            if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw new CompileException("memory level " + name + " alignment " + alignment + " is not a power of two");
+        }
+    }
+
+    /** A DMA link between two levels, with throughput and per-transfer cost (both directions). */
+    public record DmaLink(String from, String to, double bytesPerCycle, long setupCycles, long maxTransferBytes) {}
+
+    public Target {
+        levels = List.copyOf(levels);
+        dma = dma == null ? List.of() : List.copyOf(dma);
+        if (cores < 1) throw new CompileException("target " + name + ": cores must be at least 1");
+        if (levels.isEmpty()) throw new CompileException("target " + name + ": no memory levels");
+    }
+
+    public MemoryLevel level(String n) {
+        for (MemoryLevel l : levels) if (l.name().equals(n)) return l;
+        return null;
+    }
+
+    public boolean hasLevel(String n) { return level(n) != null; }
+
+    public DmaLink link(String a, String b) {
+        for (DmaLink d : dma) if (d.from().equals(a) && d.to().equals(b) || d.from().equals(b) && d.to().equals(a)) return d;
+        return null;
+    }
+
+    /** The same target with a level's size overridden (for --l1 / --l2). */
+    public Target withLevelSize(String levelName, long bytes) {
+        if (!hasLevel(levelName)) throw new CompileException("target " + name + " has no " + levelName + " memory to resize");
+        List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment()) : l).toList();
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma);
+    }
+
+    /** Peak throughput of the cluster. */
+    public double flopsPerCycle() { return cores * flopsPerCyclePerCore; }
+
+    /**
+     * Load a target by name (a file {@code targets/NAME.json} shipped with traindeeploy) or by path
+     * to a JSON file.
+     */
+    public static Target load(String nameOrFile) {
+        ObjectMapper om = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+        Path p = Path.of(nameOrFile);
+        try {
+            if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
+                if (!Files.isRegularFile(p)) throw new CompileException("--target " + nameOrFile + ": no such file");
+                return om.readValue(p.toFile(), Target.class);
+            }
+            if (!nameOrFile.matches("[A-Za-z0-9_-]+")) throw new CompileException("--target '" + nameOrFile + "' is neither a target name nor a .json file");
+            try (InputStream in = Target.class.getResourceAsStream("/targets/" + nameOrFile + ".json")) {
+                if (in == null) throw new CompileException("--target '" + nameOrFile + "' is not known (targets: " + String.join(", ", builtIn()) + "; or give a .json file)");
+                return om.readValue(in, Target.class);
+            }
+        } catch (IOException e) {
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            throw new CompileException("--target " + nameOrFile + ": invalid target description: " + msg);
+        }
+    }
+
+    public static List<String> builtIn() { return List.of("siracusa", "pulp-open", "gap9", "host"); }
+
+    /** Parse a size like {@code 64KiB}, {@code 2MiB}, {@code 64000} (bytes), {@code 128kB} (1000-based). */
+    public static long parseSize(String s, String flag) {
+        String t = s.trim();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(B|KiB|MiB|GiB|kB|KB|MB|GB)?").matcher(t);
+        if (!m.matches()) throw new CompileException(flag + " '" + s + "' is not a size (e.g. 64KiB, 2MiB, 65536)");
+        long v = Long.parseLong(m.group(1));
+        String u = m.group(2) == null ? "B" : m.group(2);
+        long mult = switch (u) {
+            case "B", "b" -> 1;
+            case "KiB", "kib", "KIB" -> 1024;
+            case "MiB", "mib", "MIB" -> 1024 * 1024;
+            case "GiB", "gib", "GIB" -> 1024L * 1024 * 1024;
+            case "kB", "KB", "kb" -> 1000;
+            case "MB", "mb" -> 1000_000;
+            default -> 1000_000_000;
+        };
+        if (v <= 0) throw new CompileException(flag + " '" + s + "' must be positive");
+        return v * mult;
+    }
+}
