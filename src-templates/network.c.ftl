@@ -30,6 +30,13 @@
 #define ${b.symbol} ((${b.ctype} *)(td_l2 + ${b.offset})) /* ${b.bytes} B: ${b.comment} */
 </#if>
 </#list>
+<#if l1?has_content>
+
+/* L1 (the cluster scratchpad, ${memory.l1} bytes): each node's operands are copied in by DMA before it runs. */
+</#if>
+<#list l1 as b>
+#define ${b.symbol} ((${b.ctype} *)(td_l1 + ${b.offset})) /* ${b.bytes} B: ${b.comment} */
+</#list>
 <#if scratchFloats gt 0>
 static float td_scratch_f[${scratchFloats}]; /* scratch (im2col columns) */
 </#if>
@@ -51,7 +58,15 @@ static void network_infer_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
+<#if s.code??>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+    if (td_core_id() == 0) {
+${s.code}
+    }
+<#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
+</#if>
 </#list>
 }
 <#if training>
@@ -62,7 +77,15 @@ static void network_train_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
+<#if s.code??>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+    if (td_core_id() == 0) {
+${s.code}
+    }
+<#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
+</#if>
 </#list>
 }
 </#if>

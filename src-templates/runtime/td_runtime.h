@@ -1,6 +1,8 @@
 /*
  * td_runtime.h - the small runtime API the generated training step is written against.
  *
+ * Build with -DTD_PULP and td_runtime_pulp.c for the device; the host simulation needs nothing.
+ *
  * The model is a PULP cluster: TD_NUM_CORES cores run the same function (td_fork), each asks
  * for its id (td_core_id) and splits the work by it, and they meet at barriers (td_barrier).
  * The host implementation (td_runtime_host.c) runs the cores as POSIX threads; a PULP
@@ -81,10 +83,14 @@ extern uint8_t td_l2[TD_L2_SIZE];
  * `row_bytes`, `*_stride` bytes apart on each side. Every copy is checked against the bounds of
  * its levels, `what` names the node in the error message; bytes are counted per level pair.
  */
+#ifdef TD_PULP
+#include "pmsis.h"
+#endif
+
 typedef struct td_dma {
     int pending;                 /* copies issued and not yet waited for */
-#ifdef TD_DMA_DEVICE_FIELDS
-    TD_DMA_DEVICE_FIELDS         /* the device implementation's request state */
+#ifdef TD_PULP
+    pi_cl_dma_cmd_t cmd[4];      /* one MCHAN command per pending copy (td_runtime_pulp.c) */
 #else
     uint8_t *dst[4];
     const uint8_t *src[4];

@@ -49,7 +49,7 @@ public final class BufferPlan {
         public boolean inL3() { return "L3".equals(level); }
 
         /** The runtime's array of this buffer's level. */
-        public String levelSymbol() { return inL3() ? "td_l3" : "td_l2"; }
+        public String levelSymbol() { return "L1".equals(level) ? "td_l1" : inL3() ? "td_l3" : "td_l2"; }
     }
 
     static final String SCRATCH_FLOATS = "td_scratch_f";
@@ -77,9 +77,39 @@ public final class BufferPlan {
         return d.cType();
     }
 
+    /** The planned buffer of {@code v}. */
+    org.traindeeploy.memory.Buffer planned(Value v) { return memory.liveness().bufferOf(v); }
+
+    // ---- tile lowering: while a node is lowered for L1, its operands resolve to their L1 copies ----
+    private Map<org.traindeeploy.memory.Buffer, Buffer> tile;
+    private String tileScratchF;
+    private String tileScratchA;
+    private long tileF;
+    private long tileA;
+
+    /** Lower the next node against L1 copies of its operands and the given L1 scratch symbols. */
+    void beginTile(Map<org.traindeeploy.memory.Buffer, Buffer> l1, String scratchF, String scratchA) {
+        tile = l1;
+        tileScratchF = scratchF;
+        tileScratchA = scratchA;
+        tileF = 0;
+        tileA = 0;
+    }
+
+    /** End tile lowering; returns the scratch the node asked for: {floats, accumulators}. */
+    long[] endTile() {
+        tile = null;
+        return new long[] {tileF, tileA};
+    }
+
     /** The buffer holding {@code v} (idempotent). */
     Buffer place(Value v) {
         org.traindeeploy.memory.Buffer pb = memory.liveness().bufferOf(v);
+        if (tile != null) {
+            Buffer t = tile.get(pb);
+            if (t == null) throw new CompileException("tensor '" + v.name() + "' has no L1 copy in this tile");
+            return t;
+        }
         if (pb == null) {
             // A value outside the planned graph (cannot happen for a scheduled program); fail loudly.
             throw new CompileException("tensor '" + v.name() + "' has no place in the memory plan");
@@ -124,6 +154,10 @@ public final class BufferPlan {
     /** Ask for {@code n} floats of scratch; returns the scratch symbol. */
     String scratchFloats(long n) {
         if (n > Integer.MAX_VALUE / 4) throw new CompileException("a kernel needs " + n + " floats of scratch memory");
+        if (tile != null) {
+            tileF = Math.max(tileF, n);
+            return tileScratchF;
+        }
         scratchFloats = (int) Math.max(scratchFloats, n);
         return SCRATCH_FLOATS;
     }
@@ -131,6 +165,10 @@ public final class BufferPlan {
     /** Ask for {@code n} accumulators of scratch; returns the scratch symbol. */
     String scratchAcc(long n) {
         if (n > Integer.MAX_VALUE / 8) throw new CompileException("a kernel needs " + n + " accumulators of scratch memory");
+        if (tile != null) {
+            tileA = Math.max(tileA, n);
+            return tileScratchA;
+        }
         scratchAcc = (int) Math.max(scratchAcc, n);
         return SCRATCH_ACC;
     }

@@ -81,7 +81,19 @@ public final class CEmitter {
         if (spec.labels() != null) plan.place(spec.labels());
 
         Map<Node, List<KernelCall>> lowered = new LinkedHashMap<>();
-        for (Node n : spec.graph().nodes()) lowered.put(n, OpLowering.lower(n, plan, names));
+        Map<Node, List<Planned>> tiled = new LinkedHashMap<>();
+        TiledLowering tiles = target.hasLevel("L1") ? new TiledLowering(plan, names, target) : null;
+        for (Node n : spec.graph().nodes()) {
+            if (tiles == null) {
+                lowered.put(n, OpLowering.lower(n, plan, names));
+            } else {
+                List<Planned> seq = tiles.lower(n);
+                tiled.put(n, seq);
+                List<KernelCall> cs = new ArrayList<>();
+                for (Planned p : seq) if (p.call() != null) cs.add(p.call());
+                lowered.put(n, cs);
+            }
+        }
         List<KernelCall> calls = new ArrayList<>();
         lowered.values().forEach(calls::addAll);
 
@@ -89,7 +101,10 @@ public final class CEmitter {
         List<NetworkModel.Trained> trained = new ArrayList<>();
         if (spec.training()) {
             List<Planned> seq = new ArrayList<>();
-            for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) addNode(seq, e.getKey(), e.getValue());
+            for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+                if (tiles != null) seq.addAll(tiled.get(e.getKey()));
+                else addNode(seq, e.getKey(), e.getValue());
+            }
             boolean first = true;
             for (Map.Entry<Value, Value> u : spec.graph().stateUpdates().entrySet()) {
                 String dst = plan.ref(u.getKey());
@@ -97,6 +112,11 @@ public final class CEmitter {
                 if (dst.equals(src)) continue;
                 if (plan.role(u.getValue()) == BufferPlan.Role.STATE) {
                     throw new CompileException("state '" + u.getKey().name() + "' takes the value of state '" + u.getValue().name() + "': not supported by the C target");
+                }
+                if (tiles != null) {
+                    seq.addAll(tiles.stateCopy(plan.place(u.getKey()), plan.place(u.getValue()), first ? "state updates" : null));
+                    first = false;
+                    continue;
                 }
                 KernelCall.Copy c = KernelCall.Copy.contiguous(names.fresh("k_", "update " + u.getKey().name()), dst, src,
                         u.getKey().type().dtype().bytes(), new int[] {u.getKey().type().size()});
@@ -113,7 +133,11 @@ public final class CEmitter {
         }
         Set<Node> cone = cone(spec.output());
         List<Planned> inferSeq = new ArrayList<>();
-        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) if (cone.contains(e.getKey())) addNode(inferSeq, e.getKey(), e.getValue());
+        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+            if (!cone.contains(e.getKey())) continue;
+            if (tiles != null) inferSeq.addAll(tiled.get(e.getKey()));
+            else addNode(inferSeq, e.getKey(), e.getValue());
+        }
         List<Step> infer = barriers(inferSeq, plan);
 
         Buffer output = plan.place(spec.output());
@@ -121,6 +145,7 @@ public final class CEmitter {
         Set<String> usedCalls = new HashSet<>();
         train.forEach(s -> usedCalls.add(s.args()));
         infer.forEach(s -> usedCalls.add(s.args()));
+        usedCalls.remove(null);
         calls.removeIf(c -> !usedCalls.contains(c.id()));
         Set<String> usedBuffers = new HashSet<>();
         for (KernelCall c : calls) {
@@ -132,6 +157,7 @@ public final class CEmitter {
             usedBuffers.add(t.param());
             usedBuffers.add(t.grad());
         });
+        if (tiles != null) usedBuffers.addAll(tiles.homes());
         usedBuffers.add(plan.ref(spec.input()));
         if (spec.labels() != null) usedBuffers.add(plan.ref(spec.labels()));
         Buffer loss = spec.loss() == null ? null : plan.place(spec.loss());
@@ -152,7 +178,7 @@ public final class CEmitter {
         }
         NetworkModel.Memory mem = NetworkModel.Memory.of(target, plan);
         return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
-                constants, states, placed, mem,
+                constants, states, placed, mem, tiles == null ? List.of() : tiles.macros(),
                 scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES);
     }
 
@@ -160,8 +186,13 @@ public final class CEmitter {
         return all.stream().filter(b -> used.contains(b.symbol())).toList();
     }
 
-    /** A call and the comment naming its node (on the node's first call only). */
-    private record Planned(KernelCall call, String comment) {}
+    /**
+     * A call and the comment naming its node (on the node's first call only), or a piece of C run by
+     * core 0 alone ({@code code}: DMA between levels), preceded by a barrier when {@code barrier}.
+     */
+    record Planned(KernelCall call, String comment, String code, boolean barrier) {
+        Planned(KernelCall call, String comment) { this(call, comment, null, false); }
+    }
 
     private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {
         for (int i = 0; i < calls.size(); i++) {
@@ -188,17 +219,25 @@ public final class CEmitter {
             return unplanned.computeIfAbsent(sym, k -> new long[] {(2L + unplanned.size()) << 40, ((2L + unplanned.size()) << 40) + 1});
         };
         for (Planned p : seq) {
+            if (p.code() != null) {
+                if (p.barrier()) {
+                    written.clear();
+                    read.clear();
+                }
+                out.add(new Step(null, null, p.barrier(), p.comment(), p.code()));
+                continue;
+            }
             KernelCall c = p.call();
             List<long[]> r = c.reads().stream().map(range).toList();
             List<long[]> w = c.writes().stream().map(range).toList();
-            boolean barrier = overlaps(r, written) || overlaps(w, written) || overlaps(w, read);
+            boolean barrier = p.barrier() || overlaps(r, written) || overlaps(w, written) || overlaps(w, read);
             if (barrier) {
                 written.clear();
                 read.clear();
             }
             written.addAll(w);
             read.addAll(r);
-            out.add(new Step(c.function(), c.id(), barrier, p.comment()));
+            out.add(new Step(c.function(), c.id(), barrier, p.comment(), null));
         }
         return out;
     }

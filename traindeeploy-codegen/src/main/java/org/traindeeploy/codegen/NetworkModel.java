@@ -12,12 +12,15 @@ import org.traindeeploy.codegen.BufferPlan.Buffer;
  * @param inferSteps the forward pass up to the output
  */
 public record NetworkModel(String model, int cores, boolean training, Buffer input, Buffer labels, Buffer output, Buffer loss,
-                           List<Buffer> constants, List<Buffer> states, List<Buffer> placed, Memory memory, int scratchFloats, int scratchAcc,
+                           List<Buffer> constants, List<Buffer> states, List<Buffer> placed, Memory memory, List<L1Macro> l1, int scratchFloats, int scratchAcc,
                            List<KernelCall> calls, List<Step> trainSteps, List<Step> inferSteps, List<Trained> trained,
                            List<DataArray> data, List<String> kernelSources) {
 
     /** One kernel invocation in a body, with a barrier before it when it depends on work of the previous phase. */
-    public record Step(String function, String args, boolean barrier, String comment) {}
+    public record Step(String function, String args, boolean barrier, String comment, String code) {}
+
+    /** An L1 address of the tiled program: a node's operand copy or scratch, at a fixed offset of td_l1. */
+    public record L1Macro(String symbol, String ctype, long offset, long bytes, String comment) {}
 
     /** Trained tensor {@code index} of the generated API. */
     public record Trained(int index, String param, String grad, int size, String comment, boolean inL3) {}
