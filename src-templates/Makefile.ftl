@@ -11,16 +11,18 @@ CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror
 CORES ?= ${cores}
 CPPFLAGS += -DTD_NUM_CORES=$(CORES) -I. -Iruntime -Ikernels
 LDLIBS += -lpthread -lm
+# Tensors of different types share the planned arena's bytes over the step.
+TD_CFLAGS = -fno-strict-aliasing
 
 SRCS = main.c network.c network_data.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
-HDRS = network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_nd.h
+HDRS = td_target.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_nd.h
 OBJS = $(SRCS:.c=.o)
 
 harness: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(TD_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 %.o: %.c $(HDRS) Makefile
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ $<
 
 clean:
 	rm -f harness $(OBJS)

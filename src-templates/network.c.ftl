@@ -14,17 +14,28 @@
 #include "network_data.h"
 #include "td_kernels.h"
 
-/* ---- buffers ---------------------------------------------------------------------------- */
+/* ---- buffers: planned places in the arena of each level ----------------------------------
+ *
+ * Every tensor lives at the offset the memory planner chose: td_l2 holds the dynamic arena
+ * (${memory.arena} bytes, lower bound ${memory.lowerBound}) and the weights and state kept in L2
+ * (${memory.l2Used} bytes used in all)<#if memory.l3Used gt 0>; ${memory.l3Used} bytes of weights and state live in L3
+ * (offsets, reached only through td_l3_read / td_l3_write)</#if>. Buffers whose lifetimes do
+ * not overlap share bytes; a tensor's in-place result or view shares its symbol.
+ */
 
-static float ${input.symbol}[${input.length}]; /* input: ${input.comment} */
-<#if labels??>
-static ${labels.ctype} ${labels.symbol}[${labels.length}]; /* labels: ${labels.comment} */
+<#list placed as b>
+<#if b.inL3()>
+#define ${b.symbol} ((uint32_t)${b.offset}u) /* L3: ${b.comment} */
+<#else>
+#define ${b.symbol} ((${b.ctype} *)(td_l2 + ${b.offset})) /* ${b.bytes} B: ${b.comment} */
 </#if>
-<#list states as b>
-static ${b.ctype} ${b.symbol}[${b.length}]; /* state: ${b.comment} */
 </#list>
-<#list activations as b>
-static ${b.ctype} ${b.symbol}[${b.length}]; /* ${b.comment} */
+<#if l1?has_content>
+
+/* L1 (the cluster scratchpad, ${memory.l1} bytes): each node's operands are copied in by DMA before it runs. */
+</#if>
+<#list l1 as b>
+#define ${b.symbol} ((${b.ctype} *)(td_l1 + ${b.offset})) /* ${b.bytes} B: ${b.comment} */
 </#list>
 <#if scratchFloats gt 0>
 static float td_scratch_f[${scratchFloats}]; /* scratch (im2col columns) */
@@ -47,7 +58,15 @@ static void network_infer_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
+<#if s.code??>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+    if (td_core_id() == 0) {
+${s.code}
+    }
+<#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
+</#if>
 </#list>
 }
 <#if training>
@@ -58,7 +77,15 @@ static void network_train_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
+<#if s.code??>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+    if (td_core_id() == 0) {
+${s.code}
+    }
+<#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
+</#if>
 </#list>
 }
 </#if>
@@ -66,13 +93,27 @@ static void network_train_body(void *arg) {
 /* ---- API -------------------------------------------------------------------------------- */
 
 void network_init(void) {
-<#list states as b>
-<#if b.init??>
-    memcpy(${b.symbol}, ${b.init}, sizeof ${b.symbol});
+<#list constants as b>
+<#if b.inL3()>
+    td_l3_write(${b.symbol}, (const uint8_t *)${b.init}, ${b.bytes}u, "init");
 <#else>
-    memset(${b.symbol}, 0, sizeof ${b.symbol});
+    memcpy(${b.symbol}, ${b.init}, ${b.bytes});
 </#if>
 </#list>
+<#list states as b>
+<#if b.inL3()>
+<#if b.init??>
+    td_l3_write(${b.symbol}, (const uint8_t *)${b.init}, ${b.bytes}u, "init");
+<#else>
+    td_l3_zero(${b.symbol}, ${b.bytes}u);
+</#if>
+<#elseif b.init??>
+    memcpy(${b.symbol}, ${b.init}, ${b.bytes});
+<#else>
+    memset(${b.symbol}, 0, ${b.bytes});
+</#if>
+</#list>
+    td_dma_reset_counters();
 }
 
 int network_infer(const float *input, float *output) {
@@ -91,10 +132,20 @@ int network_train_step(const float *input, const network_label_t *labels, float 
     return td_take_error();
 }
 
+<#assign l3floats = 0>
+<#list trained as t><#if t.inL3 && t.size gt l3floats><#assign l3floats = t.size></#if></#list>
+<#if l3floats gt 0>
+static float td_param_copy[${l3floats}]; /* a trained tensor read back from L3 */
+
+</#if>
 float *network_param(int32_t i) {
     switch (i) {
 <#list trained as t>
+<#if t.inL3>
+        case ${t.index}: td_l3_read((uint8_t *)td_param_copy, ${t.param}, ${t.size * 4}u, "network_param"); return td_param_copy; /* ${t.comment} */
+<#else>
         case ${t.index}: return ${t.param}; /* ${t.comment} */
+</#if>
 </#list>
         default: return NULL;
     }

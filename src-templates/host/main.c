@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "network.h"
+#include "td_runtime.h"
 
 #define PATH_CAP 4096
 
@@ -81,6 +82,27 @@ static int usage(void) {
     return 1;
 }
 
+/* OUT_DIR/dma.txt: bytes moved between memory levels over the whole run (see td_dma_counters). */
+static int write_dma_counters(const char *out, int steps, int quiet) {
+    char path[PATH_CAP];
+    FILE *f;
+    td_dma_stats c = td_dma_counters();
+    int n = snprintf(path, PATH_CAP, "%s/dma.txt", out);
+    if (n < 0 || n >= PATH_CAP || (f = fopen(path, "w")) == NULL) {
+        fprintf(stderr, "harness: cannot create %s/dma.txt\n", out);
+        return 0;
+    }
+    fprintf(f, "steps %d\nL2->L1 %llu\nL1->L2 %llu\nL3->L2 %llu\nL2->L3 %llu\nL3->L1 %llu\nL1->L3 %llu\ntransfers %llu\n", steps,
+            (unsigned long long)c.l2_to_l1, (unsigned long long)c.l1_to_l2, (unsigned long long)c.l3_to_l2, (unsigned long long)c.l2_to_l3,
+            (unsigned long long)c.l3_to_l1, (unsigned long long)c.l1_to_l3, (unsigned long long)c.transfers);
+    if (fclose(f) != 0) return 0;
+    if (!quiet && (c.l2_to_l1 | c.l1_to_l2 | c.l3_to_l1 | c.l1_to_l3 | c.l3_to_l2 | c.l2_to_l3) != 0) {
+        printf("DMA over %d step(s): L2->L1 %llu B, L1->L2 %llu B, L3->L1 %llu B, L1->L3 %llu B\n", steps, (unsigned long long)c.l2_to_l1,
+               (unsigned long long)c.l1_to_l2, (unsigned long long)c.l3_to_l1, (unsigned long long)c.l1_to_l3);
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
     static float input[NETWORK_INPUT_SIZE > 0 ? NETWORK_INPUT_SIZE : 1];
     static float output[NETWORK_OUTPUT_SIZE > 0 ? NETWORK_OUTPUT_SIZE : 1];
@@ -129,7 +151,7 @@ int main(int argc, char **argv) {
             }
             if (!path_of(path, out, "output", s, -1) || !write_all(path, output, sizeof(float) * NETWORK_OUTPUT_SIZE)) return 2;
         }
-        return 0;
+        return write_dma_counters(out, steps < batches ? steps : batches, quiet) ? 0 : 2;
     }
 #if NETWORK_HAS_TRAINING
     {
@@ -167,11 +189,17 @@ int main(int argc, char **argv) {
             }
             for (t = 0; t < NETWORK_NUM_TRAINED; t++) {
                 size_t bytes = sizeof(float) * (size_t)network_param_size(t);
+                if (grads && network_grad(t) == NULL) {
+                    fprintf(stderr, "harness: --grads needs a build that keeps the gradients (compile --keep-gradients)\n");
+                    fclose(losses);
+                    return 1;
+                }
                 if (grads && (!path_of(path, out, "grad", t, s) || !write_all(path, network_grad(t), bytes))) return 2;
                 if (every && (!path_of(path, out, "param", t, s) || !write_all(path, network_param(t), bytes))) return 2;
             }
         }
         if (fclose(losses) != 0) return 2;
+        if (!write_dma_counters(out, steps, quiet)) return 2;
         for (i = 0; i < NETWORK_NUM_TRAINED; i++) {
             if (!path_of(path, out, "param", i, -1) ||
                 !write_all(path, network_param(i), sizeof(float) * (size_t)network_param_size(i))) return 2;

@@ -1,6 +1,8 @@
 /*
  * td_runtime.h - the small runtime API the generated training step is written against.
  *
+ * Build with -DTD_PULP and td_runtime_pulp.c for the device; the host simulation needs nothing.
+ *
  * The model is a PULP cluster: TD_NUM_CORES cores run the same function (td_fork), each asks
  * for its id (td_core_id) and splits the work by it, and they meet at barriers (td_barrier).
  * The host implementation (td_runtime_host.c) runs the cores as POSIX threads; a PULP
@@ -11,6 +13,9 @@
 #define TD_RUNTIME_H
 
 #include <stdint.h>
+
+/* The generated target description: TD_L1_SIZE, TD_L2_SIZE, TD_L3_SIZE (bytes, 0 = no such level), TD_DMA_MAX. */
+#include "td_target.h"
 
 #ifndef TD_NUM_CORES
 #define TD_NUM_CORES 8
@@ -56,5 +61,65 @@ static inline void td_split(int32_t n, int32_t *lo, int32_t *hi) {
     *lo = id * base + (id < extra ? id : extra);
     *hi = *lo + base + (id < extra ? 1 : 0);
 }
+
+/* ---- memory levels ------------------------------------------------------------------------
+ *
+ * td_l2 is the step's planned arena (activations, gradients, and the weights and state the
+ * planner kept in L2); td_l1 is the cluster scratchpad that kernels compute in (tiles). Both are
+ * owned by the runtime with the target's sizes. L3 (external RAM) is not addressable: its buffers
+ * are byte offsets reached only through td_l3_read / td_l3_write.
+ */
+#if TD_L1_SIZE > 0
+extern uint8_t td_l1[TD_L1_SIZE];
+#endif
+extern uint8_t td_l2[TD_L2_SIZE];
+
+/* ---- DMA ----------------------------------------------------------------------------------
+ *
+ * Asynchronous copies between L2 and L1 (and L3 and L2/L1): a copy is issued into a td_dma
+ * (a request the caller owns) and is complete only after td_dma_wait on that request; until then
+ * neither the source may be overwritten nor the destination read. Copies longer than TD_DMA_MAX
+ * bytes (the DMA's largest transfer) are split by the runtime. 2-D copies move `rows` rows of
+ * `row_bytes`, `*_stride` bytes apart on each side. Every copy is checked against the bounds of
+ * its levels, `what` names the node in the error message; bytes are counted per level pair.
+ */
+#ifdef TD_PULP
+#include "pmsis.h"
+#endif
+
+typedef struct td_dma {
+    int pending;                 /* copies issued and not yet waited for */
+#ifdef TD_PULP
+    pi_cl_dma_cmd_t cmd[4];      /* one MCHAN command per pending copy (td_runtime_pulp.c) */
+#else
+    uint8_t *dst[4];
+    const uint8_t *src[4];
+    uint32_t rows[4], row_bytes[4], dst_stride[4], src_stride[4];
+#endif
+} td_dma;
+
+#define TD_DMA_SLOTS 4
+
+/* L2 -> L1 and L1 -> L2 (the cluster DMA). */
+void td_dma_in(uint8_t *l1, const uint8_t *l2, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l2_stride, td_dma *req,
+               const char *what);
+void td_dma_out(uint8_t *l2, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l2_stride, uint32_t l1_stride, td_dma *req,
+                const char *what);
+void td_dma_wait(td_dma *req);
+
+/* L3 <-> L1/L2 through the RAM driver: blocking, offsets are bytes into L3. */
+void td_l3_read(uint8_t *dst, uint32_t l3_offset, uint32_t bytes, const char *what);
+void td_l3_write(uint32_t l3_offset, const uint8_t *src, uint32_t bytes, const char *what);
+void td_l3_zero(uint32_t l3_offset, uint32_t bytes);
+
+/* Check that [p, p + bytes) lies inside L1 (a tile handed to a kernel); abort naming `what` otherwise. */
+void td_check_l1(const void *p, uint32_t bytes, const char *what);
+
+/* Bytes moved so far per level pair, and reset. */
+typedef struct td_dma_stats {
+    uint64_t l2_to_l1, l1_to_l2, l3_to_l2, l2_to_l3, l3_to_l1, l1_to_l3, transfers;
+} td_dma_stats;
+td_dma_stats td_dma_counters(void);
+void td_dma_reset_counters(void);
 
 #endif /* TD_RUNTIME_H */

@@ -108,3 +108,181 @@ int td_take_error(void) {
     pthread_mutex_unlock(&td_error_lock);
     return e;
 }
+
+/* ---- memory levels and DMA (host simulation) ----------------------------------------------
+ *
+ * L1, L2 and L3 are fixed-size arrays of the target's sizes. A DMA request records its copies and
+ * performs them at td_dma_wait: code that reads a destination before waiting, or overwrites a
+ * source before the copy completed, computes wrong numbers here just as it would on the device.
+ * Every copy and every tile pointer is checked against its level; a violation aborts with the
+ * node's name. Bytes are counted per level pair.
+ */
+#include <string.h>
+
+#if TD_L1_SIZE > 0
+uint8_t td_l1[TD_L1_SIZE] __attribute__((aligned(16)));
+#endif
+uint8_t td_l2[TD_L2_SIZE] __attribute__((aligned(16)));
+#if TD_L3_SIZE > 0
+static uint8_t td_l3[TD_L3_SIZE] __attribute__((aligned(16)));
+#endif
+
+static pthread_mutex_t td_dma_lock = PTHREAD_MUTEX_INITIALIZER;
+static td_dma_stats td_stats;
+
+enum { TD_LEVEL_NONE, TD_LEVEL_L1, TD_LEVEL_L2 };
+
+static int td_inside(const void *p, uint64_t bytes, const uint8_t *base, uint64_t size) {
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)base;
+    return a >= b && a - b <= size && bytes <= size - (a - b);
+}
+
+static void td_violation(const char *kind, const void *p, uint64_t bytes, const char *level, const char *what) {
+    fprintf(stderr, "td_runtime: %s of %llu bytes at %p is outside %s (node '%s')\n", kind, (unsigned long long)bytes, p, level,
+            what == NULL ? "?" : what);
+    abort();
+}
+
+/* Bytes a 2-D pattern spans from its first byte. */
+static uint64_t td_span(uint32_t rows, uint32_t row_bytes, uint32_t stride) {
+    return rows == 0 ? 0 : (uint64_t)(rows - 1) * stride + row_bytes;
+}
+
+void td_check_l1(const void *p, uint32_t bytes, const char *what) {
+#if TD_L1_SIZE > 0
+    if (!td_inside(p, bytes, td_l1, TD_L1_SIZE)) td_violation("tile", p, bytes, "L1", what);
+#else
+    td_violation("tile", p, bytes, "L1 (the target has none)", what);
+#endif
+}
+
+static void td_check_l2(const void *p, uint64_t bytes, const char *what) {
+    if (!td_inside(p, bytes, td_l2, TD_L2_SIZE)) td_violation("DMA", p, bytes, "L2", what);
+}
+
+static uint64_t td_transfers(uint32_t rows, uint32_t row_bytes) {
+    uint64_t per = row_bytes == 0 ? 0 : (row_bytes + TD_DMA_MAX - 1) / TD_DMA_MAX;
+    return per * rows;
+}
+
+static void td_enqueue(uint8_t *dst, const uint8_t *src, uint32_t rows, uint32_t row_bytes, uint32_t dst_stride, uint32_t src_stride,
+                       td_dma *req) {
+    int k = req->pending;
+    if (k >= TD_DMA_SLOTS) {
+        fprintf(stderr, "td_runtime: more than %d copies on one DMA request\n", TD_DMA_SLOTS);
+        abort();
+    }
+    req->dst[k] = dst;
+    req->src[k] = src;
+    req->rows[k] = rows;
+    req->row_bytes[k] = row_bytes;
+    req->dst_stride[k] = dst_stride;
+    req->src_stride[k] = src_stride;
+    req->pending = k + 1;
+}
+
+void td_dma_in(uint8_t *l1, const uint8_t *l2, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l2_stride, td_dma *req,
+               const char *what) {
+    td_check_l1(l1, (uint32_t)td_span(rows, row_bytes, l1_stride), what);
+    td_check_l2(l2, td_span(rows, row_bytes, l2_stride), what);
+    pthread_mutex_lock(&td_dma_lock);
+    td_stats.l2_to_l1 += (uint64_t)rows * row_bytes;
+    td_stats.transfers += td_transfers(rows, row_bytes);
+    pthread_mutex_unlock(&td_dma_lock);
+    td_enqueue(l1, l2, rows, row_bytes, l1_stride, l2_stride, req);
+}
+
+void td_dma_out(uint8_t *l2, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l2_stride, uint32_t l1_stride, td_dma *req,
+                const char *what) {
+    td_check_l1(l1, (uint32_t)td_span(rows, row_bytes, l1_stride), what);
+    td_check_l2(l2, td_span(rows, row_bytes, l2_stride), what);
+    pthread_mutex_lock(&td_dma_lock);
+    td_stats.l1_to_l2 += (uint64_t)rows * row_bytes;
+    td_stats.transfers += td_transfers(rows, row_bytes);
+    pthread_mutex_unlock(&td_dma_lock);
+    td_enqueue(l2, l1, rows, row_bytes, l2_stride, l1_stride, req);
+}
+
+void td_dma_wait(td_dma *req) {
+    int k;
+    uint32_t r;
+    for (k = 0; k < req->pending; k++) {
+        for (r = 0; r < req->rows[k]; r++) {
+            memmove(req->dst[k] + (size_t)r * req->dst_stride[k], req->src[k] + (size_t)r * req->src_stride[k], req->row_bytes[k]);
+        }
+    }
+    req->pending = 0;
+}
+
+static int td_level_of(const void *p, uint32_t bytes) {
+#if TD_L1_SIZE > 0
+    if (td_inside(p, bytes, td_l1, TD_L1_SIZE)) return TD_LEVEL_L1;
+#endif
+    if (td_inside(p, bytes, td_l2, TD_L2_SIZE)) return TD_LEVEL_L2;
+    return TD_LEVEL_NONE;
+}
+
+static void td_check_l3(uint32_t off, uint32_t bytes, const char *what) {
+#if TD_L3_SIZE > 0
+    if ((uint64_t)off + bytes > (uint64_t)TD_L3_SIZE) {
+        fprintf(stderr, "td_runtime: L3 access of %u bytes at offset %u is outside L3 (%llu bytes) (node '%s')\n", bytes, off,
+                (unsigned long long)TD_L3_SIZE, what == NULL ? "?" : what);
+        abort();
+    }
+#else
+    (void)off;
+    fprintf(stderr, "td_runtime: L3 access of %u bytes but the target has no L3 (node '%s')\n", bytes, what == NULL ? "?" : what);
+    abort();
+#endif
+}
+
+void td_l3_read(uint8_t *dst, uint32_t l3_offset, uint32_t bytes, const char *what) {
+    int lvl = td_level_of(dst, bytes);
+    td_check_l3(l3_offset, bytes, what);
+    pthread_mutex_lock(&td_dma_lock);
+    if (lvl == TD_LEVEL_L1) td_stats.l3_to_l1 += bytes;
+    if (lvl == TD_LEVEL_L2) td_stats.l3_to_l2 += bytes;
+    td_stats.transfers += td_transfers(1, bytes);
+    pthread_mutex_unlock(&td_dma_lock);
+#if TD_L3_SIZE > 0
+    memcpy(dst, td_l3 + l3_offset, bytes);
+#else
+    (void)dst;
+#endif
+}
+
+void td_l3_write(uint32_t l3_offset, const uint8_t *src, uint32_t bytes, const char *what) {
+    int lvl = td_level_of(src, bytes);
+    td_check_l3(l3_offset, bytes, what);
+    pthread_mutex_lock(&td_dma_lock);
+    if (lvl == TD_LEVEL_L1) td_stats.l1_to_l3 += bytes;
+    if (lvl == TD_LEVEL_L2) td_stats.l2_to_l3 += bytes;
+    td_stats.transfers += td_transfers(1, bytes);
+    pthread_mutex_unlock(&td_dma_lock);
+#if TD_L3_SIZE > 0
+    memcpy(td_l3 + l3_offset, src, bytes);
+#else
+    (void)src;
+#endif
+}
+
+void td_l3_zero(uint32_t l3_offset, uint32_t bytes) {
+    td_check_l3(l3_offset, bytes, "init");
+#if TD_L3_SIZE > 0
+    memset(td_l3 + l3_offset, 0, bytes);
+#endif
+}
+
+td_dma_stats td_dma_counters(void) {
+    td_dma_stats s;
+    pthread_mutex_lock(&td_dma_lock);
+    s = td_stats;
+    pthread_mutex_unlock(&td_dma_lock);
+    return s;
+}
+
+void td_dma_reset_counters(void) {
+    pthread_mutex_lock(&td_dma_lock);
+    memset(&td_stats, 0, sizeof td_stats);
+    pthread_mutex_unlock(&td_dma_lock);
+}

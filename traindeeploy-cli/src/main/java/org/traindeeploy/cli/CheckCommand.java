@@ -50,6 +50,8 @@ final class CheckCommand implements Callable<Integer> {
                 "--cflags sanitize selects -O1 with AddressSanitizer and UBSan."})
     String cflags;
 
+    @picocli.CommandLine.Mixin TargetOptions targetOptions = new TargetOptions();
+
     @Option(names = "--forward-only", description = "Only compare the untrained model's output with data/logits_K.")
     boolean forwardOnly;
 
@@ -61,7 +63,8 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Engine e = switch (engine) {
             case "reference" -> new ReferenceEngine();
-            case "c" -> new CEngine(new CEngine.Options(cores, "sanitize".equals(cflags) ? CEngine.SANITIZE_CFLAGS : cflags, null));
+            case "c" -> new CEngine(new CEngine.Options(cores, "sanitize".equals(cflags) ? CEngine.SANITIZE_CFLAGS : cflags, null)
+                    .on(targetOptions.loadOr("host")));
             default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference, c)");
         };
         boolean ok = true;
@@ -76,6 +79,7 @@ final class CheckCommand implements Callable<Integer> {
                 ch.checkForward(m);
                 ch.checkTraining(m, strategies);
             }
+            if (e instanceof CEngine ce) printDma(out, ce, m);
             Map<String, Integer> s = ch.summary();
             passed += s.get("passed");
             failed += s.get("failed");
@@ -83,5 +87,25 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.printf("check: %d passed, %d failed%n", passed, failed);
         return ok ? Main.OK : Main.MISMATCH;
+    }
+
+    /** The bytes each run of this case moved between memory levels (runs: forward, then the strategies in order). */
+    private int dmaPrinted;
+
+    private void printDma(PrintWriter out, CEngine ce, Manifest m) {
+        List<String> names = new ArrayList<>();
+        names.add("forward");
+        if (!forwardOnly) names.addAll(strategies.isEmpty() ? m.strategies().keySet() : strategies);
+        List<Map<String, Long>> runs = ce.runs();
+        for (int i = dmaPrinted, k = 0; i < runs.size() && k < names.size(); i++, k++) {
+            Map<String, Long> r = runs.get(i);
+            long l2l1 = r.getOrDefault("L2->L1", 0L) + r.getOrDefault("L1->L2", 0L);
+            long l3 = r.getOrDefault("L3->L1", 0L) + r.getOrDefault("L1->L3", 0L) + r.getOrDefault("L3->L2", 0L) + r.getOrDefault("L2->L3", 0L);
+            if (l2l1 + l3 == 0) continue;
+            long steps = Math.max(1, r.getOrDefault("steps", 1L));
+            out.printf(java.util.Locale.ROOT, "  dma %-9s per step: L2<->L1 %,d B, L3<->L1 %,d B, %,d transfers%n", names.get(k), l2l1 / steps, l3 / steps,
+                    r.getOrDefault("transfers", 0L) / steps);
+        }
+        dmaPrinted = runs.size();
     }
 }

@@ -48,6 +48,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--cores", paramLabel = "N", description = "Cluster cores the kernels split their work over (default: the target's).")
     Integer cores;
 
+    @Option(names = "--keep-gradients", description = "Keep the trained tensors' gradients readable after each step (network_grad, the harness's --grads); costs memory.")
+    boolean keepGradients;
+
     @Option(names = "--force", description = "Replace DIR if it exists.")
     boolean force;
 
@@ -61,11 +64,6 @@ final class CompileCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (targetOptions.target == null) targetOptions.target = "host";
         Target target = targetOptions.load();
-        if (!target.runtime().equals("host")) {
-            throw new CompileException("--target " + target.name() + ": the tiled firmware for the " + target.runtime()
-                    + " runtime is not generated yet; 'traindeeploy inspect MODEL --target " + target.name()
-                    + " [training flags]' reports its memory plan and costs, and --target host writes C that runs here");
-        }
         int n = cores != null ? cores : target.cores();
         Map<String, String> extra = new LinkedHashMap<>();
         EmitSpec es;
@@ -80,7 +78,7 @@ final class CompileCommand implements Callable<Integer> {
         } else {
             es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
         }
-        Map<String, String> files = new java.util.TreeMap<>(HostTarget.sources(es, n));
+        Map<String, String> files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
         files.putAll(extra);
         OutputFolder.write(this.out, files, force);
         out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", this.out, es.training() ? "training step" : "forward pass",

@@ -15,8 +15,11 @@ public final class TargetOptions {
     @Option(names = "--l2", paramLabel = "SIZE", description = "Override the L2 budget, e.g. 1MiB.")
     String l2;
 
-    Target load() {
-        Target t = Target.load(target == null ? "siracusa" : target);
+    Target load() { return loadOr("siracusa"); }
+
+    /** The target, {@code fallback} when --target is not given, with the budget overrides applied. */
+    Target loadOr(String fallback) {
+        Target t = Target.load(target == null ? fallback : target);
         if (l1 != null) t = t.withLevelSize("L1", Target.parseSize(l1, "--l1"));
         if (l2 != null) t = t.withLevelSize("L2", Target.parseSize(l2, "--l2"));
         return t;

@@ -15,6 +15,10 @@ import org.traindeeploy.ir.DType;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.memory.MemoryPlan;
+import org.traindeeploy.memory.MemoryPlanner;
+import org.traindeeploy.schedule.MemoryAwareScheduler;
+import org.traindeeploy.target.Target;
 
 /**
  * Lowers a program to kernel calls and renders the network sources: {@code network.h} (the API:
@@ -40,6 +44,24 @@ public final class CEmitter {
     /** The network sources by relative path, in a fixed order. */
     public static Map<String, String> emit(EmitSpec spec, int cores) { return render(lower(spec, cores)); }
 
+    /** Lower for the host target, keeping the trained tensors' gradients readable after the step. */
+    static NetworkModel lower(EmitSpec spec, int cores) { return lower(spec, cores, Target.load("host"), true); }
+
+    /**
+     * Schedule the graph for memory ({@link MemoryAwareScheduler}), plan every buffer's place
+     * ({@link MemoryPlanner}) and lower it. {@code keepGradients}: the trained tensors' gradients
+     * live to the end of the step (the harness reads them; costs memory), else they die at their update.
+     */
+    static NetworkModel lower(EmitSpec spec, int cores, Target target, boolean keepGradients) {
+        new MemoryAwareScheduler().run(spec.graph());
+        Set<Value> keep = new HashSet<>();
+        keep.add(spec.output());
+        if (spec.loss() != null) keep.add(spec.loss());
+        if (keepGradients) for (EmitSpec.Trained t : spec.trained()) keep.add(t.grad());
+        MemoryPlan memory = MemoryPlanner.plan(spec.graph(), target, keep);
+        return lower(spec, cores, target, memory, keepGradients);
+    }
+
     /** Render the network sources of a lowered program. */
     static Map<String, String> render(NetworkModel m) {
         Map<String, String> files = new TreeMap<>();
@@ -50,16 +72,28 @@ public final class CEmitter {
         return files;
     }
 
-    static NetworkModel lower(EmitSpec spec, int cores) {
+    private static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
         CNames names = new CNames();
-        BufferPlan plan = new BufferPlan(names);
+        BufferPlan plan = new BufferPlan(names, memory);
         if (spec.input().type().dtype() != DType.FLOAT) throw new CompileException("input '" + spec.input().name() + "' must be float32, is " + spec.input().type());
         if (spec.output().type().dtype() != DType.FLOAT) throw new CompileException("output '" + spec.output().name() + "' must be float32, is " + spec.output().type());
         plan.place(spec.input());
         if (spec.labels() != null) plan.place(spec.labels());
 
         Map<Node, List<KernelCall>> lowered = new LinkedHashMap<>();
-        for (Node n : spec.graph().nodes()) lowered.put(n, OpLowering.lower(n, plan, names));
+        Map<Node, List<Planned>> tiled = new LinkedHashMap<>();
+        TiledLowering tiles = target.hasLevel("L1") ? new TiledLowering(plan, names, target) : null;
+        for (Node n : spec.graph().nodes()) {
+            if (tiles == null) {
+                lowered.put(n, OpLowering.lower(n, plan, names));
+            } else {
+                List<Planned> seq = tiles.lower(n);
+                tiled.put(n, seq);
+                List<KernelCall> cs = new ArrayList<>();
+                for (Planned p : seq) if (p.call() != null) cs.add(p.call());
+                lowered.put(n, cs);
+            }
+        }
         List<KernelCall> calls = new ArrayList<>();
         lowered.values().forEach(calls::addAll);
 
@@ -67,7 +101,10 @@ public final class CEmitter {
         List<NetworkModel.Trained> trained = new ArrayList<>();
         if (spec.training()) {
             List<Planned> seq = new ArrayList<>();
-            for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) addNode(seq, e.getKey(), e.getValue());
+            for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+                if (tiles != null) seq.addAll(tiled.get(e.getKey()));
+                else addNode(seq, e.getKey(), e.getValue());
+            }
             boolean first = true;
             for (Map.Entry<Value, Value> u : spec.graph().stateUpdates().entrySet()) {
                 String dst = plan.ref(u.getKey());
@@ -76,29 +113,39 @@ public final class CEmitter {
                 if (plan.role(u.getValue()) == BufferPlan.Role.STATE) {
                     throw new CompileException("state '" + u.getKey().name() + "' takes the value of state '" + u.getValue().name() + "': not supported by the C target");
                 }
+                if (tiles != null) {
+                    seq.addAll(tiles.stateCopy(plan.place(u.getKey()), plan.place(u.getValue()), first ? "state updates" : null));
+                    first = false;
+                    continue;
+                }
                 KernelCall.Copy c = KernelCall.Copy.contiguous(names.fresh("k_", "update " + u.getKey().name()), dst, src,
                         u.getKey().type().dtype().bytes(), new int[] {u.getKey().type().size()});
                 calls.add(c);
                 seq.add(new Planned(c, first ? "state updates" : null));
                 first = false;
             }
-            train = barriers(seq);
+            train = barriers(seq, plan);
             for (int i = 0; i < spec.trained().size(); i++) {
                 EmitSpec.Trained t = spec.trained().get(i);
-                trained.add(new NetworkModel.Trained(i, plan.ref(t.state()), plan.ref(t.grad()), t.state().type().size(),
-                        CNames.comment(t.key() + " " + t.state().type())));
+                trained.add(new NetworkModel.Trained(i, plan.ref(t.state()), keepGradients ? plan.ref(t.grad()) : "NULL", t.state().type().size(),
+                        CNames.comment(t.key() + " " + t.state().type()), plan.place(t.state()).inL3()));
             }
         }
         Set<Node> cone = cone(spec.output());
         List<Planned> inferSeq = new ArrayList<>();
-        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) if (cone.contains(e.getKey())) addNode(inferSeq, e.getKey(), e.getValue());
-        List<Step> infer = barriers(inferSeq);
+        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+            if (!cone.contains(e.getKey())) continue;
+            if (tiles != null) inferSeq.addAll(tiled.get(e.getKey()));
+            else addNode(inferSeq, e.getKey(), e.getValue());
+        }
+        List<Step> infer = barriers(inferSeq, plan);
 
         Buffer output = plan.place(spec.output());
         // Declare only what a body uses: C warns (and -Werror fails) on unused static objects.
         Set<String> usedCalls = new HashSet<>();
         train.forEach(s -> usedCalls.add(s.args()));
         infer.forEach(s -> usedCalls.add(s.args()));
+        usedCalls.remove(null);
         calls.removeIf(c -> !usedCalls.contains(c.id()));
         Set<String> usedBuffers = new HashSet<>();
         for (KernelCall c : calls) {
@@ -110,18 +157,28 @@ public final class CEmitter {
             usedBuffers.add(t.param());
             usedBuffers.add(t.grad());
         });
+        if (tiles != null) usedBuffers.addAll(tiles.homes());
+        usedBuffers.add(plan.ref(spec.input()));
+        if (spec.labels() != null) usedBuffers.add(plan.ref(spec.labels()));
         Buffer loss = spec.loss() == null ? null : plan.place(spec.loss());
         Buffer labels = spec.labels() == null ? null : plan.place(spec.labels());
         List<DataArray> data = new ArrayList<>();
         if (loss != null) usedBuffers.add(loss.symbol());
         List<Buffer> constants = used(plan.withRole(BufferPlan.Role.CONSTANT), usedBuffers);
         List<Buffer> states = spec.training() ? plan.withRole(BufferPlan.Role.STATE) : used(plan.withRole(BufferPlan.Role.STATE), usedBuffers);
-        for (Buffer b : constants) data.add(array(b.symbol(), b, b.value().data()));
+        for (Buffer b : constants) data.add(array(b.init(), b, b.value().data()));
         for (Buffer b : states) if (b.init() != null) data.add(array(b.init(), b, b.value().data()));
         boolean scratchF = usedBuffers.contains(BufferPlan.SCRATCH_FLOATS);
         boolean scratchA = usedBuffers.contains(BufferPlan.SCRATCH_ACC);
+        List<Buffer> placed = used(plan.all(), usedBuffers);
+        if (spec.training()) {
+            List<Buffer> withStates = new ArrayList<>(placed);
+            for (Buffer b : states) if (!withStates.contains(b)) withStates.add(b);
+            placed = withStates;
+        }
+        NetworkModel.Memory mem = NetworkModel.Memory.of(target, plan);
         return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
-                constants, states, used(plan.withRole(BufferPlan.Role.ACTIVATION), usedBuffers),
+                constants, states, placed, mem, tiles == null ? List.of() : tiles.macros(),
                 scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES);
     }
 
@@ -129,8 +186,13 @@ public final class CEmitter {
         return all.stream().filter(b -> used.contains(b.symbol())).toList();
     }
 
-    /** A call and the comment naming its node (on the node's first call only). */
-    private record Planned(KernelCall call, String comment) {}
+    /**
+     * A call and the comment naming its node (on the node's first call only), or a piece of C run by
+     * core 0 alone ({@code code}: DMA between levels), preceded by a barrier when {@code barrier}.
+     */
+    record Planned(KernelCall call, String comment, String code, boolean barrier) {
+        Planned(KernelCall call, String comment) { this(call, comment, null, false); }
+    }
 
     private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {
         for (int i = 0; i < calls.size(); i++) {
@@ -142,23 +204,48 @@ public final class CEmitter {
      * A barrier goes before a call that reads or writes a buffer written since the last barrier,
      * or writes one read since then (every core must be past the earlier kernel).
      */
-    static List<Step> barriers(List<Planned> seq) {
-        Set<String> written = new HashSet<>();
-        Set<String> read = new HashSet<>();
+    static List<Step> barriers(List<Planned> seq, BufferPlan plan) {
+        List<long[]> written = new ArrayList<>();
+        List<long[]> read = new ArrayList<>();
         List<Step> out = new ArrayList<>();
+        Map<String, long[]> unplanned = new LinkedHashMap<>();
+        java.util.function.Function<String, long[]> range = sym -> {
+            Buffer b = plan.bySymbol(sym);
+            if (b != null) {
+                long base = b.inL3() ? 1L << 40 : 0;
+                return new long[] {base + b.offset(), base + b.offset() + Math.max(b.bytes(), 1)};
+            }
+            // Scratch arrays and other symbols: a range of their own, disjoint from every level.
+            return unplanned.computeIfAbsent(sym, k -> new long[] {(2L + unplanned.size()) << 40, ((2L + unplanned.size()) << 40) + 1});
+        };
         for (Planned p : seq) {
+            if (p.code() != null) {
+                if (p.barrier()) {
+                    written.clear();
+                    read.clear();
+                }
+                out.add(new Step(null, null, p.barrier(), p.comment(), p.code()));
+                continue;
+            }
             KernelCall c = p.call();
-            boolean barrier = c.reads().stream().anyMatch(written::contains) || c.writes().stream().anyMatch(written::contains)
-                    || c.writes().stream().anyMatch(read::contains);
+            List<long[]> r = c.reads().stream().map(range).toList();
+            List<long[]> w = c.writes().stream().map(range).toList();
+            boolean barrier = p.barrier() || overlaps(r, written) || overlaps(w, written) || overlaps(w, read);
             if (barrier) {
                 written.clear();
                 read.clear();
             }
-            written.addAll(c.writes());
-            read.addAll(c.reads());
-            out.add(new Step(c.function(), c.id(), barrier, p.comment()));
+            written.addAll(w);
+            read.addAll(r);
+            out.add(new Step(c.function(), c.id(), barrier, p.comment(), null));
         }
         return out;
+    }
+
+    /** Whether some byte range of {@code a} overlaps one of {@code b} (buffers reuse arena bytes over time). */
+    private static boolean overlaps(List<long[]> a, List<long[]> b) {
+        for (long[] x : a) for (long[] y : b) if (x[0] < y[1] && y[0] < x[1]) return true;
+        return false;
     }
 
     /** The nodes {@code v} depends on. */

@@ -11,6 +11,7 @@ import org.traindeeploy.conformance.Engine;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.target.Target;
 import org.traindeeploy.train.TrainingProgram;
 
 /**
@@ -29,11 +30,25 @@ public final class CEngine implements Engine {
      * @param cflags the CFLAGS given to make, or null for the Makefile's default
      * @param keep a folder to build in and keep (must not exist), or null for a temporary one
      */
-    public record Options(int cores, String cflags, Path keep) {
+    public record Options(int cores, String cflags, Path keep, Target target) {
+        public Options(int cores, String cflags, Path keep) { this(cores, cflags, keep, Target.load("host")); }
+
         public static Options defaults() { return new Options(HostTarget.DEFAULT_CORES, null, null); }
 
         public static Options sanitized(int cores) { return new Options(cores, SANITIZE_CFLAGS, null); }
+
+        public Options on(Target t) { return new Options(cores, cflags, keep, t); }
     }
+
+    /** Bytes moved between levels in the last run (the harness's dma.txt: "L2->L1" etc. to bytes), empty before a run. */
+    private final Map<String, Long> lastDma = new LinkedHashMap<>();
+
+    public Map<String, Long> lastDma() { return Map.copyOf(lastDma); }
+
+    /** The DMA figures of every run so far, in order (one per infer/train call). */
+    private final List<Map<String, Long>> runs = new ArrayList<>();
+
+    public List<Map<String, Long>> runs() { return List.copyOf(runs); }
 
     private final Options options;
 
@@ -48,6 +63,7 @@ public final class CEngine implements Engine {
             writeBatches(dir.resolve("data"), inputs, labels);
             build(spec, dir);
             run(dir, inputs.size(), "--grads", "--params-every-step", "--quiet");
+            readDma(dir);
             List<String> lines = Files.readAllLines(dir.resolve("out/loss.txt"));
             if (lines.size() != inputs.size()) throw new CompileException("the harness ran " + lines.size() + " of " + inputs.size() + " steps");
             List<StepResult> out = new ArrayList<>();
@@ -71,11 +87,21 @@ public final class CEngine implements Engine {
         return inFolder(dir -> {
             writeBatches(dir.resolve("data"), inputs, null);
             build(spec, dir);
-            run(dir, inputs.size(), "--infer");
+            run(dir, inputs.size(), "--infer", "--quiet");
+            readDma(dir);
             List<Tensor> out = new ArrayList<>();
             for (int k = 0; k < inputs.size(); k++) out.add(HarnessFiles.read(dir.resolve("out/output_" + k + ".bin"), spec.output().type()));
             return out;
         });
+    }
+
+    private void readDma(Path dir) throws IOException {
+        lastDma.clear();
+        for (String line : Files.readAllLines(dir.resolve("out/dma.txt"))) {
+            String[] kv = line.trim().split(" ");
+            if (kv.length == 2) lastDma.put(kv[0], Long.parseLong(kv[1]));
+        }
+        runs.add(new LinkedHashMap<>(lastDma));
     }
 
     private interface Work<T> {
@@ -111,7 +137,7 @@ public final class CEngine implements Engine {
 
     private void build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
-        HostTarget.write(spec, options.cores(), src, false);
+        HostTarget.write(spec, options.cores(), options.target(), true, src, false);
         HostBuild.make(src, options.cflags());
     }
 

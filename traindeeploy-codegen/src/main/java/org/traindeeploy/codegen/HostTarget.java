@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.target.Target;
 
 /**
  * The host target: the network sources ({@link CEmitter}), the kernels, the pthreads runtime,
@@ -23,14 +24,24 @@ public final class HostTarget {
     private HostTarget() {}
 
     /** Every file of the output folder, by relative path. */
-    public static Map<String, String> sources(EmitSpec spec, int cores) {
+    public static Map<String, String> sources(EmitSpec spec, int cores) { return sources(spec, cores, Target.load("host"), true); }
+
+    /**
+     * Every file for {@code target}: on a target with an L1 level the step is tiled (kernels run on L1
+     * copies moved by DMA) and the folder also holds the pmsis runtime for the device build; the
+     * Makefile builds the host simulation, where L1/L2/L3 are arrays of the target's sizes.
+     * {@code keepGradients}: the trained tensors' gradients stay readable after the step (network_grad).
+     */
+    public static Map<String, String> sources(EmitSpec spec, int cores, Target target, boolean keepGradients) {
         if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        NetworkModel m = CEmitter.lower(spec, cores);
+        NetworkModel m = CEmitter.lower(spec, cores, target, keepGradients);
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
         files.put("Makefile", Templates.render("Makefile.ftl", m));
+        files.put("td_target.h", Templates.render("td_target.h.ftl", m));
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
+        if (target.hasLevel("L1")) files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         files.put("tensors.json", manifest(spec, cores));
@@ -40,6 +51,10 @@ public final class HostTarget {
     /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
     public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
         OutputFolder.write(dir, sources(spec, cores), force);
+    }
+
+    public static void write(EmitSpec spec, int cores, Target target, boolean keepGradients, Path dir, boolean force) {
+        OutputFolder.write(dir, sources(spec, cores, target, keepGradients), force);
     }
 
     private static String manifest(EmitSpec spec, int cores) {

@@ -40,13 +40,20 @@ public final class Liveness {
     /** Number of scheduled nodes; static buffers live over [0, steps]. */
     public int steps() { return steps; }
 
-    public static Liveness of(Graph g) {
+    public static Liveness of(Graph g) { return of(g, java.util.Set.of()); }
+
+    /**
+     * Lifetimes where the values in {@code keep} also live to the end of the step and are never
+     * overwritten in place (e.g. gradients a test harness reads after the step).
+     */
+    public static Liveness of(Graph g, java.util.Set<Value> keep) {
         List<Node> nodes = g.nodes();
         int n = nodes.size();
         Map<Value, Integer> lastUse = new IdentityHashMap<>();
         for (int i = 0; i < n; i++) for (Value v : nodes.get(i).inputs()) if (v != null) lastUse.put(v, i);
         for (Value v : g.outputs()) lastUse.put(v, n);
         for (Value v : g.stateUpdates().values()) lastUse.put(v, n);
+        for (Value v : keep) if (v != null) lastUse.put(v, n);
         // Union-find of values sharing storage.
         Map<Value, Value> parent = new IdentityHashMap<>();
         Map<Value, Integer> def = new IdentityHashMap<>();
@@ -64,7 +71,7 @@ public final class Liveness {
             if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
                 union(parent, out, in);
             } else if (node.op().canRunInPlace() && sameSize && in.kind() == Value.Kind.NODE
-                    && lastUse.getOrDefault(in, -1) == i && !g.isUsedOutsideNodes(in) && !readsTwice(node, in) && find(parent, in) == in
+                    && lastUse.getOrDefault(in, -1) == i && !g.isUsedOutsideNodes(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, in) == in
                     && !hasViews(parent, in, g)) {
                 union(parent, out, in);
             }

@@ -21,8 +21,11 @@ import org.traindeeploy.target.Target;
 public final class MemoryPlanner {
     private MemoryPlanner() {}
 
-    public static MemoryPlan plan(Graph g, Target target) {
-        Liveness live = Liveness.of(g);
+    public static MemoryPlan plan(Graph g, Target target) { return plan(g, target, java.util.Set.of()); }
+
+    /** The plan where the values in {@code keep} live to the end of the step (see {@link Liveness#of(Graph, java.util.Set)}). */
+    public static MemoryPlan plan(Graph g, Target target, java.util.Set<org.traindeeploy.ir.Value> keep) {
+        Liveness live = Liveness.of(g, keep);
         String main = target.hasLevel("L2") ? "L2" : target.levels().get(target.levels().size() - 1).name();
         Target.MemoryLevel mainLevel = target.level(main);
         int align = mainLevel.alignment();
@@ -56,12 +59,17 @@ public final class MemoryPlanner {
         }
         long off = roundUp(arena, align);
         for (Buffer b : inMain) {
+            off = roundUp(off, Math.max(align, elementAlign(b)));
             b.place(main, off);
             off += roundUp(b.size(), align);
+        }
+        if (off > mainLevel.sizeBytes()) {
+            throw new CompileException("the step needs " + off + " bytes of " + main + " (arena, weights and state), the target has " + mainLevel.sizeBytes());
         }
         long l3Used = 0;
         if (!inL3.isEmpty()) {
             for (Buffer b : inL3) {
+                l3Used = roundUp(l3Used, Math.max(l3.alignment(), elementAlign(b)));
                 b.place("L3", l3Used);
                 l3Used += roundUp(b.size(), l3.alignment());
             }
@@ -80,10 +88,11 @@ public final class MemoryPlanner {
             List<long[]> busy = new ArrayList<>();
             for (Buffer p : placed) if (p.overlapsInTime(b)) busy.add(new long[] {p.offset(), p.offset() + roundUp(p.size(), align)});
             busy.sort(Comparator.comparingLong(x -> x[0]));
-            long candidate = base;
+            int a = Math.max(align, elementAlign(b));
+            long candidate = roundUp(base, a);
             for (long[] r : busy) {
                 if (candidate + b.size() <= r[0]) break;
-                candidate = Math.max(candidate, roundUp(r[1], align));
+                candidate = Math.max(candidate, roundUp(r[1], a));
             }
             b.place(level, candidate);
             placed.add(b);
@@ -106,6 +115,13 @@ public final class MemoryPlanner {
             best = Math.max(best, cur);
         }
         return best;
+    }
+
+    /** A buffer is aligned at least to its widest element (int64 labels on a 4-byte-aligned level). */
+    static int elementAlign(Buffer b) {
+        int a = 1;
+        for (org.traindeeploy.ir.Value v : b.values()) a = Math.max(a, v.type().dtype().bytes());
+        return a;
     }
 
     static long roundUp(long v, int align) { return (v + align - 1) / align * align; }
