@@ -66,7 +66,7 @@ class HostileNamesTest {
         for (String f : files) assertTrue(f.equals("a/b/c/model.onnx") || f.startsWith("a/b/c/out/"), "unexpected file " + f);
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(Set.of("Makefile", "kernels", "main.c", "network.c", "network.h", "network_data.c", "network_data.h", "report.html", "report.json",
-                    "runtime", "tensors.json"), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
+                    "runtime", "td_target.h", "tensors.json"), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
         }
         HostBuild.make(out, null);
         assertTrue(Files.isExecutable(out.resolve("harness")));
