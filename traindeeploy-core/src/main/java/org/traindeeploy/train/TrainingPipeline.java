@@ -77,6 +77,8 @@ public final class TrainingPipeline {
         if (logits == null) throw new CompileException("the model has no output named '" + cfg.output() + "' (outputs: " + g.outputNames() + ")");
         if (logits.type().rank() != 2) throw new CompileException("the loss needs an output of shape [batch, classes]; output '" + logits.name() + "' is " + logits.type());
         if (!logits.type().dtype().isFloat()) throw new CompileException("output '" + logits.name() + "' is not floating point");
+        // Passes may replace the output value (LoRA on the last layer adds after it): follow it by name.
+        String logitsName = g.outputNames().get(g.outputs().indexOf(logits));
         Value input = g.inputs().size() == 1 ? g.inputs().get(0) : null;
         if (input == null) throw new CompileException("the model must have exactly one input, has " + g.inputs().size());
 
@@ -91,7 +93,7 @@ public final class TrainingPipeline {
             if (cfg.lora() != null) adapters.addAll(LoraInjection.apply(x, cfg.lora()));
         }));
         train.add(new FunctionPass("loss", "append the loss on the model's output", Set.of("lora"), x -> {
-            Value lg = x.output(x.outputNames().get(x.outputs().indexOf(logits)));
+            Value lg = x.output(logitsName);
             Value labels = x.addInput("labels", TensorType.of(DType.INT64, lg.type().dim(0)));
             Value loss = x.addNode("loss", cfg.loss().op(), List.of(lg, labels), List.of("loss")).get(0);
             x.addOutput("loss", loss);
@@ -124,7 +126,7 @@ public final class TrainingPipeline {
         int fwd = counts[0];
         int bwd = counts[1] - counts[0];
         int upd = g.nodes().size() - counts[1];
-        Value logitsNow = g.outputs().get(g.outputNames().indexOf(g.outputNames().get(0)));
+        Value logitsNow = g.output(logitsName);
         java.util.Map<Node, TrainingProgram.Phase> phases = new java.util.IdentityHashMap<>();
         for (Node n : g.nodes()) {
             phases.put(n, forwardSet.contains(n) ? TrainingProgram.Phase.FORWARD

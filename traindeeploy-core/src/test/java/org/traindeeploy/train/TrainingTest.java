@@ -91,6 +91,14 @@ class TrainingTest {
     }
 
     @Test
+    void loraOnTheLastLayerKeepsTheOutputTheLossReads() {
+        TrainingProgram p = TrainingPipeline.compile(CCT2, cfg("", List.of("/fc/*"), 2, 2), (x, y) -> { });
+        assertEquals(List.of("/fc/Gemm.lora_A", "/fc/Gemm.lora_B"), p.trainables().stream().map(TrainingProgram.Trainable::key).toList());
+        assertEquals(p.graph().output("logits"), p.logits());
+        assertEquals(p.logits(), p.graph().node("loss").input(0), "the loss reads the adapted output");
+    }
+
+    @Test
     void sameSeedSameAdapters() {
         var c = cfg("/fc/*", List.of("/blocks.0/q_proj/MatMul"), 2, 8);
         double[] a1 = TrainingPipeline.compile(CCT2, c, (x, y) -> { }).adapters().get(0).a().data().reals();
