@@ -258,6 +258,9 @@ public final class Graph {
         for (Map.Entry<Value, Value> e : stateUpdates.entrySet()) if (e.getValue() == from) e.setValue(to);
     }
 
+    /** Node {@code reader} reads {@code to} wherever it read {@code from}. */
+    public void replaceUses(Node reader, Value from, Value to) { reader.replaceInput(from, to); }
+
     public void removeNode(Node n) {
         if (nodes.remove(n)) nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
         for (Value v : n.outputs()) values.remove(v.name(), v);

@@ -54,13 +54,20 @@ public final class Liveness {
         for (Value v : g.outputs()) lastUse.put(v, n);
         for (Value v : g.stateUpdates().values()) lastUse.put(v, n);
         for (Value v : keep) if (v != null) lastUse.put(v, n);
-        // Union-find of values sharing storage.
+        // Union-find of values sharing storage, with the size of each group at its root.
         Map<Value, Value> parent = new IdentityHashMap<>();
+        Map<Value, Integer> members = new IdentityHashMap<>();
         Map<Value, Integer> def = new IdentityHashMap<>();
         for (Value v : g.values()) {
             parent.put(v, v);
+            members.put(v, 1);
             def.put(v, 0);
         }
+        java.util.Set<Value> outside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        outside.addAll(g.outputs());
+        outside.addAll(g.stateUpdates().values());
+        Map<Node, Integer> position = new IdentityHashMap<>();
+        for (int i = 0; i < n; i++) position.put(nodes.get(i), i);
         for (int i = 0; i < n; i++) {
             Node node = nodes.get(i);
             for (Value o : node.outputs()) def.put(o, i);
@@ -69,19 +76,20 @@ public final class Liveness {
             if (in == null) continue;
             boolean sameSize = in.type().bytes() == out.type().bytes();
             if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
-                union(parent, out, in);
+                union(parent, members, out, in);
             } else if (node.op().canRunInPlace() && sameSize && in.kind() == Value.Kind.NODE
-                    && lastUse.getOrDefault(in, -1) == i && !g.isUsedOutsideNodes(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, in) == in
-                    && !hasViews(parent, in, g)) {
-                union(parent, out, in);
+                    && lastUse.getOrDefault(in, -1) == i && !outside.contains(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, in) == in
+                    && members.get(in) == 1) {
+                // members == 1: no view shares in's bytes, so overwriting it clobbers nothing else.
+                union(parent, members, out, in);
             }
         }
         // A state's next value overwrites the state when nothing reads the old value afterwards.
         g.stateUpdates().forEach((state, next) -> {
             Node upd = next.producer();
-            int at = upd == null ? -1 : nodes.indexOf(upd);
+            int at = upd == null ? -1 : position.getOrDefault(upd, -1);
             if (upd != null && lastUse.getOrDefault(state, -1) <= at && find(parent, next) == next && next.kind() == Value.Kind.NODE) {
-                union(parent, next, state);
+                union(parent, members, next, state);
             }
         });
         Map<Value, List<Value>> groups = new LinkedHashMap<>();
@@ -107,20 +115,23 @@ public final class Liveness {
         return k > 1;
     }
 
-    /** Whether some other value already shares v's storage (a view): overwriting v would clobber it. */
-    private static boolean hasViews(Map<Value, Value> parent, Value v, Graph g) {
-        for (Value o : g.values()) if (o != v && find(parent, o) == v) return true;
-        return false;
-    }
-
     private static Value find(Map<Value, Value> parent, Value v) {
-        Value p = parent.get(v);
-        while (p != parent.get(p)) p = parent.get(p);
-        return p;
+        Value root = v;
+        while (parent.get(root) != root) root = parent.get(root);
+        while (parent.get(v) != root) { // path compression
+            Value next = parent.get(v);
+            parent.put(v, root);
+            v = next;
+        }
+        return root;
     }
 
     /** Make {@code child}'s group part of {@code root}'s group (root stays the representative). */
-    private static void union(Map<Value, Value> parent, Value child, Value root) {
-        parent.put(find(parent, child), find(parent, root));
+    private static void union(Map<Value, Value> parent, Map<Value, Integer> members, Value child, Value root) {
+        Value c = find(parent, child);
+        Value r = find(parent, root);
+        if (c == r) return;
+        parent.put(c, r);
+        members.merge(r, members.get(c), Integer::sum);
     }
 }

@@ -78,6 +78,14 @@ public final class MemoryPlanner {
         return new MemoryPlan(live, main, arena, lowerBound, off, l3Used, staticBytes + l3Used);
     }
 
+    /** The lower bound of the dynamic arena for the graph in its current order (alignment 4). */
+    public static long dynamicLowerBound(Graph g) {
+        Liveness live = Liveness.of(g);
+        List<Buffer> dyn = new ArrayList<>();
+        for (Buffer b : live.buffers()) if (!b.isStatic() && b.size() > 0) dyn.add(b);
+        return lowerBound(dyn, live.steps(), 4);
+    }
+
     /** Greedy-by-size placement of buffers with lifetimes; returns the arena size. */
     static long placeByLifetime(List<Buffer> bufs, String level, long base, int align) {
         List<Buffer> order = new ArrayList<>(bufs);

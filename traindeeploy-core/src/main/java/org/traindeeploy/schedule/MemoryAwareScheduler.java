@@ -2,11 +2,12 @@ package org.traindeeploy.schedule;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeSet;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
@@ -17,7 +18,8 @@ import org.traindeeploy.passes.Pass;
  * that runs first any ready node that frees at least as much memory as it allocates (an optimizer
  * update frees its gradient at once; a backward node frees the activations it last reads), and
  * otherwise keeps the program order. A state's update is ordered after every other reader of the
- * state, so that the update can be written in place.
+ * state, so that the update can be written in place. Runs in O(E log N): a ready node's priority
+ * is refreshed only when a value it reads loses a reader.
  */
 public record MemoryAwareScheduler() implements Pass {
     @Override public String name() { return "schedule"; }
@@ -34,16 +36,16 @@ public record MemoryAwareScheduler() implements Pass {
         for (Node n : nodes) pending.put(n, 0);
         Map<Value, List<Node>> users = g.users();
         for (Node n : nodes) {
-            for (Value v : n.inputs()) {
-                if (v != null && v.producer() != null && pos.containsKey(v.producer())) edge(succ, pending, v.producer(), n);
+            for (Value v : distinctInputs(n)) {
+                if (v.producer() != null && pos.containsKey(v.producer())) edge(succ, pending, v.producer(), n);
             }
         }
-        // Readers of a state come before the node that computes its next value.
+        // Readers of a state come before the node that computes its next value (unless they depend on it).
         g.stateUpdates().forEach((state, next) -> {
             Node upd = next.producer();
             if (upd == null) return;
             for (Node reader : users.getOrDefault(state, List.of())) {
-                if (reader != upd && !dependsOn(reader, upd)) edge(succ, pending, reader, upd);
+                if (reader != upd && !dependsOn(reader, upd, pos)) edge(succ, pending, reader, upd);
             }
         });
         Map<Value, Integer> remainingReads = new IdentityHashMap<>();
@@ -51,23 +53,44 @@ public record MemoryAwareScheduler() implements Pass {
         Set<Value> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
         pinned.addAll(g.outputs());
         pinned.addAll(g.stateUpdates().values());
-        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> {
-            boolean fa = net(a, remainingReads, pinned) <= 0;
-            boolean fb = net(b, remainingReads, pinned) <= 0;
+        Map<Node, Boolean> frees = new IdentityHashMap<>();
+        Comparator<Node> byPriority = (a, b) -> {
+            boolean fa = frees.get(a);
+            boolean fb = frees.get(b);
             if (fa != fb) return fa ? -1 : 1;
             return Integer.compare(pos.get(a), pos.get(b));
-        });
-        for (Node n : nodes) if (pending.get(n) == 0) ready.add(n);
+        };
+        TreeSet<Node> ready = new TreeSet<>(byPriority);
+        Set<Node> isReady = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node n : nodes) {
+            if (pending.get(n) == 0) {
+                frees.put(n, net(n, remainingReads, pinned) <= 0);
+                ready.add(n);
+                isReady.add(n);
+            }
+        }
         List<Node> order = new ArrayList<>();
         while (!ready.isEmpty()) {
-            Node n = ready.poll();
+            Node n = ready.pollFirst();
+            isReady.remove(n);
             order.add(n);
-            for (Value v : distinctInputs(n)) remainingReads.merge(v, -1, Integer::sum);
-            for (Node s : succ.getOrDefault(n, List.of())) if (pending.merge(s, -1, Integer::sum) == 0) ready.add(s);
-            // Readiness priorities changed (reads consumed): rebuild the queue.
-            List<Node> r = new ArrayList<>(ready);
-            ready.clear();
-            ready.addAll(r);
+            for (Value v : distinctInputs(n)) {
+                remainingReads.merge(v, -1, Integer::sum);
+                // Readers still waiting may now free v: refresh those that are ready.
+                for (Node r : users.getOrDefault(v, List.of())) {
+                    if (r != n && isReady.contains(r) && ready.remove(r)) {
+                        frees.put(r, net(r, remainingReads, pinned) <= 0);
+                        ready.add(r);
+                    }
+                }
+            }
+            for (Node s : succ.getOrDefault(n, List.of())) {
+                if (pending.merge(s, -1, Integer::sum) == 0) {
+                    frees.put(s, net(s, remainingReads, pinned) <= 0);
+                    ready.add(s);
+                    isReady.add(s);
+                }
+            }
         }
         if (order.size() != nodes.size()) throw new IllegalStateException("scheduling constraints form a cycle");
         boolean changed = !order.equals(nodes);
@@ -75,8 +98,10 @@ public record MemoryAwareScheduler() implements Pass {
         return changed;
     }
 
-    private static boolean dependsOn(Node a, Node b) {
-        // Whether a (transitively) reads b's outputs; small graphs, plain DFS.
+    /** Whether a (transitively) reads b's outputs; only nodes after b in program order can. */
+    private static boolean dependsOn(Node a, Node b, Map<Node, Integer> pos) {
+        int bp = pos.get(b);
+        if (pos.get(a) < bp) return false;
         java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(List.of(a));
         Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         while (!todo.isEmpty()) {
@@ -85,7 +110,7 @@ public record MemoryAwareScheduler() implements Pass {
             for (Value v : n.inputs()) {
                 if (v == null || v.producer() == null) continue;
                 if (v.producer() == b) return true;
-                todo.push(v.producer());
+                if (pos.getOrDefault(v.producer(), -1) > bp) todo.push(v.producer());
             }
         }
         return false;

@@ -20,6 +20,7 @@ import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
 import org.traindeeploy.passes.PassManager;
+import org.traindeeploy.schedule.Recompute;
 
 /**
  * ONNX file → training step, as one straight pipeline of named passes:
@@ -48,7 +49,7 @@ public final class TrainingPipeline {
     public static List<String> passNames() {
         List<String> n = new ArrayList<>(List.of("import"));
         Normalize.passes().forEach(p -> n.add(p.name()));
-        n.addAll(List.of("lora", "loss", "autodiff", "optimizer", "cleanup"));
+        n.addAll(List.of("lora", "loss", "autodiff", "optimizer", "recompute", "cleanup"));
         return n;
     }
 
@@ -110,6 +111,8 @@ public final class TrainingPipeline {
         }));
         train.add(new FunctionPass("optimizer", "append the optimizer update of every trainable tensor", Set.of("autodiff"),
                 x -> Optimizer.apply(x, grads, cfg.optimizer(), cfg.accumulate())));
+        train.add(new FunctionPass("recompute", "recompute cheap activations in the backward pass where that lowers the memory peak",
+                Set.of("optimizer"), x -> Recompute.apply(x, backwardSet)));
         train.add(new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), Graph::removeDeadCode));
         train.run(g);
 
