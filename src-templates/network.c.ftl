@@ -58,7 +58,10 @@ static void network_infer_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
-<#if s.code??>
+<#if s.code?? && s.allCores>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+${s.code}<#elseif s.code??>
 <#if s.comment??>    /* ${s.comment} */
 </#if>
     if (td_core_id() == 0) {
@@ -77,7 +80,10 @@ static void network_train_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
-<#if s.code??>
+<#if s.code?? && s.allCores>
+<#if s.comment??>    /* ${s.comment} */
+</#if>
+${s.code}<#elseif s.code??>
 <#if s.comment??>    /* ${s.comment} */
 </#if>
     if (td_core_id() == 0) {

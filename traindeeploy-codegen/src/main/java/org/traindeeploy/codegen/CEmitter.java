@@ -90,7 +90,10 @@ public final class CEmitter {
                 List<Planned> seq = tiles.lower(n);
                 tiled.put(n, seq);
                 List<KernelCall> cs = new ArrayList<>();
-                for (Planned p : seq) if (p.call() != null) cs.add(p.call());
+                for (Planned p : seq) {
+                    if (p.call() != null) cs.add(p.call());
+                    cs.addAll(p.uses());
+                }
                 lowered.put(n, cs);
             }
         }
@@ -143,8 +146,14 @@ public final class CEmitter {
         Buffer output = plan.place(spec.output());
         // Declare only what a body uses: C warns (and -Werror fails) on unused static objects.
         Set<String> usedCalls = new HashSet<>();
-        train.forEach(s -> usedCalls.add(s.args()));
-        infer.forEach(s -> usedCalls.add(s.args()));
+        train.forEach(s -> {
+            usedCalls.add(s.args());
+            usedCalls.addAll(s.uses());
+        });
+        infer.forEach(s -> {
+            usedCalls.add(s.args());
+            usedCalls.addAll(s.uses());
+        });
         usedCalls.remove(null);
         calls.removeIf(c -> !usedCalls.contains(c.id()));
         Set<String> usedBuffers = new HashSet<>();
@@ -190,8 +199,10 @@ public final class CEmitter {
      * A call and the comment naming its node (on the node's first call only), or a piece of C run by
      * core 0 alone ({@code code}: DMA between levels), preceded by a barrier when {@code barrier}.
      */
-    record Planned(KernelCall call, String comment, String code, boolean barrier) {
+    record Planned(KernelCall call, String comment, String code, boolean barrier, boolean allCores, List<KernelCall> uses) {
         Planned(KernelCall call, String comment) { this(call, comment, null, false); }
+
+        Planned(KernelCall call, String comment, String code, boolean barrier) { this(call, comment, code, barrier, false, List.of()); }
     }
 
     private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {
@@ -224,7 +235,7 @@ public final class CEmitter {
                     written.clear();
                     read.clear();
                 }
-                out.add(new Step(null, null, p.barrier(), p.comment(), p.code()));
+                out.add(new Step(null, null, p.barrier(), p.comment(), p.code(), p.allCores(), p.uses().stream().map(KernelCall::id).toList()));
                 continue;
             }
             KernelCall c = p.call();
@@ -237,7 +248,7 @@ public final class CEmitter {
             }
             written.addAll(w);
             read.addAll(r);
-            out.add(new Step(c.function(), c.id(), barrier, p.comment(), null));
+            out.add(new Step(c.function(), c.id(), barrier, p.comment(), null, false, List.of()));
         }
         return out;
     }

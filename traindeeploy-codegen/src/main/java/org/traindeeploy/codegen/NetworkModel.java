@@ -16,8 +16,12 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
                            List<KernelCall> calls, List<Step> trainSteps, List<Step> inferSteps, List<Trained> trained,
                            List<DataArray> data, List<String> kernelSources) {
 
-    /** One kernel invocation in a body, with a barrier before it when it depends on work of the previous phase. */
-    public record Step(String function, String args, boolean barrier, String comment, String code) {}
+    /**
+     * One kernel invocation in a body, with a barrier before it when it depends on work of the previous phase;
+     * or a piece of C ({@code code}) run by core 0 alone, or by every core when {@code allCores} (a tile
+     * loop, which calls the kernels whose argument structs {@code uses} names).
+     */
+    public record Step(String function, String args, boolean barrier, String comment, String code, boolean allCores, List<String> uses) {}
 
     /** An L1 address of the tiled program: a node's operand copy or scratch, at a fixed offset of td_l1. */
     public record L1Macro(String symbol, String ctype, long offset, long bytes, String comment) {}

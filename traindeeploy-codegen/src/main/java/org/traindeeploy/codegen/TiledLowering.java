@@ -94,8 +94,11 @@ final class TiledLowering {
             off = roundUp(off + scratch[1] * 8);
         }
         if (off > l1Size) {
+            // Too big for one tile: the node runs as a loop over tiles when its family is tiled.
+            List<Planned> loop = new TileLoops(plan, names, l1Size, macros, homes).lower(n);
+            if (loop != null) return loop;
             throw CompileException.atNode(n, "needs " + off + " bytes of L1 for its operands and scratch in one tile, but L1 has " + l1Size
-                    + " (raise --l1; splitting this node into several tiles is not generated yet)");
+                    + " (raise --l1; splitting this kind of node into several tiles is not generated yet, or even its smallest tiles do not fit)");
         }
         macros.addAll(nodeMacros);
         if (calls.isEmpty()) return List.of();

@@ -27,8 +27,8 @@ import org.traindeeploy.train.TrainingPipeline;
 /**
  * The tiled program for a cluster target, run in the host simulation (L1 and L2 arrays of the
  * target's sizes, every DMA and tile pointer bounds-checked, DMA bytes counted): every strategy
- * of the cases whose nodes fit L1 in one tile matches PyTorch, at L1 = 256 KiB (sanitized, 8
- * cores) and 64 KiB (-O1, 3 cores); too small an L1 is a clean error naming the node; the runtime
+ * matches PyTorch, at L1 = 256 KiB (sanitized, 8 cores; cct2 -O1, 3 cores) and 64 KiB (-O1, 3
+ * cores), nodes too big for one tile running as loops over tiles ({@link TileLoops}); too small an L1 is a clean error naming the node; the runtime
  * aborts on an out-of-bounds tile; the output does not depend on anything but the program.
  */
 class TiledCTest {
@@ -38,7 +38,8 @@ class TiledCTest {
     static Target siracusa(long l1) { return Target.load("siracusa").withLevelSize("L1", l1); }
 
     @ParameterizedTest(name = "{0} at L1 = {1} B")
-    @CsvSource({"mlp, 262144, true", "cnn, 262144, true", "cct, 262144, true", "mlp, 65536, false", "cnn, 65536, false"})
+    @CsvSource({"mlp, 262144, true", "cnn, 262144, true", "cct, 262144, true", "cct2, 262144, false", "mlp, 65536, false", "cnn, 65536, false",
+            "cct, 65536, false"})
     void everyStrategyMatchesPyTorch(String kase, long l1, boolean sanitize) {
         Manifest m = Manifest.read(CASES.resolve(kase));
         StringWriter report = new StringWriter();
@@ -59,7 +60,7 @@ class TiledCTest {
     void tooSmallL1NamesTheNode() {
         Manifest m = Manifest.read(CASES.resolve("mlp"));
         EmitSpec spec = EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("full")), (p, g) -> { }));
-        CompileException e = assertThrows(CompileException.class, () -> HostTarget.sources(spec, 8, siracusa(1024), false));
+        CompileException e = assertThrows(CompileException.class, () -> HostTarget.sources(spec, 8, siracusa(64), false));
         assertTrue(e.getMessage().contains("node '/fc1/Gemm'") && e.getMessage().contains("bytes of L1"), e.getMessage());
     }
 
