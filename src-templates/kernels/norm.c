@@ -72,7 +72,12 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
             dg += d * xh;
             db += d;
         }
-        a->dgamma[k] = (float)dg;
-        a->dbeta[k] = (float)db;
+        if (a->accumulate) {
+            a->dgamma[k] += (float)dg;
+            a->dbeta[k] += (float)db;
+        } else {
+            a->dgamma[k] = (float)dg;
+            a->dbeta[k] = (float)db;
+        }
     }
 }

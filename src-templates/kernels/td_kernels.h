@@ -281,7 +281,8 @@ typedef struct {
 } td_layernorm_args;
 void td_layernorm(const td_layernorm_args *a);
 
-/* dx, dgamma, dbeta from dy, x, gamma; stats: scratch of 2*rows td_acc (mean, 1/sigma per row). */
+/* dx, dgamma, dbeta from dy, x, gamma; stats: scratch of 2*rows td_acc (mean, 1/sigma per row).
+   With accumulate, dgamma and dbeta are added to (a tile of rows of a larger tensor) instead of set. */
 typedef struct {
     float *dx;
     float *dgamma;
@@ -292,6 +293,7 @@ typedef struct {
     td_acc *stats;
     int32_t rows, n;
     double eps;
+    int32_t accumulate;
 } td_layernorm_grad_args;
 void td_layernorm_grad(const td_layernorm_grad_args *a);
 

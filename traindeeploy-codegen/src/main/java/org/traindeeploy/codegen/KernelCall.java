@@ -243,7 +243,7 @@ public sealed interface KernelCall {
 
     /** td_layernorm_grad; stats is accumulator scratch. */
     record LayerNormGrad(String id, String dx, String dgamma, String dbeta, String dy, String x, String gamma, String stats,
-                         int rows, int n, String eps) implements KernelCall {
+                         int rows, int n, String eps, int accumulate) implements KernelCall {
         public String function() { return "td_layernorm_grad"; }
         public String template() { return "layernorm_grad"; }
         public List<String> reads() { return bufs(dy, x, gamma, stats); }

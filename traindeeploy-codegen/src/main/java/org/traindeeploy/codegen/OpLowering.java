@@ -290,7 +290,7 @@ final class OpLowering {
             int rows = cx.input(1).type().size() / Math.max(n, 1);
             String stats = cx.plan.scratchAcc(2L * rows);
             return List.of(new KernelCall.LayerNormGrad(cx.id(), cx.out(0), cx.out(1), cx.out(2), cx.in(0), cx.in(1), cx.in(2), stats,
-                    rows, n, real(op.epsilon())));
+                    rows, n, real(op.epsilon()), 0));
         });
 
         // softmax.c ----------------------------------------------------------------------

@@ -72,6 +72,7 @@ final class TileLoops {
             return elementwise(n);
         }
         if (op instanceof LayerNormalization ln) return layerNorm(n, ln);
+        if (op instanceof org.traindeeploy.ops.LayerNormGrad lg) return layerNormGrad(n, lg);
         if (op instanceof org.traindeeploy.ops.Softmax sm) return softmax(n, sm);
         if (op instanceof org.traindeeploy.ops.SoftmaxGrad sg) return softmaxGrad(n, sg);
         if (op instanceof SgdUpdate sgd) return sgd(n, sgd);
@@ -182,8 +183,25 @@ final class TileLoops {
          * e0..; {@code setup} sets the kernel args {@code a} (a copy of {@code call}'s struct), {@code loads}
          * and {@code stores} are core 0's copies.
          */
+        /** An L1 region that is not an operand (kernel scratch), of {@code bytes}. */
+        String scratch(String ctype, String label, long bytes) {
+            String sym = names.fresh("l1_", node.name() + " " + label);
+            macros.add(new L1Macro(sym, ctype, off, bytes, CNames.comment(node.name() + ": " + label)));
+            off = r16(off + bytes);
+            return sym;
+        }
+
         void nest(int[] extents, int[] tiles, KernelCall call, String argType, String setup, String loads, String stores) {
+            nest(extents, tiles, call, argType, setup, loads, stores, "", "");
+        }
+
+        /**
+         * As above, with core 0's code before the loops ({@code pre}: e.g. load what every tile reads,
+         * zero accumulators) and after them ({@code post}: store accumulators); both may use {@code req}.
+         */
+        void nest(int[] extents, int[] tiles, KernelCall call, String argType, String setup, String loads, String stores, String pre, String post) {
             uses.add(call);
+            if (!pre.isEmpty()) c.append("    td_barrier();\n    if (td_core_id() == 0) {\n        td_dma req = {0};\n        (void)req;\n").append(pre).append("    }\n");
             c.append("    {\n");
             for (int d = 0; d < extents.length; d++) c.append("    int32_t s").append(d).append(";\n");
             for (int d = 0; d < extents.length; d++) {
@@ -203,6 +221,7 @@ final class TileLoops {
             c.append("        td_barrier();\n        if (td_core_id() == 0) {\n").append(stores).append("        }\n");
             for (int d = 0; d < extents.length; d++) c.append("    }\n");
             c.append("    }\n");
+            if (!post.isEmpty()) c.append("    td_barrier();\n    if (td_core_id() == 0) {\n        td_dma req = {0};\n        (void)req;\n").append(post).append("    }\n");
         }
 
         List<Planned> done() {
@@ -323,6 +342,39 @@ final class TileLoops {
         KernelCall call = new KernelCall.LayerNorm(names.fresh("k_", n.name()), y.l1().symbol(), x.l1().symbol(), g.l1().symbol(), hasB ? b.l1().symbol() : "NULL",
                 t[0], cols, CLiterals.ofDouble(op.epsilon()));
         l.nest(new int[] {rows}, t, call, "td_layernorm_args", "        a.rows = e0;\n", loads, stores);
+        return l.done();
+    }
+
+    /**
+     * LayerNorm gradient by row blocks: dY, X and dX rows stream; γ is loaded once; dγ and dβ are
+     * accumulators in L1 (zeroed before the loop, the kernel adds each tile's sums, stored once after).
+     */
+    private List<Planned> layerNormGrad(Node n, org.traindeeploy.ops.LayerNormGrad op) {
+        if (!distinct(n)) return null;
+        int[] xs = n.input(1).type().shape();
+        int cols = OpSupport.product(xs, op.axis(), xs.length);
+        int rows = n.input(1).type().size() / Math.max(cols, 1);
+        if (n.input(2).type().size() != cols) return null;
+        int[] t = choose(new int[] {rows}, new boolean[] {true}, tt -> 3 * r16(4L * tt[0] * cols) + 3 * r16(4L * cols) + r16(16L * tt[0]));
+        if (t == null) return null;
+        Loop l = new Loop(n);
+        Region dy = l.region(n.input(0), 4L * t[0] * cols);
+        Region x = l.region(n.input(1), 4L * t[0] * cols);
+        Region g = l.region(n.input(2), 4L * cols);
+        Region dx = l.region(n.output(0), 4L * t[0] * cols);
+        Region dg = l.region(n.output(1), 4L * cols);
+        Region db = l.region(n.output(2), 4L * cols);
+        String stats = l.scratch("td_acc", "row statistics", 16L * t[0]);
+        String rb = "4 * " + cols + " * e0";
+        String base = "4 * " + cols + " * s0";
+        String pre = l.box(g, true, "1", 4L * cols + "", 4L * cols + "", "0")
+                + "        { int32_t k; for (k = 0; k < " + cols + "; k++) { " + dg.l1().symbol() + "[k] = 0; " + db.l1().symbol() + "[k] = 0; } }\n";
+        String loads = l.box(dy, true, "1", rb, rb, base) + l.box(x, true, "1", rb, rb, base);
+        String stores = l.box(dx, false, "1", rb, rb, base);
+        String post = l.box(dg, false, "1", 4L * cols + "", 4L * cols + "", "0") + l.box(db, false, "1", 4L * cols + "", 4L * cols + "", "0");
+        KernelCall call = new KernelCall.LayerNormGrad(names.fresh("k_", n.name()), dx.l1().symbol(), dg.l1().symbol(), db.l1().symbol(), dy.l1().symbol(),
+                x.l1().symbol(), g.l1().symbol(), stats, t[0], cols, CLiterals.ofDouble(op.epsilon()), 1);
+        l.nest(new int[] {rows}, t, call, "td_layernorm_grad_args", "        a.rows = e0;\n", loads, stores, pre, post);
         return l.done();
     }
 
