@@ -355,24 +355,11 @@ final class OpLowering {
 
     private static int elem(Value v) { return v.type().dtype().bytes(); }
 
-    /** Axes as ReduceSum/ReduceMean read them: empty means all; negative counts from the end; sorted. */
-    static int[] normalizeAxes(int[] axes, int rank) {
-        if (axes.length == 0) {
-            int[] all = new int[rank];
-            for (int i = 0; i < rank; i++) all[i] = i;
-            return all;
-        }
-        int[] a = new int[axes.length];
-        for (int i = 0; i < axes.length; i++) a[i] = OpSupport.normalizeAxis(axes[i], rank, "reduce axis");
-        Arrays.sort(a);
-        return a;
-    }
-
     private static List<KernelCall> reduce(Context cx, int[] axes, boolean mean) {
         cx.floats(0);
         int[] xs = cx.inShape(0);
         KernelCall.checkRank(xs.length);
-        int[] a = normalizeAxes(axes, xs.length);
+        int[] a = org.traindeeploy.ops.Reduce.normalize(axes, xs.length);
         int[] xst = Tensor.strides(xs);
         int[] outShape = xs.clone();
         int[] redShape = new int[a.length];

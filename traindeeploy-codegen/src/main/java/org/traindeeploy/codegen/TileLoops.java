@@ -678,7 +678,7 @@ final class TileLoops {
     private List<Planned> reduceSum(Node n, ReduceSum op) {
         if (!distinct(n) || n.input(0).type().dtype() != org.traindeeploy.ir.DType.FLOAT) return null;
         int[] xs = n.input(0).type().shape();
-        int[] axes = OpLowering.normalizeAxes(op.axes(), xs.length);
+        int[] axes = org.traindeeploy.ops.Reduce.normalize(op.axes(), xs.length);
         boolean[] red = new boolean[xs.length];
         for (int a : axes) red[a] = true;
         int d = -1;

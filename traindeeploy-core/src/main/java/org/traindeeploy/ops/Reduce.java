@@ -5,11 +5,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.TensorType;
 
 /** Axis bookkeeping shared by ReduceSum and ReduceMean. */
-final class Reduce {
+public final class Reduce {
     private Reduce() {}
 
     /** Sorted, distinct, non-negative axes; empty means all axes. */
-    static int[] normalize(int[] axes, int rank) {
+    public static int[] normalize(int[] axes, int rank) {
         if (axes.length == 0) {
             int[] all = new int[rank];
             for (int i = 0; i < rank; i++) all[i] = i;
