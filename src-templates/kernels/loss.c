@@ -26,29 +26,35 @@ static double td_row_max(const float *z, int32_t c) {
     return m;
 }
 
+/* log(sum_k exp(z[k])) of a row, computed stably around its maximum m (returned too). */
+static double td_row_logsumexp(const float *z, int32_t c, double *m) {
+    double s = 0;
+    int32_t k;
+    *m = td_row_max(z, c);
+    for (k = 0; k < c; k++) s += exp(z[k] - *m);
+    return *m + log(s);
+}
+
 void td_cross_entropy(const td_loss_args *a) {
-    double loss = 0;
-    int32_t r, k;
+    double loss = 0, m;
+    int32_t r;
     if (td_core_id() != 0) return;
     for (r = 0; r < a->n; r++) {
         const float *z = a->z + (size_t)r * a->c;
-        double m = td_row_max(z, a->c), s = 0;
         int32_t y = td_label(a, r);
-        for (k = 0; k < a->c; k++) s += exp(z[k] - m);
-        loss += log(s) + m - (y < 0 ? 0.0 : (double)z[y]);
+        loss += td_row_logsumexp(z, a->c, &m) - (y < 0 ? 0.0 : (double)z[y]);
     }
     a->out[0] = (float)(loss / a->n);
 }
 
 void td_cross_entropy_grad(const td_loss_args *a) {
-    double dl = a->dl[0];
+    double dl = a->dl[0], m;
     int32_t r, k;
     if (td_core_id() != 0) return;
     for (r = 0; r < a->n; r++) {
         const float *z = a->z + (size_t)r * a->c;
-        double m = td_row_max(z, a->c), s = 0;
+        double s = exp(td_row_logsumexp(z, a->c, &m) - m);
         int32_t y = td_label(a, r);
-        for (k = 0; k < a->c; k++) s += exp(z[k] - m);
         for (k = 0; k < a->c; k++) {
             double p = exp(z[k] - m) / s;
             a->out[(size_t)r * a->c + k] = (float)(dl * (p - (k == y ? 1 : 0)) / a->n);
