@@ -49,7 +49,8 @@ void td_linear(const td_linear_args *a) {
         }
         for (q = 0; q < cnt; q++) {
             double bias = a->b != NULL ? (double)a->b[j0 + q] : 0.0;
-            a->y[(size_t)r * a->n + j0 + q] = (float)(a->alpha * (double)acc[q] + bias);
+            double res = a->r != NULL ? (double)a->r[(size_t)r * a->n + j0 + q] : 0.0;
+            a->y[(size_t)r * a->n + j0 + q] = (float)(a->alpha * (double)acc[q] + bias + res);
         }
     }
 }

@@ -173,12 +173,14 @@ void td_gather_grad(const td_gather_grad_args *a);
 
 /* ---- linear.c: fully connected layers and batched matrix products ---- */
 
-/* y[r, j] = alpha * sum_i x[r, i] * W(i, j) + b[j], W(i, j) = w[i*n + j], or w[j*k + i] with trans_w. */
+/* y[r, j] = alpha * sum_i x[r, i] * W(i, j) + b[j] + r[r, j], W(i, j) = w[i*n + j], or w[j*k + i] with
+   trans_w; b and the residual r optional (NULL). */
 typedef struct {
     float *y;
     const float *x;
     const float *w;
     const float *b;
+    const float *r;
     int32_t rows, k, n;
     int32_t trans_w;
     double alpha;

@@ -173,10 +173,10 @@ public sealed interface KernelCall {
     // ---- linear.c -------------------------------------------------------------------------
 
     /** td_linear: y = alpha * x W + b. */
-    record Linear(String id, String y, String x, String w, String b, int rows, int k, int n, int transW, String alpha) implements KernelCall {
+    record Linear(String id, String y, String x, String w, String b, String r, int rows, int k, int n, int transW, String alpha) implements KernelCall {
         public String function() { return "td_linear"; }
         public String template() { return "linear"; }
-        public List<String> reads() { return bufs(x, w, b); }
+        public List<String> reads() { return bufs(x, w, b, r); }
         public List<String> writes() { return bufs(y); }
     }
 

@@ -403,22 +403,25 @@ final class TileLoops {
         int nn = op.transW() ? w[0] : w[1];
         int rows = n.input(0).type().size() / Math.max(k, 1);
         boolean hasB = n.inputs().size() > 2 && n.input(2) != null;
+        boolean hasR = n.inputs().size() > 3 && n.input(3) != null;
         int[] t = choose(new int[] {rows, nn}, new boolean[] {true, true},
-                tt -> r16(4L * tt[0] * k) + r16(4L * k * tt[1]) + (hasB ? r16(4L * tt[1]) : 0) + r16(4L * tt[0] * tt[1]));
+                tt -> r16(4L * tt[0] * k) + r16(4L * k * tt[1]) + (hasB ? r16(4L * tt[1]) : 0) + (hasR ? 2 : 1) * r16(4L * tt[0] * tt[1]));
         if (t == null) return null;
         Loop l = new Loop(n);
         Region x = l.region(n.input(0), 4L * t[0] * k);
         Region wr = l.region(n.input(1), 4L * k * t[1]);
         Region b = hasB ? l.region(n.input(2), 4L * t[1]) : null;
+        Region res = hasR ? l.region(n.input(3), 4L * t[0] * t[1]) : null;
         Region y = l.region(n.output(0), 4L * t[0] * t[1]);
         StringBuilder loads = new StringBuilder();
         loads.append(l.box(x, true, "1", "4 * " + k + " * e0", "4 * " + k + " * e0", "4 * " + k + " * s0"));
+        if (hasR) loads.append(l.box(res, true, "e0", "4 * e1", 4L * nn + "", "4 * (" + nn + " * s0 + s1)"));
         if (op.transW()) loads.append(l.box(wr, true, "1", "4 * " + k + " * e1", "4 * " + k + " * e1", "4 * " + k + " * s1"));
         else loads.append(l.box(wr, true, k + "", "4 * e1", 4L * nn + "", "4 * s1"));
         if (hasB) loads.append(l.box(b, true, "1", "4 * e1", "4 * e1", "4 * s1"));
         String stores = l.box(y, false, "e0", "4 * e1", 4L * nn + "", "4 * (" + nn + " * s0 + s1)");
         KernelCall call = new KernelCall.Linear(names.fresh("k_", n.name()), y.l1().symbol(), x.l1().symbol(), wr.l1().symbol(), hasB ? b.l1().symbol() : "NULL",
-                t[0], k, t[1], op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()));
+                hasR ? res.l1().symbol() : "NULL", t[0], k, t[1], op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()));
         l.nest(new int[] {rows, nn}, t, call, "td_linear_args", "        a.rows = e0;\n        a.n = e1;\n", loads.toString(), stores);
         return l.done();
     }

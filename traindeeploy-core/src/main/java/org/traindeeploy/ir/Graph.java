@@ -261,6 +261,16 @@ public final class Graph {
     /** Node {@code reader} reads {@code to} wherever it read {@code from}. */
     public void replaceUses(Node reader, Value from, Value to) { reader.replaceInput(from, to); }
 
+    /** Put back a node removed by {@link #removeNode} (with its own output values), at the end of the order. */
+    public void restore(Node n) {
+        for (Value v : n.outputs()) {
+            if (values.containsKey(v.name())) throw new IllegalStateException("cannot restore " + n + ": %" + v.name() + " is taken");
+        }
+        for (Value v : n.outputs()) values.put(v.name(), v);
+        nodes.add(n);
+        nodeNames.merge(n.name(), 1, Integer::sum);
+    }
+
     public void removeNode(Node n) {
         if (nodes.remove(n)) nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
         for (Value v : n.outputs()) values.remove(v.name(), v);

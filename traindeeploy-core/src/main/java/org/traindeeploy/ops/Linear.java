@@ -8,10 +8,11 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 
 /**
- * A fully connected layer: Y = α·X·op(W) + B, X [..., K], op(W) = W [K,N] or, with {@code transW},
- * Wᵀ for W [N,K]; B [N] optional. MatMul with a weight, Gemm, and MatMul + Add of a bias all
- * become this op. Gradients: dX = Linear(dY, W, ¬transW, α); dW = LinearGradWeight(X, dY)
- * (α·Xᵀ·dY, or its transpose); dB = Σ_rows dY.
+ * A fully connected layer: Y = α·X·op(W) + B + R, X [..., K], op(W) = W [K,N] or, with
+ * {@code transW}, Wᵀ for W [N,K]; B [N] and the residual R (Y's shape) optional. MatMul with a
+ * weight, Gemm, and MatMul + Add of a bias all become this op; {@code fuse-residual} folds an Add
+ * of another tensor into R. Gradients: dX = Linear(dY, W, ¬transW, α); dW = LinearGradWeight(X, dY)
+ * (α·Xᵀ·dY, or its transpose); dB = Σ_rows dY; dR = dY.
  */
 public record Linear(boolean transW, double alpha) implements Op {
     public Linear {
@@ -30,7 +31,7 @@ public record Linear(boolean transW, double alpha) implements Op {
 
     @Override
     public List<TensorType> inferTypes(List<Value> inputs) {
-        OpSupport.arity(inputs, 2, 3, opType());
+        OpSupport.arity(inputs, 2, 4, opType());
         TensorType x = inputs.get(0).type();
         TensorType w = inputs.get(1).type();
         OpSupport.requireFloat(x, "Linear input");
@@ -41,7 +42,11 @@ public record Linear(boolean transW, double alpha) implements Op {
         }
         int[] s = x.shape();
         s[s.length - 1] = d[2];
-        return List.of(x.withShape(s));
+        TensorType y = x.withShape(s);
+        if (inputs.size() > 3 && inputs.get(3) != null && !inputs.get(3).type().equals(y)) {
+            throw new CompileException("Linear residual " + inputs.get(3).type() + " must be " + y);
+        }
+        return List.of(y);
     }
 
     @Override
@@ -55,12 +60,13 @@ public record Linear(boolean transW, double alpha) implements Op {
         double[] x = xt.reals();
         double[] w = wt.reals();
         double[] b = in.size() > 2 && in.get(2) != null ? in.get(2).reals() : null;
+        double[] res = in.size() > 3 && in.get(3) != null ? in.get(3).reals() : null;
         double[] y = new double[rows * n];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < n; j++) {
                 double s = 0;
                 for (int i = 0; i < k; i++) s += x[r * k + i] * (transW ? w[j * k + i] : w[i * n + j]);
-                y[r * n + j] = alpha * s + (b == null ? 0 : b[j]);
+                y[r * n + j] = alpha * s + (b == null ? 0 : b[j]) + (res == null ? 0 : res[r * n + j]);
             }
         }
         int[] s = xt.shape();
@@ -80,7 +86,8 @@ public record Linear(boolean transW, double alpha) implements Op {
             for (int i = 0; i < r - 1; i++) axes[i] = i;
             db = r == 1 ? dy : g.emit(new ReduceSum(axes, false), dy);
         }
-        return Arrays.asList(dx, dw, db);
+        Value dr = g.input(3) != null && g.needsGrad(3) ? dy : null;
+        return Arrays.asList(dx, dw, db, dr);
     }
 
     @Override
@@ -102,6 +109,7 @@ public record Linear(boolean transW, double alpha) implements Op {
         ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb, 0, 2));
         ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb, 1, 2));
         if (in.size() > 2 && in.get(2) != null) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("b", false, eb, 1));
+        if (in.size() > 3 && in.get(3) != null) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("r", false, eb, 0, 1));
         ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("y", true, eb, 0, 1));
         return new org.traindeeploy.tiling.TileContract(dimsList, ops);
     }

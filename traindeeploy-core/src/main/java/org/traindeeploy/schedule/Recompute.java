@@ -71,7 +71,7 @@ public final class Recompute {
     }
 
     /** Lower bound of the dynamic memory after scheduling from {@code order}. */
-    private static long scheduledLowerBound(Graph g, List<Node> order) {
+    public static long scheduledLowerBound(Graph g, List<Node> order) {
         g.reorder(order);
         new MemoryAwareScheduler().run(g);
         return MemoryPlanner.dynamicLowerBound(g);

@@ -17,6 +17,7 @@ import org.traindeeploy.onnx.OnnxImporter;
 import org.traindeeploy.onnx.OnnxReader;
 import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
 import org.traindeeploy.passes.FunctionPass;
+import org.traindeeploy.passes.FuseResidual;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
 import org.traindeeploy.passes.PassManager;
@@ -49,7 +50,7 @@ public final class TrainingPipeline {
     public static List<String> passNames() {
         List<String> n = new ArrayList<>(List.of("import"));
         Normalize.passes().forEach(p -> n.add(p.name()));
-        n.addAll(List.of("lora", "loss", "autodiff", "optimizer", "recompute", "cleanup"));
+        n.addAll(List.of("lora", "loss", "autodiff", "optimizer", "recompute", "fuse-residual", "cleanup"));
         return n;
     }
 
@@ -113,6 +114,20 @@ public final class TrainingPipeline {
                 x -> Optimizer.apply(x, grads, cfg.optimizer(), cfg.accumulate())));
         train.add(new FunctionPass("recompute", "recompute cheap activations in the backward pass where that lowers the memory peak",
                 Set.of("optimizer"), x -> Recompute.apply(x, backwardSet)));
+        train.add(new FunctionPass("fuse-residual", "Add(R, Linear(...)) -> Linear(..., residual R): LoRA sums and gradient sums in the Linear kernel",
+                Set.of("recompute"), x -> {
+                    // Keep a fusion only if the scheduled memory lower bound does not rise (it saves traffic, not memory).
+                    long[] bound = {Recompute.scheduledLowerBound(x, new ArrayList<>(x.nodes()))};
+                    new FuseResidual((add, fused) -> {
+                        if (backwardSet.contains(add)) backwardSet.add(fused);
+                        else if (forwardSet.contains(add)) forwardSet.add(fused);
+                    }, y -> {
+                        long now = Recompute.scheduledLowerBound(y, new ArrayList<>(y.nodes()));
+                        if (now > bound[0]) return false;
+                        bound[0] = now;
+                        return true;
+                    }).run(x);
+                }));
         train.add(new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), Graph::removeDeadCode));
         train.run(g);
 

@@ -65,6 +65,7 @@ class GradientRulesTest {
                 c("Conv depthwise", new Conv(3, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1}), List.of(u(48, 1, 3, 4, 4), u(49, 3, 1, 3, 3), u(50, 3)), 0, 1, 2),
                 c("Linear", new Linear(false, 1.0), List.of(u(51, 2, 3, 4), u(52, 4, 5), u(53, 5)), 0, 1, 2),
                 c("Linear transposed with alpha", new Linear(true, 0.5), List.of(u(54, 3, 4), u(55, 2, 4), u(56, 2)), 0, 1, 2),
+                c("Linear with residual", new Linear(false, 2.0), Arrays.asList(u(61, 2, 3), u(62, 3, 4), null, u(63, 2, 4)), 0, 1, 3),
                 c("MatMul batched broadcast", new MatMul(), List.of(u(57, 2, 1, 3, 4), u(58, 3, 4, 2)), 0, 1),
                 c("SoftmaxCrossEntropy", new SoftmaxCrossEntropy(), Arrays.asList(u(59, 3, 5), idx(4, 0, 2)), 0),
                 c("MseLoss", new MseLoss(), Arrays.asList(u(60, 3, 4), idx(1, 3, 0)), 0));

@@ -148,6 +148,26 @@ class PassesTest {
     }
 
     @Test
+    void fuseResidualFoldsAnAddIntoTheLinearThatFeedsIt() {
+        Graph g = graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 3));
+        Value r = g.addInput("r", TensorType.of(DType.FLOAT, 2, 4));
+        Value w = g.addConstant("w", T.random(DType.FLOAT, 5, 3, 4));
+        Value y = g.add("/lora_B", new Linear(false, 0.5), x, w);
+        g.addOutput(g.add("/lora_add", new Add(), r, y));
+        java.util.Map<String, Tensor> in = java.util.Map.of("x", T.random(DType.FLOAT, 6, 2, 3), "r", T.random(DType.FLOAT, 7, 2, 4));
+        Tensor before = new Interpreter(g).run(in).get("/lora_add");
+        assertEquals("""
+                input %x: float[2,3]
+                input %r: float[2,4]
+                const %w: float[3,4]
+                %/lora_add: float[2,4] = Linear[transW=false, alpha=0.5](%x, %w, _, %r)
+                output /lora_add = %/lora_add
+                """, run(new FuseResidual(), g));
+        T.assertTensor(new Interpreter(g).run(in).get("/lora_add"), before.shape(), before.reals());
+    }
+
+    @Test
     void passManagerEnforcesPrerequisites() {
         PassManager pm = new PassManager().add(new FunctionPass("late", "needs early", Set.of("early"), x -> { }));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pm.run(new Graph()));
