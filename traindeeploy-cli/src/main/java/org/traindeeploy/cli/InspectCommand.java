@@ -64,7 +64,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         TrainingProgram p = TrainingPipeline.compile(model, training.config(), observer);
         describe(p.graph(), out);
-        out.printf(Locale.ROOT, "training: %s%n", describeConfig());
+        out.printf(Locale.ROOT, "training: %s%n", training.describe());
         out.printf(Locale.ROOT, "  trainable: %,d elements in %d tensors%n", p.trainableElements(), p.trainables().size());
         out.printf(Locale.ROOT, "  frozen:    %,d elements in %d tensors%n", p.frozenElements(), p.frozenTensors());
         for (TrainingProgram.Trainable t : p.trainables()) out.printf(Locale.ROOT, "    %-48s %s%n", t.key(), t.state().type());
@@ -74,12 +74,6 @@ final class InspectCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private String describeConfig() {
-        StringBuilder sb = new StringBuilder();
-        if (training.train != null) sb.append("--train ").append(training.train).append(' ');
-        if (training.lora != null) sb.append("--lora ").append(String.join(",", training.lora)).append(" (rank ").append(training.loraRank).append(", alpha ").append(training.loraAlpha).append(") ");
-        return sb.append("loss ").append(training.loss).append(", optimizer ").append(training.optimizer).toString();
-    }
 
     static void describe(Graph g, PrintWriter out) {
         for (Value v : g.inputs()) out.printf("input  %-20s %s%n", v.name(), v.type());

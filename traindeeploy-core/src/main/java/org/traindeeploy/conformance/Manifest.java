@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +46,7 @@ public record Manifest(Path dir, String model, String input, String output, int 
         try {
             Map<String, Strategy> strategies = new LinkedHashMap<>();
             JsonNode ss = root.path("strategies");
-            for (Iterator<Map.Entry<String, JsonNode>> it = ss.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : ss.properties()) {
                 strategies.put(e.getKey(), strategy(dir.resolve(e.getKey()), e.getKey(), e.getValue()));
             }
             return new Manifest(dir, text(root, "model", "model.onnx"), text(root, "input", "input"), root.path("output").asText(null),
@@ -65,7 +63,7 @@ public record Manifest(Path dir, String model, String input, String output, int 
 
     private static Strategy strategy(Path sdir, String name, JsonNode s) {
         Map<String, String> trainable = new LinkedHashMap<>();
-        s.path("trainable").fields().forEachRemaining(e -> trainable.put(e.getKey(), e.getValue().asText()));
+        s.path("trainable").properties().forEach(e -> trainable.put(e.getKey(), e.getValue().asText()));
         JsonNode o = s.path("optimizer");
         OptimizerSpec opt;
         String type = o.path("type").asText("sgd");

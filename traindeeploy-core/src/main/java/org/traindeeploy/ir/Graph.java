@@ -61,15 +61,6 @@ public final class Graph {
         return define(name, initial.type(), Value.Kind.STATE, initial);
     }
 
-    /** Turn a constant into a state tensor with the same name and initial data (freezing's inverse). */
-    public Value promoteToState(Value constant) {
-        if (constant.kind() != Value.Kind.CONSTANT) throw new IllegalArgumentException(constant + " is not a constant");
-        Value s = new Value(constant.name(), constant.type(), Value.Kind.STATE, constant.data());
-        values.put(constant.name(), s);
-        replaceAllUses(constant, s);
-        return s;
-    }
-
     /**
      * Add a node applying {@code op} to {@code inputs}; its output types come from the op's shape
      * inference. When constant folding is on and every input is a constant, the op is evaluated
@@ -155,8 +146,6 @@ public final class Graph {
         outputs.add(v);
         outputNames.add(name);
     }
-
-    public void setOutput(int i, Value v) { outputs.set(i, v); }
 
     /** The names under which the outputs are exposed, parallel to {@link #outputs()}. */
     public List<String> outputNames() { return Collections.unmodifiableList(outputNames); }

@@ -222,10 +222,4 @@ public final class OnnxImporter {
         }
     }
 
-    /** A tensor of the model's initializers by name (used to count parameters). */
-    public static Map<String, Tensor> initializers(Graph g) {
-        Map<String, Tensor> m = new HashMap<>();
-        for (Value v : g.values()) if (v.isParameterLike()) m.put(v.name(), v.data());
-        return m;
-    }
 }

@@ -46,7 +46,6 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             Value b = lin.input(2);
             List<Node> before = new ArrayList<>(g.nodes());
             Value sum = add.output(0);
-            Value part = lin.output(0);
             g.removeNode(lin);
             Value y = Rewrite.replace(g, add, lin.name(), lin.op(), x, w, b, residual);
             g.sortTopologically();
@@ -61,7 +60,6 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
                 g.restore(add);
                 g.replaceAllUses(y, sum);
                 g.reorder(before);
-                assert part != null;
             }
         }
         g.removeDeadCode();

@@ -54,12 +54,4 @@ public final class PassManager {
         }
     }
 
-    /** Names of all passes, for --help of --print-ir-after. */
-    public List<String> names() {
-        return passes.stream().map(Pass::name).toList();
-    }
-
-    static CompileException unknownPass(String name, List<String> known) {
-        return new CompileException("--print-ir-after: unknown pass '" + name + "' (passes: " + String.join(", ", known) + ")");
-    }
 }

@@ -96,10 +96,4 @@ public final class Recompute {
         return true;
     }
 
-    /** A set of nodes by identity. */
-    public static Set<Node> identitySet(java.util.Collection<Node> nodes) {
-        Set<Node> s = Collections.newSetFromMap(new IdentityHashMap<>());
-        s.addAll(nodes);
-        return s;
-    }
 }

@@ -156,6 +156,4 @@ public final class TrainingPipeline {
         return new TrainingProgram(g, ts, input, lossHolder[1], logitsNow, lossHolder[0], adapters, fwd, bwd, upd, frozenElements, frozenTensors, phases);
     }
 
-    /** Nodes of a graph by op type (for reports). */
-    public static Map<String, Integer> histogram(List<Node> nodes) { return org.traindeeploy.ir.Printer.histogram(nodes); }
 }
