@@ -61,4 +61,9 @@ public record AdamUpdate(double lr, double beta1, double beta2, double eps, doub
     @Override public boolean isFoldable() { return false; }
 
     @Override public boolean canRunInPlace() { return true; }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.elementwise(in, out);
+    }
 }

@@ -41,6 +41,6 @@ public record AveragePool(Window2d window, boolean countIncludePad) implements O
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return Pool.contract(window, in.get(0).shape(), out.get(0).shape());
+        return TileContracts.planes(in.get(0).dim(0) * in.get(0).dim(1), in, out);
     }
 }

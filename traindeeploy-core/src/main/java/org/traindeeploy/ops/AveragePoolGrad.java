@@ -33,6 +33,6 @@ public record AveragePoolGrad(Window2d window, boolean countIncludePad, int[] in
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return Pool.gradContract(window, inputShape, in.get(0).shape(), false);
+        return TileContracts.planes(inputShape[0] * inputShape[1], in, out);
     }
 }

@@ -57,4 +57,9 @@ public interface Binary extends Op {
 
     @Override
     default boolean canRunInPlace() { return true; }
+
+    @Override
+    default org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.elementwise(in, out);
+    }
 }

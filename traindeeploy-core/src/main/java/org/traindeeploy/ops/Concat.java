@@ -70,4 +70,14 @@ public record Concat(int axis) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 0; }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int a = OpSupport.normalizeAxis(axis, out.get(0).rank(), "Concat axis");
+        return TileContracts.bestCopy(a, d -> {
+            int[] xa = new int[in.size()];
+            java.util.Arrays.fill(xa, d);
+            return xa;
+        }, in, out, null);
+    }
 }

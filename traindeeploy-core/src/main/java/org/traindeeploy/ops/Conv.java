@@ -127,24 +127,6 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
      */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        int[] x = in.get(0).shape();
-        int[] w = in.get(1).shape();
-        int[] y = out.get(0).shape();
-        Window2d win = window(w[2], w[3]);
-        long eb = in.get(0).dtype().bytes();
-        var ops = new java.util.ArrayList<org.traindeeploy.tiling.TileContract.Footprint>();
-        int halo = (win.kh() - 1) * win.dh() + 1 - win.sh();
-        if (group == 1) {
-            ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3], 0, 3).with(2, win.sh(), halo, x[2]));
-            ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb * w[2] * w[3], 1, 3));
-        } else {
-            // Grouped: an output-channel tile reads the input channels of its groups only.
-            ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3] * Math.max(1, x[1] / y[1]), 0, 1).with(2, win.sh(), halo, x[2]));
-            ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb * w[1] * w[2] * w[3], 1));
-        }
-        if (in.size() > 2 && in.get(2) != null) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("b", false, eb, 1));
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("y", true, eb * y[3], 0, 1, 2));
-        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("N", y[0]), new org.traindeeploy.tiling.TileContract.Dim("M", y[1]), new org.traindeeploy.tiling.TileContract.Dim("OH", y[2]),
-                new org.traindeeploy.tiling.TileContract.Dim("C", group == 1 ? x[1] : 1)), ops);
+        return TileContracts.conv(this, in, out);
     }
 }

@@ -32,15 +32,6 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
     /** Batch, input channels and input rows in parallel, output channels as a reduction; dY rows with the kernel's halo. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        int[] dy = in.get(0).shape();
-        int[] w = in.get(1).shape();
-        int[] dx = out.get(0).shape();
-        long eb = in.get(0).dtype().bytes();
-        var fdy = org.traindeeploy.tiling.TileContract.Footprint.of("dy", false, eb * dy[3], 0, 3).with(2, 1, w[2], dy[2]);
-        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("N", dx[0]), new org.traindeeploy.tiling.TileContract.Dim("C", dx[1]), new org.traindeeploy.tiling.TileContract.Dim("H", dx[2]),
-                new org.traindeeploy.tiling.TileContract.Dim("M", conv.group() == 1 ? dy[1] : 1)),
-                conv.group() == 1 ? List.of(fdy, org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb * w[2] * w[3], 1, 3), org.traindeeploy.tiling.TileContract.Footprint.of("dx", true, eb * dx[3], 0, 1, 2))
-                        : List.of(org.traindeeploy.tiling.TileContract.Footprint.of("dy", false, eb * dy[3] * Math.max(1, dy[1] / dx[1]), 0, 1).with(2, 1, w[2], dy[2]),
-                                org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb * w[0] / dx[1] * w[1] * w[2] * w[3], 1), org.traindeeploy.tiling.TileContract.Footprint.of("dx", true, eb * dx[3], 0, 1, 2)));
+        return TileContracts.convGradInput(conv, in, out);
     }
 }

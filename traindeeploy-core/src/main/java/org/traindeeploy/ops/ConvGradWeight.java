@@ -32,16 +32,6 @@ public record ConvGradWeight(Conv conv, int[] weightShape) implements Op {
     /** Output and input channels of dW in parallel; batch and output rows as reductions (dW accumulates in L1). */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        int[] dy = in.get(0).shape();
-        int[] x = in.get(1).shape();
-        int[] w = weightShape;
-        Window2d win = conv.window(w[2], w[3]);
-        long eb = in.get(0).dtype().bytes();
-        int halo = (win.kh() - 1) * win.dh() + 1 - win.sh();
-        var fx = conv.group() == 1 ? org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3], 1, 2).with(3, win.sh(), halo, x[2])
-                : org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3] * Math.max(1, x[1] / w[0]), 0, 2).with(3, win.sh(), halo, x[2]);
-        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("M", w[0]), new org.traindeeploy.tiling.TileContract.Dim("Cg", conv.group() == 1 ? x[1] : 1), new org.traindeeploy.tiling.TileContract.Dim("N", dy[0]),
-                new org.traindeeploy.tiling.TileContract.Dim("OH", dy[2])),
-                List.of(org.traindeeploy.tiling.TileContract.Footprint.of("dy", false, eb * dy[3], 0, 2, 3), fx, conv.group() == 1 ? org.traindeeploy.tiling.TileContract.Footprint.of("dw", true, eb * w[2] * w[3], 0, 1) : org.traindeeploy.tiling.TileContract.Footprint.of("dw", true, eb * w[1] * w[2] * w[3], 0)));
+        return TileContracts.convGradWeight(conv, weightShape, in, out);
     }
 }

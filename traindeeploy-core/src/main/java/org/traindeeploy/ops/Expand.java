@@ -28,4 +28,10 @@ public record Expand(int[] shape) implements Op {
     @Override public List<Value> gradient(GradientContext g) { return List.of(g.sumToShape(g.gradOutput(0), g.input(0).type())); }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 0; }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        if (in.get(0).rank() != out.get(0).rank()) return org.traindeeploy.tiling.TileContract.whole(in, out);
+        return TileContracts.bestCopy(-1, d -> new int[] {d}, in, out, null);
+    }
 }

@@ -38,6 +38,6 @@ public record GlobalAveragePool() implements Op {
     /** Whole rows (the normalized extent) per tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.rows(in.get(0).dim(0) * in.get(0).dim(1), in, out);
+        return org.traindeeploy.tiling.TileContract.whole(in, out);
     }
 }

@@ -58,6 +58,7 @@ public record LayerNormGrad(int axis, double epsilon) implements Op {
     /** Whole rows (the normalized extent) per tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.rows(in.get(1).size() / Math.max(1, OpSupport.product(in.get(1).shape(), axis, in.get(1).rank())), in, out);
+        int cols = OpSupport.product(in.get(1).shape(), axis, in.get(1).rank());
+        return TileContracts.layerNormGrad(in.get(1).size() / Math.max(1, cols), cols, in, out);
     }
 }

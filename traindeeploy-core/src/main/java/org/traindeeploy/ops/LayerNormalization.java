@@ -84,6 +84,7 @@ public record LayerNormalization(int axis, double epsilon) implements Op {
     /** Whole rows (the normalized extent) per tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.rows(in.get(0).size() / Math.max(1, OpSupport.product(in.get(0).shape(), axis, in.get(0).rank())), in, out);
+        int cols = OpSupport.product(in.get(0).shape(), axis, in.get(0).rank());
+        return TileContracts.rows(in.get(0).size() / Math.max(1, cols), cols, in, out);
     }
 }

@@ -102,15 +102,6 @@ public record Linear(boolean transW, double alpha) implements Op {
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] d = dims(in.get(0), in.get(1));
-        long eb = in.get(0).dtype().bytes();
-        var dimsList = List.of(new org.traindeeploy.tiling.TileContract.Dim("M", d[0]), new org.traindeeploy.tiling.TileContract.Dim("N", d[2]),
-                new org.traindeeploy.tiling.TileContract.Dim("K", d[1]));
-        var ops = new java.util.ArrayList<org.traindeeploy.tiling.TileContract.Footprint>();
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb, 0, 2));
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("w", false, eb, 1, 2));
-        if (in.size() > 2 && in.get(2) != null) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("b", false, eb, 1));
-        if (in.size() > 3 && in.get(3) != null) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("r", false, eb, 0, 1));
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("y", true, eb, 0, 1));
-        return new org.traindeeploy.tiling.TileContract(dimsList, ops);
+        return TileContracts.linear(d[0], d[1], d[2], transW, in, out);
     }
 }

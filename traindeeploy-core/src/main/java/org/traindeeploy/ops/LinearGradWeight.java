@@ -52,13 +52,6 @@ public record LinearGradWeight(boolean transW, double alpha) implements Op {
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int k = in.get(0).dim(-1);
-        int n = in.get(1).dim(-1);
-        int m = in.get(0).size() / Math.max(k, 1);
-        long eb = in.get(0).dtype().bytes();
-        return new org.traindeeploy.tiling.TileContract(
-                List.of(new org.traindeeploy.tiling.TileContract.Dim("K", k), new org.traindeeploy.tiling.TileContract.Dim("N", n), new org.traindeeploy.tiling.TileContract.Dim("M", m)),
-                List.of(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb, 2, 0),
-                        org.traindeeploy.tiling.TileContract.Footprint.of("dy", false, eb, 2, 1),
-                        org.traindeeploy.tiling.TileContract.Footprint.of("dw", true, eb, 0, 1)));
+        return TileContracts.linearGradWeight(in.get(0).size() / Math.max(k, 1), k, in.get(1).dim(-1), transW, in, out);
     }
 }

@@ -82,20 +82,6 @@ public record MatMul() implements Op {
     /** Batch, M and N in parallel; K whole. An operand broadcast over the batch is resident across it. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        TensorType a = in.get(0);
-        TensorType b = in.get(1);
-        TensorType y = out.get(0);
-        int m = a.dim(-2);
-        int k = a.dim(-1);
-        int n = b.dim(-1);
-        int batch = y.size() / Math.max(1, m * n);
-        long eb = a.dtype().bytes();
-        var fa = a.size() == batch * m * k ? org.traindeeploy.tiling.TileContract.Footprint.of("a", false, eb * k, 0, 1)
-                : org.traindeeploy.tiling.TileContract.Footprint.of("a", false, eb * k, 1);
-        var fb = b.size() == batch * k * n ? org.traindeeploy.tiling.TileContract.Footprint.of("b", false, eb * k, 0, 2)
-                : org.traindeeploy.tiling.TileContract.Footprint.of("b", false, eb * k, 2);
-        return new org.traindeeploy.tiling.TileContract(
-                List.of(new org.traindeeploy.tiling.TileContract.Dim("batch", batch), new org.traindeeploy.tiling.TileContract.Dim("M", m), new org.traindeeploy.tiling.TileContract.Dim("N", n)),
-                List.of(fa, fb, org.traindeeploy.tiling.TileContract.Footprint.of("y", true, eb, 0, 1, 2)));
+        return TileContracts.matmul(in.get(0), in.get(1), out.get(0), in, out);
     }
 }

@@ -63,6 +63,6 @@ public record MaxPool(Window2d window) implements Op {
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return Pool.contract(window, in.get(0).shape(), out.get(0).shape());
+        return TileContracts.maxPool(window, in.get(0).shape(), out.get(0).shape(), in, out);
     }
 }

@@ -28,6 +28,6 @@ public record MaxPoolGrad(Window2d window) implements Op {
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return Pool.gradContract(window, in.get(1).shape(), in.get(0).shape(), true);
+        return TileContracts.planes(in.get(1).dim(0) * in.get(1).dim(1), in, out);
     }
 }

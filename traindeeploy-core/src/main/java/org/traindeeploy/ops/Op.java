@@ -57,7 +57,7 @@ public interface Op {
      * splits the first output's elements into contiguous chunks, streaming same-size operands.
      */
     default org.traindeeploy.tiling.TileContract tileContract(List<TensorType> inputs, List<TensorType> outputs) {
-        return org.traindeeploy.tiling.TileContract.elementwise(inputs, outputs);
+        return org.traindeeploy.tiling.TileContract.whole(inputs, outputs);
     }
 
     /** Whether this op's first output may be written over its first input's buffer (same size, read-before-write per element). */

@@ -53,24 +53,4 @@ final class Pool {
     interface AvgWindow {
         void visit(int planeBase, int yi, int h0, int h1, int w0, int w1, int rowStride, int divisor);
     }
-
-    /** Tiles of planes × output rows; x spans s·t + (k−1)·d + 1 − s rows per tile (the forward's input, or the gradient's output). */
-    static org.traindeeploy.tiling.TileContract contract(Window2d win, int[] x, int[] y) {
-        long eb = 4;
-        var fx = org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3], 0).with(1, win.sh(), (win.kh() - 1) * win.dh() + 1 - win.sh(), x[2]);
-        return new org.traindeeploy.tiling.TileContract(
-                List.of(new org.traindeeploy.tiling.TileContract.Dim("planes", x[0] * x[1]), new org.traindeeploy.tiling.TileContract.Dim("OH", y[2])),
-                List.of(fx, org.traindeeploy.tiling.TileContract.Footprint.of("y", true, eb * y[3], 0, 1)));
-    }
-
-    /** The gradient's tiles: dY rows in, dX rows (with the halo) out, and X's rows too when the op reads X. */
-    static org.traindeeploy.tiling.TileContract gradContract(Window2d win, int[] x, int[] y, boolean readsX) {
-        long eb = 4;
-        int halo = (win.kh() - 1) * win.dh() + 1 - win.sh();
-        var ops = new java.util.ArrayList<org.traindeeploy.tiling.TileContract.Footprint>();
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("dy", false, eb * y[3], 0, 1));
-        if (readsX) ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("x", false, eb * x[3], 0).with(1, win.sh(), halo, x[2]));
-        ops.add(org.traindeeploy.tiling.TileContract.Footprint.of("dx", true, eb * x[3], 0).with(1, win.sh(), halo, x[2]));
-        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("planes", x[0] * x[1]), new org.traindeeploy.tiling.TileContract.Dim("OH", y[2])), ops);
-    }
 }

@@ -34,4 +34,9 @@ public record ReduceSum(int[] axes, boolean keepDims) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return in.get(0).size(); }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.reduceKeepingOne(axes, in, out);
+    }
 }

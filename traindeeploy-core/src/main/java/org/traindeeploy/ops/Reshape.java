@@ -44,6 +44,6 @@ public record Reshape(int[] shape) implements Op {
     /** A view: no data moves, nothing to tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return new org.traindeeploy.tiling.TileContract(List.of(new org.traindeeploy.tiling.TileContract.Dim("none", 1)), List.of());
+        return TileContracts.flatCopy(in, out);
     }
 }

@@ -57,4 +57,9 @@ public record SgdUpdate(double lr, double momentum, double weightDecay, boolean 
     @Override public boolean isFoldable() { return false; }
 
     @Override public boolean canRunInPlace() { return true; }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.elementwise(in, out);
+    }
 }

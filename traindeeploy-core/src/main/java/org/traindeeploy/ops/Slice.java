@@ -119,4 +119,10 @@ public record Slice(int[] starts, int[] steps, int[] counts) implements Op {
     public String toString() {
         return "Slice[starts=" + Arrays.toString(starts) + ", steps=" + Arrays.toString(steps) + ", counts=" + Arrays.toString(counts) + "]";
     }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        for (int s : steps) if (s < 1) return org.traindeeploy.tiling.TileContract.whole(in, out);
+        return TileContracts.bestCopy(-1, d -> new int[] {d}, in, out, new TileContracts.SliceBox(starts, steps, counts));
+    }
 }

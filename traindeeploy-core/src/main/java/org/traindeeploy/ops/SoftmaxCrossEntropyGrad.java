@@ -34,6 +34,6 @@ public record SoftmaxCrossEntropyGrad() implements Op {
     /** Whole rows (the normalized extent) per tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.rows(in.get(1).dim(0), in, out);
+        return org.traindeeploy.tiling.TileContract.whole(in, out);
     }
 }

@@ -38,6 +38,6 @@ public record SoftmaxGrad(int axis) implements Op {
     /** Whole rows (the normalized extent) per tile. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.rows(OpSupport.product(in.get(0).shape(), 0, axis), in, out);
+        return TileContracts.rows(OpSupport.product(in.get(0).shape(), 0, axis), OpSupport.product(in.get(0).shape(), axis, in.get(0).rank()), in, out);
     }
 }

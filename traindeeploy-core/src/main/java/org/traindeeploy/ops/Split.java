@@ -67,4 +67,10 @@ public record Split(int axis, int[] sizes) implements Op {
     @Override public int hashCode() { return axis * 31 + Arrays.hashCode(sizes); }
 
     @Override public String toString() { return "Split[axis=" + axis + ", sizes=" + Arrays.toString(sizes) + "]"; }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int a = OpSupport.normalizeAxis(axis, in.get(0).rank(), "Split axis");
+        return TileContracts.bestCopy(a, d -> new int[] {d}, in, out, null);
+    }
 }

@@ -66,4 +66,9 @@ public record Transpose(int[] perm) implements Op {
     @Override public int hashCode() { return Arrays.hashCode(perm); }
 
     @Override public String toString() { return "Transpose" + Arrays.toString(perm); }
+
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.bestCopy(-1, d -> new int[] {perm[d]}, in, out, null);
+    }
 }

@@ -2,46 +2,108 @@ package org.traindeeploy.tiling;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.target.Target;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
- * Chooses tile sizes for one node within an L1 budget (the policy over an op's {@link TileContract}):
- * streamed operands are double-buffered (2 × tile) so that DMA overlaps compute, resident inputs
- * and accumulating outputs are held once. Among the tilings that fit, it takes the one with the
- * fewest estimated cycles: DMA bytes over the link bandwidth plus per-transfer setup, against the
- * compute time, plus a per-tile overhead.
+ * Chooses tile sizes for one node within an L1 budget (the policy over its op's {@link TileContract}).
+ * The L1 layout it prices is the one the code generator lays out: one 16-byte-aligned region per
+ * distinct buffer (operands that share a planned buffer share a region), two copies of a region
+ * that is loaded or stored more than once (double buffering: the next tile's DMA runs while the
+ * cores compute on the current one), one copy otherwise; kernel scratch once. Among the tilings
+ * that fit and whose every box is one (at most 2-D) DMA, it takes the one with the fewest
+ * estimated cycles: the DMA time (bytes over the link's bandwidth plus a setup per transfer)
+ * overlapped with the compute time except for the first load and the last store, plus a per-tile
+ * overhead (barriers, argument setup).
  */
 public final class Tiler {
     private Tiler() {}
 
-    /** Fork/barrier cost per tile, cycles (an estimate of the cluster runtime's overhead). */
+    /** L1 regions are aligned to this many bytes, as the code generator places them. */
+    public static final int ALIGN = 16;
+
+    /** Barriers and per-tile argument setup, cycles (an estimate of the cluster runtime's overhead). */
     static final long TILE_OVERHEAD_CYCLES = 60;
 
-    /** The chosen tiling of a node and what it moves. */
-    public record Tiling(int[] tile, long l1Bytes, long tiles, long bytesIn, long bytesOut, long transfers, long cycles) {}
+    /**
+     * The chosen tiling: tile size and tile count per dim, the L1 bytes it occupies, and the bytes
+     * every operand moves ({@code moved[k]} for contract operand k: loads for inputs, stores for
+     * outputs, 0 for scratch and for an operand that shares another's buffer and DMA).
+     */
+    public record Tiling(TileContract contract, int[] tile, int[] count, long l1Bytes, long tiles, long[] moved, long transfers, long cycles) {
+        public long bytesIn() { return sum(Role.IN); }
 
-    public static Tiling tile(Node n, long l1Budget, Target target) {
+        public long bytesOut() { return sum(Role.OUT); }
+
+        private long sum(Role r) {
+            long s = 0;
+            for (int k = 0; k < moved.length; k++) if (contract.operands().get(k).role() == r) s += moved[k];
+            return s;
+        }
+
+        /** How many tiles one step of dim d spans in the flattened loop (the product of the inner dims' counts). */
+        public long inner(int d) {
+            long p = 1;
+            for (int k = d + 1; k < count.length; k++) p *= count[k];
+            return p;
+        }
+
+        /** Tiles between two loads (inputs) or stores (outputs) of operand k: the inner count of its last used dim. */
+        public long period(int k) { return inner(contract.operands().get(k).lastDim()); }
+
+        /** Whether operand k's region needs two copies in L1 (it is loaded or stored more than once). */
+        public boolean doubled(int k) { return contract.operands().get(k).role() != Role.SCRATCH && period(k) < tiles; }
+    }
+
+    /** Operand sharing: for contract operand k, the first operand in the same planned buffer (k itself if none). */
+    public static int[] sharing(Node n, TileContract c, Function<Value, Object> bufferOf) {
+        int[] rep = new int[c.operands().size()];
+        for (int k = 0; k < rep.length; k++) {
+            rep[k] = k;
+            Object bk = key(n, c.operands().get(k), bufferOf);
+            if (bk == null) continue;
+            for (int j = 0; j < k; j++) {
+                if (Objects.equals(bk, key(n, c.operands().get(j), bufferOf))) {
+                    rep[k] = rep[j];
+                    break;
+                }
+            }
+        }
+        return rep;
+    }
+
+    private static Object key(Node n, Operand o, Function<Value, Object> bufferOf) {
+        if (o.role() == Role.SCRATCH) return null;
+        Value v = o.role() == Role.IN ? n.input(o.index()) : n.output(o.index());
+        return v == null ? null : bufferOf.apply(v);
+    }
+
+    /** The best tiling of node n whose operands share buffers as {@code bufferOf} says. */
+    public static Tiling tile(Node n, long l1Budget, Target target, Function<Value, Object> bufferOf) {
         List<TensorType> in = new ArrayList<>();
         for (Value v : n.inputs()) in.add(v == null ? null : v.type());
         List<TensorType> out = n.outputs().stream().map(Value::type).toList();
         TileContract c = n.op().tileContract(in, out);
+        int[] rep = sharing(n, c, bufferOf);
         double computeCycles = (2.0 * n.op().macs(in, out) + n.op().flops(in, out)) / target.flopsPerCycle();
         Target.DmaLink link = target.link("L2", "L1");
         double bw = link == null ? 8 : link.bytesPerCycle();
         long setup = link == null ? 0 : link.setupCycles();
         Tiling best = null;
-        List<int[]> candidates = candidates(c.dims());
         long smallest = Long.MAX_VALUE;
-        for (int[] t : candidates) {
-            long l1 = l1Bytes(c, t);
-            smallest = Math.min(smallest, l1);
-            if (l1 > l1Budget) continue;
-            Tiling tl = cost(c, t, l1, computeCycles, bw, setup);
+        for (int[] t : candidates(c.dims())) {
+            Tiling tl = evaluate(c, t, rep, computeCycles, bw, setup);
+            if (tl == null) continue;
+            smallest = Math.min(smallest, tl.l1Bytes());
+            if (tl.l1Bytes() > l1Budget) continue;
             if (best == null || tl.cycles() < best.cycles() || tl.cycles() == best.cycles() && tl.tiles() < best.tiles()) best = tl;
         }
         if (best == null) {
@@ -51,65 +113,89 @@ public final class Tiler {
         return best;
     }
 
-    /** L1 bytes of a tiling: 2× for streamed operands, 1× for resident inputs and accumulators. */
-    static long l1Bytes(TileContract c, int[] t) {
-        long total = 0;
-        for (TileContract.Footprint f : c.operands()) {
-            long b = f.bytes(t, c.dims());
-            total += streamed(c, f, t) ? 2 * b : b;
-        }
-        return total;
+    /** A Reshape whose output shares its input's buffer: a view, with no code and no bytes moved. */
+    public static boolean isView(Node n, Function<Value, Object> bufferOf) {
+        return n.op() instanceof org.traindeeploy.ops.Reshape && bufferOf.apply(n.input(0)) == bufferOf.apply(n.output(0));
     }
 
-    /** An operand is streamed when a dim it uses is split into more than one tile. */
-    static boolean streamed(TileContract c, TileContract.Footprint f, int[] t) {
-        for (int d = 0; d < c.dims().size(); d++) if (f.uses(d) && t[d] < c.dims().get(d).extent()) return true;
+    /** Node n tiled with every operand in its own buffer. */
+    public static Tiling tile(Node n, long l1Budget, Target target) { return tile(n, l1Budget, target, v -> v); }
+
+    /** The tiling t of contract c (null if a box is not one 2-D copy, or an accumulator would be revisited). */
+    static Tiling evaluate(TileContract c, int[] t, int[] rep, double computeCycles, double bw, long setup) {
+        List<TileContract.Dim> dims = c.dims();
+        int nd = dims.size();
+        int[] count = new int[nd];
+        long tiles = 1;
+        for (int d = 0; d < nd; d++) {
+            count[d] = (Math.max(1, dims.get(d).extent()) + t[d] - 1) / t[d];
+            tiles *= count[d];
+        }
+        List<Operand> ops = c.operands();
+        long[] moved = new long[ops.size()];
+        long l1 = 0;
+        long transfers = 0;
+        Tiling shape = new Tiling(c, t, count, 0, tiles, moved, 0, 0);
+        for (int k = 0; k < ops.size(); k++) {
+            Operand o = ops.get(k);
+            if (o.role() != Role.SCRATCH && o.layout(t, dims) == null) return null;
+            if (rep[k] != k) {
+                // A second operand in the same buffer: same region, so the same box in every tile.
+                if (tiles > 1 && !o.axes().equals(ops.get(rep[k]).axes())) return null;
+                if (o.role() == ops.get(rep[k]).role()) continue;
+            } else {
+                l1 += roundUp(o.maxBytes(t)) * (shape.doubled(k) || sharedDoubled(shape, rep, k) ? 2 : 1);
+            }
+            if (o.role() == Role.SCRATCH) continue;
+            if (o.role() == Role.OUT) {
+                // Accumulating over a dim outside the output's last used dim would revisit a stored box.
+                for (int d = 0; d < o.lastDim(); d++) if (!o.uses(d) && count[d] > 1) return null;
+            }
+            long b = o.elemBytes();
+            for (TileContract.Axis a : o.axes()) b *= a.dim() < 0 ? a.window() : covered(a, t[a.dim()], dims.get(a.dim()).extent());
+            long visits = 1;
+            int last = o.lastDim();
+            if (o.role() == Role.IN) for (int d = 0; d <= last; d++) if (!o.uses(d)) visits *= count[d];
+            moved[k] = b * visits;
+            long times = 1;
+            for (int d = 0; d <= last; d++) times *= count[d];
+            transfers += times;
+        }
+        double dma = sum(moved) / bw + transfers * (double) setup;
+        long cycles = (long) Math.ceil(Math.max(dma, computeCycles) + Math.min(dma, computeCycles) / tiles + tiles * TILE_OVERHEAD_CYCLES);
+        return new Tiling(c, t.clone(), count, l1, tiles, moved, transfers, cycles);
+    }
+
+    /** A region shared by an input and an output is doubled when either of them is. */
+    private static boolean sharedDoubled(Tiling shape, int[] rep, int k) {
+        for (int j = k + 1; j < rep.length; j++) if (rep[j] == k && shape.doubled(j)) return true;
         return false;
     }
 
-    static Tiling cost(TileContract c, int[] t, long l1, double computeCycles, double bw, long setup) {
-        List<TileContract.Dim> dims = c.dims();
-        long[] count = new long[dims.size()];
-        long tiles = 1;
-        for (int d = 0; d < dims.size(); d++) {
-            count[d] = (dims.get(d).extent() + t[d] - 1) / t[d];
-            tiles *= count[d];
-        }
-        long in = 0;
-        long out = 0;
-        long transfers = 0;
-        for (TileContract.Footprint f : c.operands()) {
-            long b = f.bytes(t, dims);
-            if (b == 0) continue;
-            // Loaded again whenever a dim at or outside its innermost used dim advances.
-            int last = -1;
-            for (int d = 0; d < dims.size(); d++) if (f.uses(d)) last = d;
-            long loads = 1;
-            for (int d = 0; d <= last; d++) loads *= count[d];
-            if (!f.output()) {
-                in += b * loads;
-                transfers += loads;
-            } else {
-                long stores = 1;
-                for (int d = 0; d < dims.size(); d++) if (f.uses(d)) stores *= count[d];
-                out += b * stores;
-                transfers += stores;
-            }
-        }
-        double dma = (in + out) / bw + transfers * (double) setup;
-        long cycles = (long) Math.ceil(Math.max(dma, computeCycles) + tiles * TILE_OVERHEAD_CYCLES);
-        return new Tiling(t.clone(), l1, tiles, in, out, transfers, cycles);
+    /** Elements of axis a summed over every tile of its dim (tiles of size t over extent). */
+    private static long covered(TileContract.Axis a, int t, int extent) {
+        long total = 0;
+        for (long s = 0; s < extent; s += t) total += a.hi(s, Math.min(t, extent - s)) - a.lo(s);
+        return total;
     }
 
-    /** Candidate tile sizes per dim (the full extent, halvings, and ⌈extent/k⌉), combined. */
+    private static long sum(long[] v) {
+        long s = 0;
+        for (long x : v) s += x;
+        return s;
+    }
+
+    public static long roundUp(long b) { return (b + ALIGN - 1) / ALIGN * ALIGN; }
+
+    /** Candidate tile sizes per dim (⌈extent/k⌉ for small k, and powers of two), combined. */
     static List<int[]> candidates(List<TileContract.Dim> dims) {
         List<int[]> per = new ArrayList<>();
         for (TileContract.Dim d : dims) {
             TreeSet<Integer> s = new TreeSet<>();
             int e = Math.max(1, d.extent());
-            for (int k = 1; k <= 16 && k <= e; k++) s.add((e + k - 1) / k);
-            for (int v = e; v >= 1; v /= 2) s.add(v);
+            for (int k = 1; k <= 12 && k <= e; k++) s.add((e + k - 1) / k);
             for (int v = 1; v <= e; v *= 2) s.add(v);
+            for (int v = e; v >= 1; v /= 2) s.add(v);
             per.add(s.stream().mapToInt(Integer::intValue).toArray());
         }
         List<int[]> out = new ArrayList<>();

@@ -70,13 +70,70 @@ class TilerTest {
         g.add("fc", new Linear(false, 1), x, w);
         Node n = g.nodes().get(0);
         Tiler.Tiling whole = Tiler.tile(n, 1 << 20, Target.load("siracusa"));
-        assertEquals(1, whole.tiles(), "everything fits: one tile");
-        assertEquals((64 * 128 + 128 * 128) * 4L, whole.bytesIn());
+        TileContract c = n.op().tileContract(List.of(x.type(), w.type()), List.of(n.output(0).type()));
+        Tiler.Tiling one = Tiler.evaluate(c, new int[] {64, 128, 128}, new int[] {0, 1, 2}, 0, 8, 0);
+        assertEquals(1, one.tiles());
+        assertEquals((64 * 128 + 128 * 128) * 4L, one.bytesIn());
+        // Everything fits; more tiles are only chosen when overlapping their DMA with compute is estimated faster.
+        Target s = Target.load("siracusa");
+        double compute = 2.0 * 64 * 128 * 128 / s.flopsPerCycle();
+        Target.DmaLink link = s.link("L2", "L1");
+        Tiler.Tiling onePriced = Tiler.evaluate(c, new int[] {64, 128, 128}, new int[] {0, 1, 2}, compute, link.bytesPerCycle(), link.setupCycles());
+        assertTrue(whole.cycles() <= onePriced.cycles(), whole.cycles() + " > " + onePriced.cycles());
         Tiler.Tiling small = Tiler.tile(n, 32 * 1024, Target.load("siracusa"));
         assertTrue(small.tiles() > 1 && small.l1Bytes() <= 32 * 1024);
         assertTrue(small.bytesIn() > whole.bytesIn(), "re-reading operands costs traffic");
         CompileException e = assertThrows(CompileException.class, () -> Tiler.tile(n, 16, Target.load("siracusa")));
         assertTrue(e.getMessage().startsWith("node 'fc' (Linear) cannot be tiled into 16 bytes of L1"), e.getMessage());
+    }
+
+    @Test
+    void aRowThatDoesNotFitSplitsTheReductionAndAccumulates() {
+        Graph g = new Graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 4, 8192));
+        Value w = g.addInput("w", TensorType.of(DType.FLOAT, 8192, 64));
+        g.add("fc", new Linear(false, 1), x, w);
+        Tiler.Tiling t = Tiler.tile(g.nodes().get(0), 32 * 1024, Target.load("siracusa"));
+        assertTrue(t.tile()[2] < 8192, "K is split: " + java.util.Arrays.toString(t.tile()));
+        assertTrue(t.l1Bytes() <= 32 * 1024);
+        // y (operand 2) is stored once per (M, N) block, after its last K block.
+        assertEquals(t.inner(1), t.period(2));
+        assertEquals(4L * 64 * 4, t.moved()[2]);
+    }
+
+    @Test
+    void haloRowsAreCountedPerTileClippedToTheImage() {
+        Graph g = new Graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 1, 1, 8, 8));
+        Value w = g.addInput("w", TensorType.of(DType.FLOAT, 1, 1, 3, 3));
+        g.add("conv", new org.traindeeploy.ops.Conv(1, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1}), x, w);
+        Node n = g.nodes().get(0);
+        TileContract c = n.op().tileContract(List.of(x.type(), w.type()), List.of(n.output(0).type()));
+        assertEquals(List.of("N", "M", "OH"), c.dims().stream().map(TileContract.Dim::name).toList());
+        Tiler.Tiling t = Tiler.evaluate(c, new int[] {1, 1, 2}, new int[] {0, 1, 2}, 0, 8, 0);
+        // Output rows in blocks of 2 read input rows [-1,3) [1,5) [3,7) [5,9), clipped to [0,8): 3 + 4 + 4 + 3 rows of 8 floats.
+        assertEquals(14L * 8 * 4, t.moved()[0]);
+        assertEquals(9L * 4, t.moved()[1], "the weight is loaded once: its dims do not change across the tiles");
+        assertEquals(8L * 8 * 4, t.moved()[2]);
+        assertEquals(4, t.tiles());
+        assertTrue(t.doubled(0) && !t.doubled(1) && t.doubled(2));
+    }
+
+    @Test
+    void aBoxNeedingMoreThanOne2dCopyIsNotATiling() {
+        TileContract.Operand o = TileContract.Operand.of("y", TileContract.Role.OUT, 0, 4, TileContract.Axis.tiled(4, 0), TileContract.Axis.tiled(6, 1),
+                TileContract.Axis.whole(5));
+        List<TileContract.Dim> dims = List.of(new TileContract.Dim("a", 4), new TileContract.Dim("b", 6));
+        TileContract.Operand cut = TileContract.Operand.of("x", TileContract.Role.IN, 0, 4, TileContract.Axis.tiled(4, 0), TileContract.Axis.fixed(6, 1, 2),
+                TileContract.Axis.tiled(6, 1));
+        assertEquals(null, cut.layout(new int[] {2, 3}, dims), "rows of a, a fixed cut, rows of b: three strided levels");
+        TileContract.Layout rows = o.layout(new int[] {2, 3}, dims);
+        assertEquals(0, rows.rows()[0], "2 rows of a, each a run of 3 × 5 elements");
+        TileContract.Layout one = o.layout(new int[] {1, 3}, dims);
+        assertEquals(null, one.rows(), "one index of a: a contiguous run of b's rows × 5");
+        TileContract.Layout whole = o.layout(new int[] {2, 6}, dims);
+        assertEquals(null, whole.rows(), "b and the last axis whole: 2 rows of a are one contiguous range");
+        assertEquals(0, whole.run()[0]);
     }
 
     @Test
