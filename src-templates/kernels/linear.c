@@ -48,9 +48,14 @@ void td_linear(const td_linear_args *a) {
             }
         }
         for (q = 0; q < cnt; q++) {
-            double bias = a->b != NULL ? (double)a->b[j0 + q] : 0.0;
-            double res = a->r != NULL ? (double)a->r[(size_t)r * a->n + j0 + q] : 0.0;
-            a->y[(size_t)r * a->n + j0 + q] = (float)(a->alpha * (double)acc[q] + bias + res);
+            float *y = &a->y[(size_t)r * a->n + j0 + q];
+            if (a->accumulate) {
+                *y = (float)((double)*y + a->alpha * (double)acc[q]);
+            } else {
+                double bias = a->b != NULL ? (double)a->b[j0 + q] : 0.0;
+                double res = a->r != NULL ? (double)a->r[(size_t)r * a->n + j0 + q] : 0.0;
+                *y = (float)(a->alpha * (double)acc[q] + bias + res);
+            }
         }
     }
 }
@@ -72,9 +77,8 @@ void td_linear_grad_weight(const td_linear_grad_weight_args *a) {
         }
         for (q = 0; q < cnt; q++) {
             int32_t j = j0 + q;
-            float v = (float)((double)acc[q] * a->alpha);
-            if (a->trans_w) a->dw[(size_t)j * a->k + i] = v;
-            else a->dw[(size_t)i * a->n + j] = v;
+            float *dw = a->trans_w ? &a->dw[(size_t)j * a->k + i] : &a->dw[(size_t)i * a->n + j];
+            *dw = (float)((double)acc[q] * a->alpha + (a->accumulate ? (double)*dw : 0.0));
         }
     }
 }

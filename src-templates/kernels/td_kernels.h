@@ -174,7 +174,8 @@ void td_gather_grad(const td_gather_grad_args *a);
 /* ---- linear.c: fully connected layers and batched matrix products ---- */
 
 /* y[r, j] = alpha * sum_i x[r, i] * W(i, j) + b[j] + r[r, j], W(i, j) = w[i*n + j], or w[j*k + i] with
-   trans_w; b and the residual r optional (NULL). */
+   trans_w; b and the residual r optional (NULL). With accumulate, y += alpha * x W instead (a later
+   block of the reduction: b and r were added by the first). */
 typedef struct {
     float *y;
     const float *x;
@@ -184,10 +185,12 @@ typedef struct {
     int32_t rows, k, n;
     int32_t trans_w;
     double alpha;
+    int32_t accumulate;
 } td_linear_args;
 void td_linear(const td_linear_args *a);
 
-/* dw = alpha * x^T dy ([k, n]), or alpha * dy^T x ([n, k]) with trans_w; x [rows, k], dy [rows, n]. */
+/* dw = alpha * x^T dy ([k, n]), or alpha * dy^T x ([n, k]) with trans_w; x [rows, k], dy [rows, n].
+   With accumulate, dw += (a later block of rows). */
 typedef struct {
     float *dw;
     const float *x;
@@ -195,6 +198,7 @@ typedef struct {
     int32_t rows, k, n;
     int32_t trans_w;
     double alpha;
+    int32_t accumulate;
 } td_linear_grad_weight_args;
 void td_linear_grad_weight(const td_linear_grad_weight_args *a);
 

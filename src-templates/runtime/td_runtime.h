@@ -112,6 +112,9 @@ void td_l3_read(uint8_t *dst, uint32_t l3_offset, uint32_t bytes, const char *wh
 void td_l3_write(uint32_t l3_offset, const uint8_t *src, uint32_t bytes, const char *what);
 void td_l3_zero(uint32_t l3_offset, uint32_t bytes);
 
+/* v clipped to [0, hi] (a tile's box bounds on an axis of hi elements). */
+static inline int32_t td_clamp_i32(int32_t v, int32_t hi) { return v < 0 ? 0 : v > hi ? hi : v; }
+
 /* Check that [p, p + bytes) lies inside L1 (a tile handed to a kernel); abort naming `what` otherwise. */
 void td_check_l1(const void *p, uint32_t bytes, const char *what);
 

@@ -14,6 +14,7 @@ import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.ops.Reshape;
 import org.traindeeploy.target.Target;
+import org.traindeeploy.tiling.Tiler;
 
 /**
  * Lowering for a target with an L1 scratchpad: kernels compute only on L1. For each node, core 0
@@ -34,6 +35,7 @@ final class TiledLowering {
     private final BufferPlan plan;
     private final CNames names;
     private final long l1Size;
+    private final Target target;
     private final List<L1Macro> macros = new ArrayList<>();
     private final Set<String> homes = new LinkedHashSet<>();
 
@@ -44,13 +46,24 @@ final class TiledLowering {
         this.plan = plan;
         this.names = names;
         this.l1Size = target.level("L1").sizeBytes();
+        this.target = target;
     }
 
     /** Every L1 address the lowered nodes use, for network.c's macros. */
     List<L1Macro> macros() { return macros; }
 
     List<Planned> lower(Node n) {
-        if (n.op() instanceof Reshape && plan.planned(n.input(0)) == plan.planned(n.output(0))) return List.of();
+        if (Tiler.isView(n, plan::planned)) return List.of();
+        java.util.List<org.traindeeploy.ir.TensorType> types = new ArrayList<>();
+        for (Value v : n.inputs()) types.add(v == null ? null : v.type());
+        org.traindeeploy.tiling.TileContract contract = n.op().tileContract(types, n.outputs().stream().map(Value::type).toList());
+        if (!contract.dims().isEmpty()) {
+            // The op's contract and the tiler's choice decide the loop, the boxes and the L1 layout.
+            Tiler.Tiling tiling = Tiler.tile(n, l1Size, target, plan::planned);
+            TileLoops.Binder binder = TileFamilies.binder(n, names);
+            if (binder == null) throw new IllegalStateException(n.op().opType() + " has a tile contract but no tiled kernel binding");
+            return new TileLoops(plan, names, macros, homes).lower(n, contract, tiling, binder);
+        }
         String what = literal(n.name());
         Map<org.traindeeploy.memory.Buffer, Buffer> l1 = new LinkedHashMap<>();
         Set<org.traindeeploy.memory.Buffer> loads = new LinkedHashSet<>();
@@ -94,11 +107,8 @@ final class TiledLowering {
             off = roundUp(off + scratch[1] * 8);
         }
         if (off > l1Size) {
-            // Too big for one tile: the node runs as a loop over tiles when its family is tiled.
-            List<Planned> loop = new TileLoops(plan, names, l1Size, macros, homes).lower(n);
-            if (loop != null) return loop;
             throw CompileException.atNode(n, "needs " + off + " bytes of L1 for its operands and scratch in one tile, but L1 has " + l1Size
-                    + " (raise --l1; splitting this kind of node into several tiles is not generated yet, or even its smallest tiles do not fit)");
+                    + " (raise --l1; " + n.op().opType() + " is not split into tiles" + (n.op() instanceof org.traindeeploy.ops.Conv c && c.group() != 1 ? " when grouped" : "") + ")");
         }
         macros.addAll(nodeMacros);
         if (calls.isEmpty()) return List.of();

@@ -1,0 +1,153 @@
+package org.traindeeploy.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.BiFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.traindeeploy.conformance.Comparison;
+import org.traindeeploy.interp.Interpreter;
+import org.traindeeploy.ir.DType;
+import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.ir.TensorType;
+import org.traindeeploy.ir.Value;
+import org.traindeeploy.ops.*;
+import org.traindeeploy.target.Target;
+
+/**
+ * Every tiled op family on a 16 KiB L1, where each node under test must run as several
+ * double-buffered tiles (including the splits that accumulate: Linear's K, LinearGradWeight's rows,
+ * LayerNormGrad's dγ/dβ; and the boxes with halos or strides: Conv and MaxPool rows, a strided
+ * Slice), built and run in the host simulation (sanitized, 3 cores) and compared with the
+ * reference interpreter. The node's comment in network.c states its tile count.
+ */
+class TiledFamiliesTest {
+    private static final long L1 = 16 * 1024;
+
+    private static Tensor random(Random r, int... shape) {
+        double[] d = new double[(int) TensorType.elementCount(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = r.nextGaussian();
+        return Tensor.ofReal(DType.FLOAT, shape, d).roundToType();
+    }
+
+    /** Builds the family's nodes on input x [2, 4, 32, 32] and returns the value to check; the node under test is named "/t". */
+    record Family(String name, BiFunction<Graph, Value, Value> build) {
+        @Override public String toString() { return name; }
+    }
+
+    private static Value one(Graph g, String name, Op op, int output, Value... in) { return g.addNode(name, op, List.of(in), null).get(output); }
+
+    static Stream<Arguments> families() {
+        Random r = new Random(11);
+        Window2d w3 = Window2d.of(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}, new int[] {1, 1}, false);
+        Conv conv = new Conv(1, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        Conv conv2 = new Conv(1, new int[] {2, 1}, new int[] {1, 0, 1, 2}, new int[] {1, 1});
+        Slice half = new Slice(new int[] {0, 0, 1, 0}, new int[] {1, 1, 4, 3}, new int[] {2, 4, 8, 8});
+        List<Family> f = List.of(
+                new Family("elementwise Add", (g, x) -> g.add("/t", new Add(), x, g.add("/gelu", new Gelu(false), x))),
+                new Family("unary grad", (g, x) -> g.add("/t", new GeluGrad(false), g.add("/e", new Exp(), x), x)),
+                new Family("scalar Mul", (g, x) -> g.add("/t", new Mul(), x, g.addConstant("k", Tensor.scalar(DType.FLOAT, 3)))),
+                new Family("SGD momentum", (g, x) -> {
+                    Value flat = g.add("/flat", new Reshape(new int[] {8192}), x);
+                    return one(g, "/t", new SgdUpdate(0.1, 0.9, 0.01, true), 1, flat, g.add("/g", new Exp(), flat), g.add("/v", new Neg(), flat));
+                }),
+                new Family("Adam", (g, x) -> {
+                    Value flat = g.add("/flat", new Reshape(new int[] {8192}), x);
+                    return one(g, "/t", new AdamUpdate(0.01, 0.9, 0.99, 1e-8, 0.1), 0, flat, g.add("/g", new Neg(), flat), g.add("/m", new Relu(), flat),
+                            g.add("/v", new Exp(), flat), g.addConstant("step", Tensor.scalar(DType.FLOAT, 3)));
+                }),
+                new Family("LayerNorm", (g, x) -> g.add("/t", new LayerNormalization(1, 1e-5), g.add("/rows", new Reshape(new int[] {64, 128}), x),
+                        g.addConstant("gamma", random(r, 128)), g.addConstant("beta", random(r, 128)))),
+                new Family("LayerNormGrad dgamma", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {64, 128}), x);
+                    return one(g, "/t", new LayerNormGrad(1, 1e-5), 1, g.add("/dy", new Exp(), rows), rows, g.addConstant("gamma", random(r, 128)));
+                }),
+                new Family("LayerNormGrad dx", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {64, 128}), x);
+                    return one(g, "/t", new LayerNormGrad(1, 1e-5), 0, g.add("/dy", new Exp(), rows), rows, g.addConstant("gamma", random(r, 128)));
+                }),
+                new Family("Softmax", (g, x) -> g.add("/t", new Softmax(1), g.add("/rows", new Reshape(new int[] {64, 128}), x))),
+                new Family("SoftmaxGrad", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {64, 128}), x);
+                    return g.add("/t", new SoftmaxGrad(1), rows, g.add("/y", new Softmax(1), rows));
+                }),
+                new Family("Linear K split", (g, x) -> g.add("/t", new Linear(false, 0.5), g.add("/row", new Reshape(new int[] {1, 8192}), x),
+                        g.addConstant("w", random(r, 8192, 8)), g.addConstant("b", random(r, 8)))),
+                new Family("Linear transposed W, residual", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {16, 512}), x);
+                    Value res = g.add("/res", new Reshape(new int[] {16, 24}), g.add("/cut", new Slice(new int[] {0, 0}, new int[] {1, 1}, new int[] {16, 24}), rows));
+                    return g.add("/t", new Linear(true, 1), rows, g.addConstant("w", random(r, 24, 512)), g.addConstant("b", random(r, 24)), res);
+                }),
+                new Family("LinearGradWeight rows", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {2048, 4}), x);
+                    return g.add("/t", new LinearGradWeight(false, 1), rows, g.add("/dy", new Neg(), rows));
+                }),
+                new Family("MatMul broadcast", (g, x) -> g.add("/t", new MatMul(), g.add("/a", new Reshape(new int[] {8, 32, 32}), x), g.addConstant("b", random(r, 32, 16)))),
+                new Family("MatMul batched", (g, x) -> {
+                    Value a = g.add("/a", new Reshape(new int[] {8, 32, 32}), x);
+                    return g.add("/t", new MatMul(), a, g.add("/at", new Transpose(new int[] {0, 2, 1}), a));
+                }),
+                new Family("Conv", (g, x) -> g.add("/t", conv, x, g.addConstant("w", random(r, 8, 4, 3, 3)), g.addConstant("b", random(r, 8)))),
+                new Family("Conv strided", (g, x) -> g.add("/t", conv2, x, g.addConstant("w", random(r, 6, 4, 3, 2)), g.addConstant("b", random(r, 6)))),
+                new Family("ConvGradInput", (g, x) -> {
+                    Value xs = g.add("/half", half, x);
+                    Value w = g.addConstant("w", random(r, 8, 4, 3, 3));
+                    return g.add("/t", new ConvGradInput(conv, new int[] {2, 4, 8, 8}), g.add("/y", conv, xs, w), w);
+                }),
+                new Family("ConvGradWeight", (g, x) -> {
+                    Value xs = g.add("/half", half, x);
+                    return g.add("/t", new ConvGradWeight(conv, new int[] {8, 4, 3, 3}), g.add("/y", conv, xs, g.addConstant("w", random(r, 8, 4, 3, 3))), xs);
+                }),
+                new Family("MaxPool", (g, x) -> g.add("/t", new MaxPool(w3), x)),
+                new Family("MaxPoolGrad", (g, x) -> {
+                    // Its tiles are plane blocks (whole planes: no row split of a window gradient yet), so a plane must fit.
+                    Value xs = g.add("/quarter", new Slice(new int[] {0, 0, 0, 0}, new int[] {1, 1, 2, 1}, new int[] {2, 4, 16, 32}), x);
+                    return g.add("/t", new MaxPoolGrad(w3), g.add("/p", new MaxPool(w3), xs), xs);
+                }),
+                new Family("Reshape copy", (g, x) -> g.add("/t", new Reshape(new int[] {64, 128}), x)),
+                new Family("AveragePool", (g, x) -> g.add("/t", new AveragePool(w3, true), x)),
+                new Family("AveragePoolGrad", (g, x) -> g.add("/t", new AveragePoolGrad(w3, false, new int[] {2, 4, 32, 32}), g.add("/p", new AveragePool(w3, false), x))),
+                new Family("ReduceSum one axis", (g, x) -> g.add("/t", new ReduceSum(new int[] {1}, false), g.add("/rows", new Reshape(new int[] {16, 512}), x))),
+                new Family("Transpose", (g, x) -> g.add("/t", new Transpose(new int[] {0, 2, 3, 1}), x)),
+                new Family("Slice strided", (g, x) -> g.add("/t", half, x)),
+                new Family("Expand", (g, x) -> g.add("/t", new Expand(new int[] {2, 4, 32, 32}),
+                        g.add("/row", new Slice(new int[] {0, 0, 3, 0}, new int[] {1, 1, 1, 1}, new int[] {2, 4, 1, 32}), x))),
+                new Family("Split", (g, x) -> one(g, "/t", new Split(1, new int[] {1, 3}), 1, x)),
+                new Family("Concat", (g, x) -> {
+                    List<Value> parts = g.addNode("/split", new Split(1, new int[] {1, 3}), List.of(x), null);
+                    return g.add("/t", new Concat(1), parts.get(1), parts.get(0));
+                }));
+        return f.stream().map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("families")
+    void runsAsSeveralTilesAndMatchesTheInterpreter(Family family) {
+        Graph g = new Graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 4, 32, 32));
+        g.addOutput("out", family.build().apply(g, x));
+        Target target = Target.load("siracusa").withLevelSize("L1", L1);
+        String c = HostTarget.sources(EmitSpec.inference("m.onnx", g), 3, target, false).get("network.c");
+        Matcher m = Pattern.compile("/t \\([A-Za-z]+\\): (\\d+) tiles? through L1").matcher(c);
+        assertTrue(m.find(), "no tile loop for /t:\n" + c);
+        assertTrue(Integer.parseInt(m.group(1)) > 1, family + " runs as " + m.group(1) + " tile(s)");
+
+        Tensor in = random(new Random(5), 2, 4, 32, 32);
+        Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
+        Tensor actual = new CEngine(CEngine.Options.sanitized(3).on(target)).infer(g, List.of(in)).get(0);
+        Comparison cmp = new Comparison();
+        cmp.add(actual, expected);
+        assertTrue(cmp.passed(), family + ": worst error " + cmp.worstAbs());
+        assertEquals(expected.shape().length, actual.shape().length);
+    }
+}
