@@ -103,8 +103,11 @@ final class CheckCommand implements Callable<Integer> {
             long l3 = r.getOrDefault("L3->L1", 0L) + r.getOrDefault("L1->L3", 0L) + r.getOrDefault("L3->L2", 0L) + r.getOrDefault("L2->L3", 0L);
             if (l2l1 + l3 == 0) continue;
             long steps = Math.max(1, r.getOrDefault("steps", 1L));
-            out.printf(java.util.Locale.ROOT, "  dma %-9s per step: L2<->L1 %,d B, L3<->L1 %,d B, %,d transfers%n", names.get(k), l2l1 / steps, l3 / steps,
-                    r.getOrDefault("transfers", 0L) / steps);
+            String predicted = r.containsKey("report L2<->L1") ? String.format(java.util.Locale.ROOT, " (report: %,d B and %,d B%s)", r.get("report L2<->L1"),
+                    r.getOrDefault("report L3<->L1", 0L), r.get("report L2<->L1") == l2l1 / steps && r.getOrDefault("report L3<->L1", 0L) == l3 / steps ? "" : ", DIFFERENT")
+                    : "";
+            out.printf(java.util.Locale.ROOT, "  dma %-9s per step: L2<->L1 %,d B, L3<->L1 %,d B, %,d transfers%s%n", names.get(k), l2l1 / steps, l3 / steps,
+                    r.getOrDefault("transfers", 0L) / steps, predicted);
         }
         dmaPrinted = runs.size();
     }

@@ -96,11 +96,11 @@ final class SweepCommand implements Callable<Integer> {
         files.put("sweep.csv", csv(rows));
         files.put("sweep.html", HtmlReport.sweep(model.toString(), rows));
         OutputFolder.write(out, files, force);
-        o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L2 B", "est. cycles", "img/s");
+        o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L1 B", "est. cycles", "img/s");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();
             o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
-                    s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L), s.bytesMoved().getOrDefault("L3<->L2", 0L),
+                    s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L), s.bytesMoved().getOrDefault("L3<->L1", 0L),
                     s.estimatedCycles(), s.estimatedImagesPerSecond());
         }
         o.println("wrote " + out.resolve("sweep.json") + ", sweep.csv, sweep.html");
@@ -151,7 +151,7 @@ final class SweepCommand implements Callable<Integer> {
             StepReport s = r.report();
             sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
                     s.memory().dynamicLowerBound(), s.memory().staticL2(), s.memory().staticL3(), s.memory().l1Peak(), s.bytesMoved().getOrDefault("L2<->L1", 0L),
-                    s.bytesMoved().getOrDefault("L3<->L2", 0L), s.macs().get("forward"), s.macs().get("backward"), s.macs().get("update"), s.estimatedCycles(),
+                    s.bytesMoved().getOrDefault("L3<->L1", 0L), s.macs().get("forward"), s.macs().get("backward"), s.macs().get("update"), s.estimatedCycles(),
                     s.estimatedImagesPerSecond()));
         }
         return sb.toString();

@@ -54,12 +54,19 @@ public final class CEmitter {
      */
     static NetworkModel lower(EmitSpec spec, int cores, Target target, boolean keepGradients) {
         new MemoryAwareScheduler().run(spec.graph());
+        return lower(spec, cores, target, planOf(spec, target, keepGradients), keepGradients);
+    }
+
+    /**
+     * The memory plan of a spec in its current node order (scheduled already): the output and the
+     * loss, and with {@code keepGradients} the trained tensors' gradients, live to the end of the step.
+     */
+    static MemoryPlan planOf(EmitSpec spec, Target target, boolean keepGradients) {
         Set<Value> keep = new HashSet<>();
         keep.add(spec.output());
         if (spec.loss() != null) keep.add(spec.loss());
         if (keepGradients) for (EmitSpec.Trained t : spec.trained()) keep.add(t.grad());
-        MemoryPlan memory = MemoryPlanner.plan(spec.graph(), target, keep);
-        return lower(spec, cores, target, memory, keepGradients);
+        return MemoryPlanner.plan(spec.graph(), target, keep);
     }
 
     /** Render the network sources of a lowered program. */

@@ -49,6 +49,14 @@ public final class HostTarget {
     }
 
     /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
+    /**
+     * The memory plan {@link #sources} used for this spec, after it ran (the graph is then in its
+     * scheduled order): a report computed from it counts exactly the bytes the generated code moves.
+     */
+    public static org.traindeeploy.memory.MemoryPlan plan(EmitSpec spec, Target target, boolean keepGradients) {
+        return CEmitter.planOf(spec, target, keepGradients);
+    }
+
     public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
         OutputFolder.write(dir, sources(spec, cores), force);
     }

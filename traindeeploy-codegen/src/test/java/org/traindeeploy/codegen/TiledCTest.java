@@ -54,6 +54,12 @@ class TiledCTest {
         for (Map<String, Long> r : engine.runs()) {
             assertTrue(r.get("L2->L1") > 0 && r.get("L1->L2") > 0, r.toString());
         }
+        // The report's byte counts (the tiler's choices on the same contracts and plan) are exactly what the code moved.
+        for (Map<String, Long> r : engine.runs().subList(1, engine.runs().size())) {
+            long steps = r.get("steps");
+            assertEquals(r.get("report L2<->L1") * steps, r.get("L2->L1") + r.get("L1->L2"), r.toString());
+            assertEquals(r.getOrDefault("report L3<->L1", 0L) * steps, r.getOrDefault("L3->L1", 0L) + r.getOrDefault("L1->L3", 0L), r.toString());
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.schedule.MemoryAwareScheduler;
 import org.traindeeploy.target.Target;
+import org.traindeeploy.tiling.TileContract;
 import org.traindeeploy.tiling.Tiler;
 import org.traindeeploy.train.TrainingProgram;
 
@@ -41,7 +42,11 @@ public record StepReport(String target, long trainableElements, int batch,
     /** Order the program's nodes for memory and place its buffers. */
     public static MemoryPlan plan(TrainingProgram p, Target target) {
         new MemoryAwareScheduler().run(p.graph());
-        return MemoryPlanner.plan(p.graph(), target);
+        // As the code generator keeps them (compile without --keep-gradients): the logits and the loss live to the end of the step.
+        java.util.Set<Value> keep = new java.util.HashSet<>();
+        keep.add(p.logits());
+        if (p.loss() != null) keep.add(p.loss());
+        return MemoryPlanner.plan(p.graph(), target, keep);
     }
 
     /** The report of a program already scheduled and planned. */
@@ -56,8 +61,10 @@ public record StepReport(String target, long trainableElements, int batch,
         long l1Budget = target.hasLevel("L1") ? target.level("L1").sizeBytes() : 0;
         long l1Peak = 0;
         long l2l1 = 0;
+        long l3l1 = 0;
         long cycles = 0;
         long totalFlops = 0;
+        java.util.function.Function<Value, Object> bufferOf = v -> plan.liveness().bufferOf(v);
         List<Layer> layers = new ArrayList<>();
         for (Node n : g.nodes()) {
             List<TensorType> in = new ArrayList<>();
@@ -69,30 +76,54 @@ public record StepReport(String target, long trainableElements, int batch,
             macs.merge(ph, m, Long::sum);
             flops.merge(ph, f, Long::sum);
             totalFlops += 2 * m + f;
-            long nodeCycles;
+            long nodeCycles = 0;
             long bytes = 0;
             long tiles = 1;
             long l1 = 0;
-            if (l1Budget > 0) {
-                Tiler.Tiling t = Tiler.tile(n, l1Budget, target);
+            if (l1Budget > 0 && Tiler.isView(n, bufferOf)) {
+                tiles = 0; // a Reshape sharing its input's buffer: no code
+            } else if (l1Budget > 0) {
+                // The same contract, choice and buffer sharing the code generator uses: these are the bytes its DMA moves.
+                Tiler.Tiling t = Tiler.tile(n, l1Budget, target, bufferOf);
                 l1 = t.l1Bytes();
                 l1Peak = Math.max(l1Peak, t.l1Bytes());
-                bytes = t.bytesIn() + t.bytesOut();
+                for (int k = 0; k < t.moved().length; k++) {
+                    TileContract.Operand o = t.contract().operands().get(k);
+                    if (t.moved()[k] == 0) continue;
+                    Value v = o.role() == TileContract.Role.IN ? n.input(o.index()) : n.output(o.index());
+                    Buffer b = plan.liveness().bufferOf(v);
+                    if (b != null && "L3".equals(b.level())) l3l1 += t.moved()[k];
+                    else {
+                        l2l1 += t.moved()[k];
+                        bytes += t.moved()[k];
+                    }
+                }
                 nodeCycles = t.cycles();
                 tiles = t.tiles();
             } else {
                 nodeCycles = (long) Math.ceil((2.0 * m + f) / target.flopsPerCycle());
             }
-            l2l1 += bytes;
             cycles += nodeCycles;
             layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1));
         }
-        long l3l2 = l3Traffic(g, plan);
+        if (l1Budget > 0) {
+            // A state whose next value was computed into another buffer takes it by copies through L1.
+            for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
+                Buffer dst = plan.liveness().bufferOf(e.getKey());
+                Buffer src = plan.liveness().bufferOf(e.getValue());
+                if (dst == null || dst == src) continue;
+                long b = e.getKey().type().bytes();
+                if ("L3".equals(src.level())) l3l1 += b;
+                else l2l1 += b;
+                if ("L3".equals(dst.level())) l3l1 += b;
+                else l2l1 += b;
+            }
+        }
         Target.DmaLink l3link = target.link("L3", "L2");
-        if (l3link != null && l3l2 > 0) cycles += (long) Math.ceil(l3l2 / l3link.bytesPerCycle());
+        if (l3link != null && l3l1 > 0) cycles += (long) Math.ceil(l3l1 / l3link.bytesPerCycle());
         Map<String, Long> moved = new LinkedHashMap<>();
         if (l1Budget > 0) moved.put("L2<->L1", l2l1);
-        if (target.hasLevel("L3")) moved.put("L3<->L2", l3l2);
+        if (l1Budget > 0 && target.hasLevel("L3")) moved.put("L3<->L1", l3l1);
         long staticL2 = 0;
         long staticL3 = 0;
         for (Buffer b : plan.buffers()) {
@@ -108,23 +139,6 @@ public record StepReport(String target, long trainableElements, int batch,
     }
 
     private static String key(TrainingProgram.Phase ph) { return ph.name().toLowerCase(Locale.ROOT); }
-
-    /** Bytes between L3 and L2: every read of an L3-resident tensor brings it to L2; every update writes it back. */
-    static long l3Traffic(Graph g, MemoryPlan plan) {
-        long bytes = 0;
-        for (Node n : g.nodes()) {
-            for (Value v : n.inputs()) {
-                if (v == null) continue;
-                Buffer b = plan.liveness().bufferOf(v);
-                if (b != null && "L3".equals(b.level())) bytes += v.type().bytes();
-            }
-        }
-        for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
-            Buffer b = plan.liveness().bufferOf(e.getKey());
-            if (b != null && "L3".equals(b.level())) bytes += e.getKey().type().bytes();
-        }
-        return bytes;
-    }
 
     /** A few lines for the terminal. */
     public String text() {
