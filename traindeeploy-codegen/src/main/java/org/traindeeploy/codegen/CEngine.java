@@ -64,13 +64,11 @@ public final class CEngine implements Engine {
             writeBatches(dir.resolve("data"), inputs, labels);
             build(spec, dir);
             run(dir, inputs.size(), "--grads", "--params-every-step", "--quiet");
-            readDma(dir);
+            Map<String, Long> run = readDma(dir);
             if (options.target().hasLevel("L1")) {
                 // What the report predicts for this very program and plan: the test of the report's byte counts.
                 StepReport r = StepReport.of(p, options.target(), HostTarget.plan(spec, options.target(), true));
-                Map<String, Long> last = runs.remove(runs.size() - 1);
-                r.bytesMoved().forEach((k, v) -> last.put("report " + k, v));
-                runs.add(last);
+                r.bytesMoved().forEach((k, v) -> run.put("report " + k, v));
             }
             List<String> lines = Files.readAllLines(dir.resolve("out/loss.txt"));
             if (lines.size() != inputs.size()) throw new CompileException("the harness ran " + lines.size() + " of " + inputs.size() + " steps");
@@ -103,13 +101,16 @@ public final class CEngine implements Engine {
         });
     }
 
-    private void readDma(Path dir) throws IOException {
+    /** Read the run's dma.txt into {@link #lastDma} and a new entry of {@link #runs}, returned. */
+    private Map<String, Long> readDma(Path dir) throws IOException {
         lastDma.clear();
         for (String line : Files.readAllLines(dir.resolve("out/dma.txt"))) {
             String[] kv = line.trim().split(" ");
             if (kv.length == 2) lastDma.put(kv[0], Long.parseLong(kv[1]));
         }
-        runs.add(new LinkedHashMap<>(lastDma));
+        Map<String, Long> run = new LinkedHashMap<>(lastDma);
+        runs.add(run);
+        return run;
     }
 
     private interface Work<T> {

@@ -8,7 +8,6 @@ import org.traindeeploy.codegen.KernelCall.PoolGeometry;
 import org.traindeeploy.codegen.TileLoops.Bound;
 import org.traindeeploy.codegen.TileLoops.Tile;
 import org.traindeeploy.ir.Node;
-import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ops.*;
 
 /**
@@ -243,7 +242,7 @@ final class TileFamilies {
         String setup = set("out", t.ptr(out)) + set("in", t.ptr(in)) + set("g.planes", "e0");
         if (readsX) setup += set("x", t.ptr(t.in(1)));
         if (rows) setup += set("g.oh", "e1") + set("g.h", t.len(in, 1)) + set("g.pt", win.pt() + " + " + t.lo(in, 1) + " - s1 * " + win.sh());
-        return List.of(new Bound(call, fn.startsWith("td_maxpool_grad") || fn.startsWith("td_avgpool_grad") ? "td_pool_args" : "td_pool_args", setup));
+        return List.of(new Bound(call, "td_pool_args", setup));
     }
 
     // ---- reductions and copies -------------------------------------------------------------------
@@ -344,6 +343,4 @@ final class TileFamilies {
         s.append(set("n", count.toString()));
         return new Bound(call, "td_copy_args", s.toString());
     }
-
-    static int[] strides(int[] shape) { return Tensor.strides(shape); }
 }

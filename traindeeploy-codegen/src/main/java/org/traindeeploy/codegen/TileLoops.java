@@ -133,7 +133,7 @@ final class TileLoops {
     }
 
     List<Planned> lower(Node n, TileContract c, Tiler.Tiling tl, Binder binder) {
-        int[] rep = Tiler.sharing(n, c, plan::planned);
+        int[] rep = tl.sharing();
         Tile t = new Tile(n, c, tl, rep);
         long off = 0;
         List<Operand> ops = c.operands();
@@ -141,8 +141,8 @@ final class TileLoops {
             if (rep[k] != k) continue;
             Operand o = ops.get(k);
             long bytes = o.maxBytes(tl.tile());
-            boolean two = tl.doubled(k) || sharedDoubled(tl, rep, k);
-            String ctype = "float";
+            boolean two = tl.twoCopies(k);
+            String ctype;
             String label;
             if (o.role() == Role.SCRATCH) {
                 ctype = "td_acc";
@@ -168,11 +168,6 @@ final class TileLoops {
                 code(t, bound), true, true, bound.stream().map(Bound::call).toList()));
     }
 
-    private static boolean sharedDoubled(Tiler.Tiling tl, int[] rep, int k) {
-        for (int j = k + 1; j < rep.length; j++) if (rep[j] == k && tl.doubled(j)) return true;
-        return false;
-    }
-
     // ---- the loop ----------------------------------------------------------------------------
 
     private String code(Tile t, List<Bound> bound) {
@@ -195,7 +190,7 @@ final class TileLoops {
         c.append(coords(t, "t", "", "        "));
         for (int k = 0; k < ops.size(); k++) {
             if (t.rep[k] != k || t.sym[k].length == 1) continue;
-            c.append("        const int32_t q").append(k).append(" = (int32_t)((t / ").append(periodOfRegion(t, k)).append(") & 1);\n");
+            c.append("        const int32_t q").append(k).append(" = (int32_t)((t / ").append(tl.regionPeriod(k)).append(") & 1);\n");
         }
         c.append("        if (td_core_id() == 0) {\n");
         for (int k = 0; k < ops.size(); k++) {
@@ -205,7 +200,7 @@ final class TileLoops {
         StringBuilder next = new StringBuilder();
         for (int k = 0; k < ops.size(); k++) {
             if (!loads(t, k) || t.sym[k].length == 1) continue;
-            long p = periodOfRegion(t, k);
+            long p = tl.regionPeriod(k);
             next.append("                if ((t + 1) % ").append(p).append(" == 0) {\n");
             next.append("                    const int32_t qn = (int32_t)(((t + 1) / ").append(p).append(") & 1);\n");
             next.append("                    td_dma_wait(&rq[").append(k).append("][qn]);\n");
@@ -244,13 +239,6 @@ final class TileLoops {
         }
         c.append("    }\n    }\n");
         return c.toString();
-    }
-
-    /** The period of a region: the shortest period of the operands in it (an input and the output written over it share one). */
-    private static long periodOfRegion(Tile t, int k) {
-        long p = Long.MAX_VALUE;
-        for (int j = 0; j < t.rep.length; j++) if (t.rep[j] == k) p = Math.min(p, t.tiling.period(j));
-        return p;
     }
 
     /** Whether operand k is a region that is loaded (an input not sharing an earlier input's DMA). */

@@ -17,21 +17,16 @@ import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.Tiler;
 
 /**
- * Lowering for a target with an L1 scratchpad: kernels compute only on L1. For each node, core 0
- * copies the node's input buffers from L2 (DMA) or L3 (RAM reads) into a fixed L1 layout, every
- * core runs the node's kernels on those copies (the same {@link OpLowering} rules, with each
- * operand resolved to its L1 copy), and core 0 copies the written buffers back; barriers separate
- * the three phases. Kernel scratch (im2col columns, row statistics) lives in L1 after the operands.
- *
- * <p>This is the one-tile case of the tiler's model: every operand is a single box covering the
- * whole tensor. A node whose operands and scratch do not fit L1 is a {@link CompileException}
- * naming it. Splitting a node into several tiles (the {@link org.traindeeploy.tiling.Tiler}'s
- * choices) is the next step; see docs/tiled-codegen.md.
+ * Lowering for a target with an L1 scratchpad: kernels compute only on L1. A node whose op has a
+ * tile contract with dims runs as the double-buffered loop over the {@link Tiler}'s tiles
+ * ({@link TileLoops}). Any other node runs as one tile: core 0 copies its input buffers from L2
+ * (DMA) or L3 (RAM reads) into a fixed L1 layout, every core runs the node's kernels on those
+ * copies (the same {@link OpLowering} rules, with each operand resolved to its L1 copy), and core 0
+ * copies the written buffers back; barriers separate the three phases. Kernel scratch (im2col
+ * columns, row statistics) lives in L1 after the operands. A node that does not fit L1 is a
+ * {@link CompileException} naming it. See docs/tiled-codegen.md.
  */
 final class TiledLowering {
-    /** L1 offsets are aligned to 16 bytes (any element type, and the DMA's preferred alignment). */
-    static final int ALIGN = 16;
-
     private final BufferPlan plan;
     private final CNames names;
     private final long l1Size;
@@ -84,7 +79,7 @@ final class TiledLowering {
             Buffer copy = new Buffer(sym, h.ctype(), h.elements(), h.role(), h.value(), null, "L1", off, h.bytes());
             l1.put(pb, copy);
             nodeMacros.add(new L1Macro(sym, h.ctype(), off, h.bytes(), CNames.comment(n.name() + ": " + h.value().name())));
-            off = roundUp(off + h.bytes());
+            off = Tiler.roundUp(off + h.bytes());
         }
         for (Value v : n.inputs()) if (v != null) loads.add(plan.planned(v));
         for (Value v : n.outputs()) stores.add(plan.planned(v));
@@ -100,11 +95,11 @@ final class TiledLowering {
         }
         if (scratch[0] > 0) {
             nodeMacros.add(new L1Macro(sf, "float", off, scratch[0] * 4, CNames.comment(n.name() + ": scratch")));
-            off = roundUp(off + scratch[0] * 4);
+            off = Tiler.roundUp(off + scratch[0] * 4);
         }
         if (scratch[1] > 0) {
             nodeMacros.add(new L1Macro(sa, "td_acc", off, scratch[1] * 8, CNames.comment(n.name() + ": accumulator scratch")));
-            off = roundUp(off + scratch[1] * 8);
+            off = Tiler.roundUp(off + scratch[1] * 8);
         }
         if (off > l1Size) {
             throw CompileException.atNode(n, "needs " + off + " bytes of L1 for its operands and scratch in one tile, but L1 has " + l1Size
@@ -163,7 +158,7 @@ final class TiledLowering {
 
     /** A state takes its next value (buffers in L2 or L3) by copies through L1, in chunks of at most L1's size. */
     List<Planned> stateCopy(Buffer dst, Buffer src, String comment) {
-        long chunk = Math.max(ALIGN, l1Size / ALIGN * ALIGN);
+        long chunk = Math.max(Tiler.ALIGN, l1Size / Tiler.ALIGN * Tiler.ALIGN);
         String what = literal("update " + dst.value().name());
         homes.add(dst.symbol());
         homes.add(src.symbol());
@@ -184,8 +179,6 @@ final class TiledLowering {
         for (char c : s.toCharArray()) b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?' ? c : '_');
         return b.toString();
     }
-
-    private static long roundUp(long v) { return (v + ALIGN - 1) / ALIGN * ALIGN; }
 
     /** Copies one td_dma request holds (TD_DMA_SLOTS in td_runtime.h). */
     static final class BufferPlanSlots {

@@ -6,6 +6,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * 2-D convolution (cross-correlation) with groups: X [N,C,H,W], W [M, C/g, kh, kw], B [M]?;
@@ -125,8 +130,18 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
      * Batch, output channels and output rows in parallel, input channels as a reduction (Y
      * accumulates); an input tile spans the rows its output rows read: s·t + (k−1)·d + 1 − s (the halo).
      */
+    /** Group 1: dims images, output channels, output rows; X's rows with the window's halo, all channels. Grouped: one tile. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return TileContracts.conv(this, in, out);
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int[] x = in.get(0).shape();
+        int[] w = in.get(1).shape();
+        int[] y = out.get(0).shape();
+        if (group != 1 || x.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
+        List<Operand> ops = new java.util.ArrayList<>();
+        ops.add(Operand.of("x", Role.IN, 0, 4, Axis.tiled(x[0], 0), Axis.whole(x[1]), TileContracts.rowsWithHalo(x[2], 2, window(w[2], w[3])), Axis.whole(x[3])));
+        ops.add(Operand.of("w", Role.IN, 1, 4, Axis.tiled(w[0], 1), Axis.whole(w[1] * w[2] * w[3])));
+        if (in.size() > 2 && in.get(2) != null) ops.add(Operand.of("b", Role.IN, 2, 4, Axis.tiled(w[0], 1)));
+        ops.add(Operand.of("y", Role.OUT, 0, 4, Axis.tiled(y[0], 0), Axis.tiled(y[1], 1), Axis.tiled(y[2], 2), Axis.whole(y[3])));
+        return new TileContract(List.of(new Dim("N", y[0]), new Dim("M", y[1]), new Dim("OH", y[2])), ops);
     }
 }

@@ -4,6 +4,10 @@ import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * Backward of LayerNormalization, inputs (dY, X, γ), outputs (dX, dγ, dβ). Statistics are
@@ -56,9 +60,15 @@ public record LayerNormGrad(int axis, double epsilon) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 14L * out.get(0).size(); }
 
     /** Whole rows (the normalized extent) per tile. */
+    /** dY, X, dX by rows; γ whole; dγ, dβ accumulate over every row block; row statistics as L1 scratch. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int cols = OpSupport.product(in.get(1).shape(), axis, in.get(1).rank());
-        return TileContracts.layerNormGrad(in.get(1).size() / Math.max(1, cols), cols, in, out);
+        if (in.get(2).size() != cols) return TileContract.whole(in, out);
+        TileContract c = TileContracts.rows(in.get(1).size() / Math.max(1, cols), cols, in, out);
+        if (c.dims().isEmpty()) return c;
+        List<Operand> ops = new java.util.ArrayList<>(c.operands());
+        ops.add(Operand.of("row statistics", Role.SCRATCH, -1, 16, Axis.tiled(c.dims().get(0).extent(), 0)));
+        return new TileContract(c.dims(), ops);
     }
 }

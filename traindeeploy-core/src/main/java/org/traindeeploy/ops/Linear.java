@@ -6,6 +6,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * A fully connected layer: Y = α·X·op(W) + B + R, X [..., K], op(W) = W [K,N] or, with
@@ -99,9 +104,20 @@ public record Linear(boolean transW, double alpha) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return out.get(0).size(); }
 
     /** Rows M and columns N in parallel, K as a reduction (Y accumulates over K tiles). */
+    /** Dims M, N and K; y accumulates over K (the kernel adds b and r on K's first block). */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        if (!TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
         int[] d = dims(in.get(0), in.get(1));
-        return TileContracts.linear(d[0], d[1], d[2], transW, in, out);
+        int m = d[0];
+        int k = d[1];
+        int n = d[2];
+        List<Operand> ops = new java.util.ArrayList<>();
+        ops.add(Operand.of("x", Role.IN, 0, 4, Axis.tiled(m, 0), Axis.tiled(k, 2)));
+        ops.add(transW ? Operand.of("w", Role.IN, 1, 4, Axis.tiled(n, 1), Axis.tiled(k, 2)) : Operand.of("w", Role.IN, 1, 4, Axis.tiled(k, 2), Axis.tiled(n, 1)));
+        if (in.size() > 2 && in.get(2) != null) ops.add(Operand.of("b", Role.IN, 2, 4, Axis.tiled(n, 1)));
+        if (in.size() > 3 && in.get(3) != null) ops.add(Operand.of("r", Role.IN, 3, 4, Axis.tiled(m, 0), Axis.tiled(n, 1)));
+        ops.add(Operand.of("y", Role.OUT, 0, 4, Axis.tiled(m, 0), Axis.tiled(n, 1)));
+        return new TileContract(List.of(new Dim("M", m), new Dim("N", n), new Dim("K", k)), ops);
     }
 }

@@ -4,6 +4,11 @@ import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * Weight gradient of Linear, inputs (X [..., K], dY [..., N]) with the leading axes flattened to
@@ -49,9 +54,16 @@ public record LinearGradWeight(boolean transW, double alpha) implements Op {
     public long macs(List<TensorType> in, List<TensorType> out) { return (long) in.get(0).size() * in.get(1).dim(-1); }
 
     /** dW's K and N in parallel, the rows M as a reduction. */
+    /** Dims K, N and the rows, over which dW accumulates. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        if (!TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
         int k = in.get(0).dim(-1);
-        return TileContracts.linearGradWeight(in.get(0).size() / Math.max(k, 1), k, in.get(1).dim(-1), transW, in, out);
+        int n = in.get(1).dim(-1);
+        int rows = in.get(0).size() / Math.max(k, 1);
+        return new TileContract(List.of(new Dim("K", k), new Dim("N", n), new Dim("rows", rows)), List.of(
+                Operand.of("x", Role.IN, 0, 4, Axis.tiled(rows, 2), Axis.tiled(k, 0)),
+                Operand.of("dy", Role.IN, 1, 4, Axis.tiled(rows, 2), Axis.tiled(n, 1)),
+                transW ? Operand.of("dw", Role.OUT, 0, 4, Axis.tiled(n, 1), Axis.tiled(k, 0)) : Operand.of("dw", Role.OUT, 0, 4, Axis.tiled(k, 0), Axis.tiled(n, 1))));
     }
 }

@@ -6,6 +6,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * Batched matrix product of two computed tensors: A [..., M, K] · B [..., K, N] with the batch axes
@@ -80,8 +85,25 @@ public record MatMul() implements Op {
     public long macs(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * in.get(0).dim(-1); }
 
     /** Batch, M and N in parallel; K whole. An operand broadcast over the batch is resident across it. */
+    /** Dims batch, M, N; an operand without batch dims (broadcast) is shared by every batch; other broadcasts run whole. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return TileContracts.matmul(in.get(0), in.get(1), out.get(0), in, out);
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        TensorType a = in.get(0);
+        TensorType b = in.get(1);
+        if (!TileContracts.floats(in) || !TileContracts.floats(out) || a.rank() < 2 || b.rank() < 2) return TileContract.whole(in, out);
+        int m = a.dim(-2);
+        int k = a.dim(-1);
+        int n = b.dim(-1);
+        int p = out.get(0).size() / Math.max(1, m * n);
+        Operand oa;
+        if (a.size() == (long) p * m * k) oa = Operand.of("a", Role.IN, 0, 4, Axis.tiled(p, 0), Axis.tiled(m, 1), Axis.whole(k));
+        else if (a.size() == (long) m * k) oa = Operand.of("a", Role.IN, 0, 4, Axis.tiled(m, 1), Axis.whole(k));
+        else return TileContract.whole(in, out);
+        Operand ob;
+        if (b.size() == (long) p * k * n) ob = Operand.of("b", Role.IN, 1, 4, Axis.tiled(p, 0), Axis.whole(k), Axis.tiled(n, 2));
+        else if (b.size() == (long) k * n) ob = Operand.of("b", Role.IN, 1, 4, Axis.whole(k), Axis.tiled(n, 2));
+        else return TileContract.whole(in, out);
+        return new TileContract(List.of(new Dim("batch", p), new Dim("M", m), new Dim("N", n)),
+                List.of(oa, ob, Operand.of("y", Role.OUT, 0, 4, Axis.tiled(p, 0), Axis.tiled(m, 1), Axis.tiled(n, 2))));
     }
 }

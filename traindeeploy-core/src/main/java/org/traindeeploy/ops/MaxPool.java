@@ -4,6 +4,11 @@ import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * 2-D max pooling. Y[n,c,oh,ow] = max over the window (padding never wins). dX = MaxPoolGrad(dY, X):
@@ -61,8 +66,15 @@ public record MaxPool(Window2d window) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * window.kh() * window.kw(); }
 
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
+    /** Planes × output rows, X's rows with the window's halo. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return TileContracts.maxPool(window, in.get(0).shape(), out.get(0).shape(), in, out);
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int[] x = in.get(0).shape();
+        int[] y = out.get(0).shape();
+        if (x.length != 4 || !TileContracts.floats(in)) return TileContract.whole(in, out);
+        int planes = x[0] * x[1];
+        return new TileContract(List.of(new Dim("planes", planes), new Dim("OH", y[2])), List.of(
+                Operand.of("x", Role.IN, 0, 4, Axis.tiled(planes, 0), TileContracts.rowsWithHalo(x[2], 1, window), Axis.whole(x[3])),
+                Operand.of("y", Role.OUT, 0, 4, Axis.tiled(planes, 0), Axis.tiled(y[2], 1), Axis.whole(y[3]))));
     }
 }

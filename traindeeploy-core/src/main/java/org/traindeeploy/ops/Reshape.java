@@ -6,6 +6,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.tiling.TileContract.Axis;
+import org.traindeeploy.tiling.TileContract.Dim;
+import org.traindeeploy.tiling.TileContract.Operand;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * Y = X viewed with a static {@code shape} (no 0 or −1 left: the importer resolves ONNX's
@@ -42,8 +47,14 @@ public record Reshape(int[] shape) implements Op {
     @Override public String toString() { return "Reshape" + Arrays.toString(shape); }
 
     /** A view: no data moves, nothing to tile. */
+    /** When not a view (its output has its own buffer): a copy of the flat elements in chunks, any element type. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return TileContracts.flatCopy(in, out);
+    public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        TensorType x = in.get(0);
+        TensorType y = out.get(0);
+        if (x.size() != y.size() || x.dtype() != y.dtype() || x.size() < 1) return TileContract.whole(in, out);
+        int eb = x.dtype().bytes();
+        return new TileContract(List.of(new Dim("elements", x.size())),
+                List.of(Operand.of("x", Role.IN, 0, eb, Axis.tiled(x.size(), 0)), Operand.of("y", Role.OUT, 0, eb, Axis.tiled(y.size(), 0))));
     }
 }

@@ -36,9 +36,10 @@ public final class Tiler {
     /**
      * The chosen tiling: tile size and tile count per dim, the L1 bytes it occupies, and the bytes
      * every operand moves ({@code moved[k]} for contract operand k: loads for inputs, stores for
-     * outputs, 0 for scratch and for an operand that shares another's buffer and DMA).
+     * outputs, 0 for scratch and for an operand that shares another's buffer and DMA); {@code sharing}
+     * as {@link #sharing}.
      */
-    public record Tiling(TileContract contract, int[] tile, int[] count, long l1Bytes, long tiles, long[] moved, long transfers, long cycles) {
+    public record Tiling(TileContract contract, int[] sharing, int[] tile, int[] count, long l1Bytes, long tiles, long[] moved, long transfers, long cycles) {
         public long bytesIn() { return sum(Role.IN); }
 
         public long bytesOut() { return sum(Role.OUT); }
@@ -61,6 +62,19 @@ public final class Tiler {
 
         /** Whether operand k's region needs two copies in L1 (it is loaded or stored more than once). */
         public boolean doubled(int k) { return contract.operands().get(k).role() != Role.SCRATCH && period(k) < tiles; }
+
+        /** Whether the L1 region of operand k (k its first operand) has two copies: any operand in it is doubled. */
+        public boolean twoCopies(int k) {
+            for (int j = k; j < sharing.length; j++) if (sharing[j] == k && doubled(j)) return true;
+            return false;
+        }
+
+        /** Tiles between two uses of a new copy of region k: the shortest period of the operands in it. */
+        public long regionPeriod(int k) {
+            long p = Long.MAX_VALUE;
+            for (int j = k; j < sharing.length; j++) if (sharing[j] == k) p = Math.min(p, period(j));
+            return p;
+        }
     }
 
     /** Operand sharing: for contract operand k, the first operand in the same planned buffer (k itself if none). */
@@ -135,7 +149,7 @@ public final class Tiler {
         long[] moved = new long[ops.size()];
         long l1 = 0;
         long transfers = 0;
-        Tiling shape = new Tiling(c, t, count, 0, tiles, moved, 0, 0);
+        Tiling shape = new Tiling(c, rep, t, count, 0, tiles, moved, 0, 0);
         for (int k = 0; k < ops.size(); k++) {
             Operand o = ops.get(k);
             if (o.role() != Role.SCRATCH && o.layout(t, dims) == null) return null;
@@ -144,7 +158,7 @@ public final class Tiler {
                 if (tiles > 1 && !o.axes().equals(ops.get(rep[k]).axes())) return null;
                 if (o.role() == ops.get(rep[k]).role()) continue;
             } else {
-                l1 += roundUp(o.maxBytes(t)) * (shape.doubled(k) || sharedDoubled(shape, rep, k) ? 2 : 1);
+                l1 += roundUp(o.maxBytes(t)) * (shape.twoCopies(k) ? 2 : 1);
             }
             if (o.role() == Role.SCRATCH) continue;
             if (o.role() == Role.OUT) {
@@ -163,13 +177,7 @@ public final class Tiler {
         }
         double dma = sum(moved) / bw + transfers * (double) setup;
         long cycles = (long) Math.ceil(Math.max(dma, computeCycles) + Math.min(dma, computeCycles) / tiles + tiles * TILE_OVERHEAD_CYCLES);
-        return new Tiling(c, t.clone(), count, l1, tiles, moved, transfers, cycles);
-    }
-
-    /** A region shared by an input and an output is doubled when either of them is. */
-    private static boolean sharedDoubled(Tiling shape, int[] rep, int k) {
-        for (int j = k + 1; j < rep.length; j++) if (rep[j] == k && shape.doubled(j)) return true;
-        return false;
+        return new Tiling(c, rep, t.clone(), count, l1, tiles, moved, transfers, cycles);
     }
 
     /** Elements of axis a summed over every tile of its dim (tiles of size t over extent). */
