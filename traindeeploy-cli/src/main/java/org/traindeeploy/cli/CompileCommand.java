@@ -14,6 +14,7 @@ import org.traindeeploy.report.HtmlReport;
 import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.train.TrainingPipeline;
 import org.traindeeploy.train.TrainingProgram;
 import picocli.CommandLine.Command;
@@ -62,6 +63,11 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        // Flags and paths first: nothing is compiled (or printed) for a run that cannot write its output.
+        OutputFolder.check(this.out, force, "-o");
+        InputFile.regular(model, model.toString());
+        if (cores != null) HostTargetCores.check(cores);
+        training.validate();
         if (targetOptions.target == null) targetOptions.target = "host";
         Target target = targetOptions.load();
         int n = cores != null ? cores : target.cores();
@@ -74,7 +80,7 @@ final class CompileCommand implements Callable<Integer> {
             MemoryPlan plan = HostTarget.plan(es, target, keepGradients);
             StepReport report = StepReport.of(p, target, plan);
             files.put("report.json", Reports.json(report));
-            files.put("report.html", HtmlReport.single(model.toString(), training.describe(), report, plan));
+            files.put("report.html", HtmlReport.single(name(model), training.describe(), report, plan));
             out.print(report.text());
             return written(out, files, es, n);
         }

@@ -1,18 +1,18 @@
 package org.traindeeploy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.onnx.OnnxExporter;
 import org.traindeeploy.onnx.OnnxReader;
@@ -60,17 +60,29 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ModelProto m = OnnxReader.read(model);
+        // Flags and paths first.
+        OutputFolder.checkFile(out, force, "-o");
+        if (loraAlpha != null && (!(loraAlpha > 0) || !Double.isFinite(loraAlpha))) throw new CompileException("--lora-alpha " + loraAlpha + " must be a positive number");
         if (!Files.isDirectory(weights)) throw new CompileException("--weights " + weights + ": not a folder");
-        Map<String, Tensor> tensors = Files.isRegularFile(weights.resolve("build/tensors.json")) ? readRun(weights) : new LinkedHashMap<>();
+        ModelProto m = OnnxReader.read(model);
+        Map<String, Tensor> tensors = Files.exists(weights.resolve("build/tensors.json")) ? readRun(weights) : new LinkedHashMap<>();
         if (tensors.isEmpty()) {
+            Map<String, Path> from = new LinkedHashMap<>();
             try (Stream<Path> files = Files.list(weights)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".pb")).sorted().toList()) tensors.put(TensorIo.readName(f), TensorIo.readFile(f));
+                for (Path f : files.filter(p -> p.toString().endsWith(".pb")).sorted().toList()) {
+                    String name = TensorIo.readName(f);
+                    Path other = from.put(name, f);
+                    if (other != null) throw new CompileException("--weights " + weights + ": " + other.getFileName() + " and " + f.getFileName() + " both hold tensor '" + name + "'");
+                    tensors.put(name, TensorIo.readFile(f));
+                }
             }
         }
         if (tensors.isEmpty()) throw new CompileException("--weights " + weights + ": no tensor files (*.pb)");
         List<OnnxExporter.Adapter> adapters = new ArrayList<>();
         for (String key : tensors.keySet()) {
+            if (key.endsWith(".lora_B") && !tensors.containsKey(key.substring(0, key.length() - ".lora_B".length()) + ".lora_A")) {
+                throw new CompileException("--weights " + weights + ": '" + key + "' has no matching '" + key.substring(0, key.length() - 1) + "A'");
+            }
             if (!key.endsWith(".lora_A")) continue;
             String node = key.substring(0, key.length() - ".lora_A".length());
             Tensor a = tensors.get(key);
@@ -78,35 +90,55 @@ final class ExportCommand implements Callable<Integer> {
             if (b == null) throw new CompileException("--weights " + weights + ": '" + key + "' has no matching '" + node + ".lora_B'");
             NodeProto n = m.getGraph().getNodeList().stream().filter(x -> x.getName().equals(node)).findFirst()
                     .orElseThrow(() -> new CompileException("--weights: adapter for node '" + node + "', which " + model + " does not have"));
+            if (n.getInputCount() < 2) throw new CompileException(model + ": node '" + node + "' has no weight input for a LoRA adapter");
+            if (a.shape().length != 2 || a.shape()[0] < 1) throw new CompileException("--weights " + weights + ": '" + key + "' is " + a.type() + ", expected [rank, in]");
             adapters.add(new OnnxExporter.Adapter(node, n.getInput(1), a, b, alpha() / a.shape()[0]));
         }
-        ModelProto tuned = OnnxExporter.export(m, tensors, adapters, merge);
-        if (Files.exists(out) && !force) throw new CompileException(out + ": already exists (use --force to replace it)");
-        Path abs = out.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+        ModelProto tuned;
         try {
-            Files.write(tmp, tuned.toByteArray());
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            tuned = OnnxExporter.export(m, tensors, adapters, merge);
+        } catch (CompileException e) {
+            throw e.within("--weights " + weights);
         }
-        spec.commandLine().getOut().printf("wrote %s (%d trained tensors, %d LoRA adapters %s)%n", out, tensors.size(), adapters.size(), merge ? "merged" : "kept as nodes");
+        OutputFolder.writeFile(out, tuned.toByteArray(), force, "-o");
+        spec.commandLine().getOut().printf("wrote %s (%d trained tensors, %d LoRA adapters %s)%n", CompileException.printable(out.toString()), tensors.size(), adapters.size(),
+                merge ? "merged" : "kept as nodes");
         return Main.OK;
     }
 
     /** The trained tensors of a 'train --keep' run: ids and shapes from build/tensors.json, values from out/param_I.bin. */
     static Map<String, Tensor> readRun(Path run) throws IOException {
-        JsonNode manifest = new ObjectMapper().readTree(run.resolve("build/tensors.json").toFile());
+        Path file = run.resolve("build/tensors.json");
+        JsonNode manifest = InputFile.readJson(file, file.toString());
+        JsonNode trained = manifest.get("trained");
+        if (!manifest.isObject() || trained == null || !trained.isArray()) throw new CompileException(file + ": expected an object with a 'trained' array");
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (JsonNode t : manifest.path("trained")) {
-            int[] shape = new int[t.path("shape").size()];
-            for (int i = 0; i < shape.length; i++) shape[i] = t.path("shape").get(i).asInt();
+        for (JsonNode t : trained) {
+            JsonNode key = t.get("key");
+            JsonNode id = t.get("id");
+            JsonNode shapeNode = t.get("shape");
+            if (!t.isObject() || key == null || !key.isTextual() || id == null || !id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0
+                    || shapeNode == null || !shapeNode.isArray()) {
+                throw new CompileException(file + ": each trained tensor needs a string 'key', a whole-number 'id' >= 0 and a 'shape' array");
+            }
+            int[] shape = new int[shapeNode.size()];
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = shapeNode.get(i);
+                if (!d.isIntegralNumber() || !d.canConvertToInt() || d.asInt() < 0) throw new CompileException(file + ": tensor '" + key.asText() + "': shape " + shapeNode + " must hold whole numbers >= 0");
+                shape[i] = d.asInt();
+            }
             org.traindeeploy.ir.DType d = "float".equals(t.path("dtype").asText()) ? org.traindeeploy.ir.DType.FLOAT : null;
-            if (d == null) throw new CompileException(run + ": trained tensor '" + t.path("key").asText() + "' has unsupported type " + t.path("dtype").asText());
-            Path f = run.resolve("out/param_" + t.path("id").asInt() + ".bin");
-            if (!Files.isRegularFile(f)) throw new CompileException(run + ": missing " + run.relativize(f) + " (did the run finish?)");
-            out.put(t.path("key").asText(), org.traindeeploy.codegen.HarnessFiles.read(f, org.traindeeploy.ir.TensorType.of(d, shape)));
+            if (d == null) throw new CompileException(file + ": trained tensor '" + key.asText() + "' has unsupported type " + t.path("dtype"));
+            if (out.containsKey(key.asText())) throw new CompileException(file + ": tensor '" + key.asText() + "' is listed twice");
+            Path f = run.resolve("out/param_" + id.asInt() + ".bin");
+            if (!Files.exists(f)) throw new CompileException(run + ": missing " + run.relativize(f) + " (did the run finish?)");
+            org.traindeeploy.ir.TensorType type;
+            try {
+                type = org.traindeeploy.ir.TensorType.of(d, shape);
+            } catch (CompileException e) {
+                throw e.within(file + ": tensor '" + key.asText() + "'");
+            }
+            out.put(key.asText(), org.traindeeploy.codegen.HarnessFiles.read(f, type));
         }
         return out;
     }
@@ -114,9 +146,10 @@ final class ExportCommand implements Callable<Integer> {
     private double alpha() throws IOException {
         if (loraAlpha != null) return loraAlpha;
         Path info = weights.resolve("training.json");
-        if (Files.isRegularFile(info)) {
-            JsonNode n = new ObjectMapper().readTree(info.toFile()).path("lora_alpha");
-            if (n.isNumber()) return n.asDouble();
+        if (Files.exists(info)) {
+            JsonNode n = InputFile.readJson(info, info.toString()).path("lora_alpha");
+            if (n.isNumber() && n.asDouble() > 0 && Double.isFinite(n.asDouble())) return n.asDouble();
+            throw new CompileException(info + ": 'lora_alpha' must be a positive number, got " + n);
         }
         throw new CompileException("--weights " + weights + " has LoRA adapters: give --lora-alpha (or a training.json with lora_alpha)");
     }

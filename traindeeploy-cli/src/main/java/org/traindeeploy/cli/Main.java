@@ -55,7 +55,18 @@ public final class Main {
             err.flush();
             return BAD_INPUT;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // A model (or a string in it) too large for the Java heap: one line, never a trace.
+            err.println("error: out of memory: the input is too large for the Java heap ("
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB); give java a larger -Xmx or a smaller model");
+            code = BAD_INPUT;
+        } catch (StackOverflowError e) {
+            err.println("error: internal compiler error: stack overflow (the input is nested too deeply; rerun with --verbose and report it)");
+            code = BAD_INPUT;
+        }
         out.flush();
         err.flush();
         return code;

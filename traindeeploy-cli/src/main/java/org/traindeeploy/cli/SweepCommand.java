@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.report.HtmlReport;
 import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
@@ -71,18 +72,31 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
+        // Every flag, path and strategy is checked before the first one is compiled or any progress printed.
+        OutputFolder.check(out, force, "-o");
+        InputFile.regular(model, model.toString());
         List<String[]> list = parseStrategies();
         Target target = targetOptions.load();
-        List<HtmlReport.SweepRow> rows = new ArrayList<>();
-        Progress progress = new Progress(spec.commandLine().getErr(), o, list.size());
+        List<Flags> flags = new ArrayList<>();
         for (String[] s : list) {
-            progress.start(s[0]);
             Flags f = new Flags();
             try {
                 new CommandLine(f).parseArgs(Tokens.split(s[1]));
+                if (!f.training.wantsTraining()) throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
+                f.training.validate();
             } catch (CommandLine.ParameterException e) {
                 throw new CompileException("--strategies: strategy '" + s[0] + "': " + e.getMessage());
+            } catch (CompileException e) {
+                throw e.within("--strategies: strategy '" + s[0] + "'");
             }
+            flags.add(f);
+        }
+        List<HtmlReport.SweepRow> rows = new ArrayList<>();
+        Progress progress = new Progress(spec.commandLine().getErr(), o, list.size());
+        for (int i = 0; i < list.size(); i++) {
+            String[] s = list.get(i);
+            Flags f = flags.get(i);
+            progress.start(CompileException.printable(s[0]));
             try {
                 var program = TrainingPipeline.compile(model, f.training.config(), (p, g) -> { });
                 rows.add(new HtmlReport.SweepRow(s[0], s[1], StepReport.of(program, target)));
@@ -94,16 +108,16 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("sweep.json", json(rows));
         files.put("sweep.csv", csv(rows));
-        files.put("sweep.html", HtmlReport.sweep(model.toString(), rows));
+        files.put("sweep.html", HtmlReport.sweep(CompileCommand.name(model), rows));
         OutputFolder.write(out, files, force);
         o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L1 B", "est. cycles", "img/s");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();
-            o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
+            o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f%n", CompileException.printable(r.name()), s.trainableElements(), s.memory().dynamicPeak(),
                     s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L), s.bytesMoved().getOrDefault("L3<->L1", 0L),
                     s.estimatedCycles(), s.estimatedImagesPerSecond());
         }
-        o.println("wrote " + out.resolve("sweep.json") + ", sweep.csv, sweep.html");
+        o.println("wrote " + CompileException.printable(out.resolve("sweep.json").toString()) + ", sweep.csv, sweep.html");
         return Main.OK;
     }
 
@@ -113,8 +127,7 @@ final class SweepCommand implements Callable<Integer> {
         if (strategies != null) {
             for (String s : strategies.split(";")) if (!s.isBlank()) items.add(s.trim());
         } else {
-            if (!Files.isRegularFile(strategiesFile)) throw new CompileException("--strategies-file " + strategiesFile + ": no such file");
-            for (String line : Files.readAllLines(strategiesFile)) {
+            for (String line : InputFile.readText(strategiesFile, "--strategies-file " + strategiesFile).split("\\R")) {
                 String t = line.strip();
                 if (!t.isEmpty() && !t.startsWith("#")) items.add(t);
             }
@@ -146,15 +159,26 @@ final class SweepCommand implements Callable<Integer> {
 
     static String csv(List<HtmlReport.SweepRow> rows) {
         StringBuilder sb = new StringBuilder("strategy,trainable_elements,dynamic_peak_bytes,dynamic_lower_bound_bytes,static_l2_bytes,static_l3_bytes,l1_peak_bytes,"
-                + "bytes_l2_l1,bytes_l3_l2,macs_forward,macs_backward,macs_update,estimated_cycles,estimated_images_per_second\n");
+                + "bytes_l2_l1,bytes_l3_l2,macs_forward,macs_backward,macs_update,estimated_cycles,estimated_images_per_second\r\n");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();
-            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f%n", r.name(), s.trainableElements(), s.memory().dynamicPeak(),
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f\r\n", csvText(r.name()), s.trainableElements(), s.memory().dynamicPeak(),
                     s.memory().dynamicLowerBound(), s.memory().staticL2(), s.memory().staticL3(), s.memory().l1Peak(), s.bytesMoved().getOrDefault("L2<->L1", 0L),
                     s.bytesMoved().getOrDefault("L3<->L1", 0L), s.macs().get("forward"), s.macs().get("backward"), s.macs().get("update"), s.estimatedCycles(),
                     s.estimatedImagesPerSecond()));
         }
         return sb.toString();
+    }
+
+    /**
+     * A text cell of sweep.csv (RFC 4180): quoted when it holds a comma, quote or line break, quotes
+     * doubled. A cell a spreadsheet would run as a formula (starting with = + - @, tab or CR) gets
+     * a leading apostrophe, so it stays text.
+     */
+    static String csvText(String s) {
+        String t = !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 ? "'" + s : s;
+        boolean quote = t.chars().anyMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r');
+        return quote ? '"' + t.replace("\"", "\"\"") + '"' : t;
     }
 
     /** A progress bar on a terminal (stderr), one line per strategy on standard output otherwise. */

@@ -15,6 +15,7 @@ import org.traindeeploy.codegen.HostBuild;
 import org.traindeeploy.codegen.HostTarget;
 import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.ir.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,8 +60,14 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        // Every flag and path before any work or output.
         if (steps < 1) throw new CompileException("--steps " + steps + " must be at least 1");
+        HostTargetCores.check(cores);
         if (!training.wantsTraining()) throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
+        training.validate();
+        InputFile.regular(model, model.toString());
+        if (!Files.isDirectory(data)) throw new CompileException("--data " + data + ": not a folder");
+        if (keep != null) OutputFolder.check(keep, false, "--keep");
         EmitSpec es = CompileCommand.spec(model, training);
         int sample = es.input().type().size() / es.input().type().dim(0);
         DataSet ds = DataSet.read(data, sample);
@@ -68,8 +75,8 @@ final class TrainCommand implements Callable<Integer> {
         long trained = es.trained().stream().mapToLong(t -> t.state().type().size()).sum();
         out.printf(Locale.ROOT, "model %s: training %,d elements in %d tensor(s); %d samples in %d batch(es) of %d%n",
                 model.getFileName(), trained, es.trained().size(), ds.samples(), batches.size(), es.input().type().dim(0));
-        if (keep != null && Files.exists(keep)) throw new CompileException("--keep folder " + keep + " exists");
-        Path dir = keep != null ? Files.createDirectories(keep) : Files.createTempDirectory("traindeeploy-train-");
+        // Absolute: the harness runs in this folder and is given paths inside it.
+        Path dir = keep != null ? OutputFolder.create(keep, "--keep") : Files.createTempDirectory("traindeeploy-train-").toAbsolutePath();
         try {
             Path src = dir.resolve("build");
             HostTarget.write(es, cores, src, false);
@@ -91,7 +98,7 @@ final class TrainCommand implements Callable<Integer> {
                 out.println(line);
                 out.flush();
             });
-            List<Double> losses = Files.readAllLines(dir.resolve("out/loss.txt")).stream().map(s -> Double.parseDouble(s.trim())).toList();
+            List<Double> losses = losses(dir.resolve("out/loss.txt"));
             int w = Math.min(8, losses.size());
             out.printf(Locale.ROOT, "mean loss of the first %d step(s): %.4f; of the last %d: %.4f%n", w, mean(losses.subList(0, w)), w,
                     mean(losses.subList(losses.size() - w, losses.size())));
@@ -100,6 +107,31 @@ final class TrainCommand implements Callable<Integer> {
             if (keep == null) OutputFolder.deleteTree(dir);
         }
         return Main.OK;
+    }
+
+    /** The losses the harness wrote, one per step; a NaN or infinite loss is an error naming its step. */
+    static List<Double> losses(Path file) {
+        List<Double> out = new ArrayList<>();
+        String[] lines = InputFile.readText(file, file.toString()).split("\n");
+        for (String line : lines) {
+            String t = line.trim();
+            if (t.isEmpty()) continue;
+            int step = out.size();
+            double v;
+            try {
+                v = Double.parseDouble(t);
+            } catch (NumberFormatException e) {
+                v = Double.NaN;
+                if (!t.matches("(?i)[-+]?(nan|inf|infinity)(\\(.*\\))?")) throw new CompileException(file + ": line " + (step + 1) + " is not a loss: '" + t + "'");
+            }
+            if (!Double.isFinite(v)) {
+                throw new CompileException("the loss of step " + step + " is " + t + " (not finite): training diverged; lower --lr or check the data"
+                        + (step > 0 ? " (the loss of step " + (step - 1) + " was " + out.get(step - 1) + ")" : ""));
+            }
+            out.add(v);
+        }
+        if (out.isEmpty()) throw new CompileException(file + ": the harness wrote no loss");
+        return out;
     }
 
     private static double mean(List<Double> xs) { return xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN); }

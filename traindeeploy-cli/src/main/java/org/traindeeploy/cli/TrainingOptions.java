@@ -72,6 +72,13 @@ public final class TrainingOptions {
         return sb.append("--loss ").append(loss).append(" --optimizer ").append(optimizer).append(" --lr ").append(lr).toString();
     }
 
+    /** Check every flag (values, the --lora-init folder) before any work; {@link #config()} would throw the same errors later. */
+    void validate() {
+        if (batch != null && batch < 1) throw new CompileException("--batch " + batch + " must be at least 1");
+        if (loraInit != null && !java.nio.file.Files.isDirectory(loraInit)) throw new CompileException("--lora-init " + loraInit + ": not a folder");
+        if (wantsTraining()) config();
+    }
+
     boolean wantsTraining() { return train != null || (lora != null && !lora.isEmpty()); }
 
     TrainingConfig config() {

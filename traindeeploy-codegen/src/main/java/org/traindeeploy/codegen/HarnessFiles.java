@@ -37,12 +37,7 @@ public final class HarnessFiles {
     }
 
     public static Tensor read(Path file, TensorType type) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CompileException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        byte[] bytes = org.traindeeploy.io.InputFile.readBytes(file, org.traindeeploy.io.InputFile.MAX_BYTES, file.toString());
         long want = type.bytes();
         if (bytes.length != want) throw new CompileException(file + " has " + bytes.length + " bytes, expected " + want + " for " + type);
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);

@@ -93,8 +93,8 @@ public final class Checker {
                     Path sd = m.dir().resolve(name).resolve("step_" + k);
                     Path gf = sd.resolve("grad").resolve(e.getValue());
                     Path pf = sd.resolve("param").resolve(e.getValue());
-                    Tensor gRef = Files.exists(gf) ? TensorIo.readFile(gf) : null;
-                    Tensor pRef = Files.exists(pf) ? TensorIo.readFile(pf) : null;
+                    Tensor gRef = reference(m, name, e.getKey(), gf);
+                    Tensor pRef = reference(m, name, e.getKey(), pf);
                     if (gRef != null) {
                         g.add(res.get(k).grads().get(e.getKey()), gRef);
                         if (adam) undetermined = markNearZero(undetermined, gRef);
@@ -187,12 +187,35 @@ public final class Checker {
         }
     }
 
+    /**
+     * The reference tensor in {@code f} (a step's grad/ or param/ file), or null when the case has no
+     * such folder for that step. A folder that lacks a file the manifest names is an error: the
+     * check would otherwise silently compare fewer tensors.
+     */
+    private static Tensor reference(Manifest m, String strategy, String key, Path f) {
+        if (!Files.isDirectory(f.getParent())) return null;
+        try {
+            Manifest.confined(m.dir(), m.dir().relativize(f).toString(), "trainable '" + key + "'");
+            if (!Files.exists(f)) {
+                throw new CompileException("trainable '" + key + "': " + m.dir().relativize(f) + " does not exist");
+            }
+        } catch (CompileException e) {
+            throw e.within(m.dir().resolve("manifest.json") + ": strategy '" + strategy + "'");
+        }
+        return TensorIo.readFile(f);
+    }
+
     /** data/{prefix}_K.pb for K = 0, 1, ... while they exist. */
     static List<Tensor> data(Manifest m, String prefix, boolean required) {
         List<Tensor> out = new ArrayList<>();
         for (int k = 0; ; k++) {
             Path f = m.dir().resolve("data").resolve(prefix + "_" + k + ".pb");
-            if (!Files.exists(f)) break;
+            if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) break;
+            try {
+                Manifest.confined(m.dir(), "data/" + prefix + "_" + k + ".pb", "data file");
+            } catch (CompileException e) {
+                throw e.within(m.dir().toString());
+            }
             out.add(TensorIo.readFile(f));
         }
         if (required && out.isEmpty()) throw new CompileException(m.dir() + ": no data/" + prefix + "_0.pb");

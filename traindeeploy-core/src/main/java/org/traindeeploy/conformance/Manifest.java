@@ -1,14 +1,13 @@
 package org.traindeeploy.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.train.LoraSpec;
 import org.traindeeploy.train.LossKind;
@@ -32,67 +31,186 @@ public record Manifest(Path dir, String model, String input, String output, int 
 
     public record Target(String node, String weight, Path a, Path b) {}
 
+    /** The model file, inside the case folder (checked when the manifest was read). */
     public Path modelPath() { return dir.resolve(model); }
 
+    /**
+     * Read and check a case's manifest. Every field has one type: a wrong type, a fraction where a
+     * count is expected, a number out of range, or a file path that leaves the case folder (an
+     * absolute path, a {@code ..} segment, or a link leading outside) is an error naming the
+     * manifest and the field; nothing is coerced.
+     */
     public static Manifest read(Path dir) {
         Path file = dir.resolve("manifest.json");
-        if (!Files.isRegularFile(file)) throw new CompileException(dir + ": not a conformance case (no manifest.json)");
-        JsonNode root;
+        if (!Files.exists(file) && !Files.isDirectory(dir)) throw new CompileException(dir + ": no such conformance case folder");
+        if (!Files.exists(file)) throw new CompileException(dir + ": not a conformance case (no manifest.json)");
+        JsonNode root = InputFile.readJson(file, file.toString());
         try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new CompileException(file + ": invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
-        try {
+            if (!root.isObject()) throw new CompileException("a manifest must be a JSON object, got " + kind(root));
+            String model = string(root, "model", "model.onnx", false);
+            confined(dir, model, "model");
+            String input = string(root, "input", "input", false);
+            String output = string(root, "output", null, true);
+            int batch = integer(root, "batch", 1, 1, Integer.MAX_VALUE);
+            int steps = integer(root, "steps", 0, 0, 1_000_000);
+            boolean dynamicBatch = bool(root, "dynamic_batch", false);
+            integer(root, "opset", 0, 0, Integer.MAX_VALUE);
+            JsonNode ss = root.get("strategies");
+            if (ss == null || !ss.isObject()) throw new CompileException("'strategies' must be an object of named strategies, got " + kind(ss));
+            if (ss.isEmpty()) throw new CompileException("'strategies' is empty");
             Map<String, Strategy> strategies = new LinkedHashMap<>();
-            JsonNode ss = root.path("strategies");
             for (Map.Entry<String, JsonNode> e : ss.properties()) {
-                strategies.put(e.getKey(), strategy(dir.resolve(e.getKey()), e.getKey(), e.getValue()));
+                try {
+                    strategies.put(e.getKey(), strategy(dir, e.getKey(), e.getValue()));
+                } catch (CompileException x) {
+                    throw x.getMessage().startsWith("strategy '") ? x : x.within("strategy '" + e.getKey() + "'");
+                }
             }
-            return new Manifest(dir, text(root, "model", "model.onnx"), text(root, "input", "input"), root.path("output").asText(null),
-                    root.path("batch").asInt(1), root.path("steps").asInt(0), root.path("dynamic_batch").asBoolean(false), strategies);
+            return new Manifest(dir, model, input, output, batch, steps, dynamicBatch, strategies);
         } catch (CompileException e) {
             throw e.within(file.toString());
         }
     }
 
-    private static String text(JsonNode n, String key, String dflt) {
-        JsonNode v = n.get(key);
-        return v == null || v.isNull() ? dflt : v.asText();
+    private static String kind(JsonNode n) {
+        if (n == null || n.isMissingNode()) return "nothing";
+        if (n.isNull()) return "null";
+        if (n.isObject()) return "an object";
+        if (n.isArray()) return "an array";
+        if (n.isTextual()) return "a string";
+        if (n.isBoolean()) return "a boolean";
+        return "the number " + n;
     }
 
-    private static Strategy strategy(Path sdir, String name, JsonNode s) {
+    private static String string(JsonNode n, String key, String dflt, boolean nullable) {
+        JsonNode v = n.get(key);
+        if (v == null || (nullable && v.isNull())) return dflt;
+        if (!v.isTextual() || v.asText().isEmpty()) throw new CompileException("'" + key + "' must be a non-empty string, got " + kind(v));
+        return v.asText();
+    }
+
+    private static int integer(JsonNode n, String key, int dflt, int min, int max) {
+        long v = longValue(n, key, dflt, min, max);
+        return (int) v;
+    }
+
+    private static long longValue(JsonNode n, String key, long dflt, long min, long max) {
+        JsonNode v = n.get(key);
+        if (v == null) return dflt;
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) throw new CompileException("'" + key + "' must be a whole number, got " + kind(v));
+        long x = v.asLong();
+        if (x < min || x > max) throw new CompileException("'" + key + "' must lie in [" + min + ", " + max + "], got " + x);
+        return x;
+    }
+
+    private static boolean bool(JsonNode n, String key, boolean dflt) {
+        JsonNode v = n.get(key);
+        if (v == null) return dflt;
+        if (!v.isBoolean()) throw new CompileException("'" + key + "' must be true or false, got " + kind(v));
+        return v.asBoolean();
+    }
+
+    private static double number(JsonNode n, String key, double dflt, boolean required) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            if (required) throw new CompileException("'" + key + "' is missing");
+            return dflt;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.asDouble())) throw new CompileException("'" + key + "' must be a finite number, got " + kind(v));
+        return v.asDouble();
+    }
+
+    private static JsonNode object(JsonNode n, String key, boolean nullable) {
+        JsonNode v = n.get(key);
+        if (v == null || (nullable && v.isNull())) return null;
+        if (!v.isObject()) throw new CompileException("'" + key + "' must be an object, got " + kind(v));
+        return v;
+    }
+
+    /**
+     * {@code rel} resolved in the case folder, refused when it could lead outside: an absolute
+     * path, a {@code ..} segment, a NUL, or (when it exists) a real path outside the folder's.
+     */
+    public static Path confined(Path dir, String rel, String field) {
+        if (rel.indexOf('\0') >= 0) throw new CompileException("'" + field + "' contains a NUL character");
+        String norm = rel.replace('\\', '/');
+        if (norm.startsWith("/") || norm.matches("^[A-Za-z]:.*")) {
+            throw new CompileException("'" + field + "' '" + rel + "' is absolute; only paths inside the case folder are allowed");
+        }
+        for (String seg : norm.split("/")) {
+            if (seg.equals("..")) throw new CompileException("'" + field + "' '" + rel + "' contains '..'; only paths inside the case folder are allowed");
+        }
+        Path p = dir.resolve(norm);
+        if (Files.exists(p)) {
+            try {
+                if (!p.toRealPath().startsWith(dir.toRealPath())) {
+                    throw new CompileException("'" + field + "' '" + rel + "' leads outside the case folder through a link");
+                }
+            } catch (java.io.IOException e) {
+                throw new CompileException("'" + field + "' '" + rel + "': " + InputFile.describe(e));
+            }
+        }
+        return p;
+    }
+
+    private static Strategy strategy(Path dir, String name, JsonNode s) {
+        if (!s.isObject()) throw new CompileException("a strategy must be an object, got " + kind(s));
+        Path sdir = confined(dir, name, "strategy name");
         Map<String, String> trainable = new LinkedHashMap<>();
-        s.path("trainable").properties().forEach(e -> trainable.put(e.getKey(), e.getValue().asText()));
-        JsonNode o = s.path("optimizer");
+        JsonNode tr = object(s, "trainable", false);
+        if (tr == null) throw new CompileException("'trainable' is missing");
+        for (Map.Entry<String, JsonNode> e : tr.properties()) {
+            if (!e.getValue().isTextual() || e.getValue().asText().isEmpty()) {
+                throw new CompileException("'trainable' '" + e.getKey() + "' must name a file, got " + kind(e.getValue()));
+            }
+            confined(sdir, e.getValue().asText(), "trainable '" + e.getKey() + "'");
+            trainable.put(e.getKey(), e.getValue().asText());
+        }
+        JsonNode o = object(s, "optimizer", false);
+        if (o == null) throw new CompileException("'optimizer' is missing");
         OptimizerSpec opt;
-        String type = o.path("type").asText("sgd");
+        String type = string(o, "type", "sgd", false);
         if (OptimizerSpec.parseType(type) == OptimizerSpec.Type.SGD) {
-            opt = OptimizerSpec.sgd(o.path("lr").asDouble(), o.path("momentum").asDouble(0), o.path("weight_decay").asDouble(0));
+            opt = OptimizerSpec.sgd(number(o, "lr", 0, true), number(o, "momentum", 0, false), number(o, "weight_decay", 0, false));
         } else {
-            JsonNode betas = o.path("betas");
-            if (!betas.isMissingNode() && !(betas.isArray() && betas.size() == 2 && betas.get(0).isNumber() && betas.get(1).isNumber())) {
+            JsonNode betas = o.get("betas");
+            if (betas != null && !(betas.isArray() && betas.size() == 2 && betas.get(0).isNumber() && betas.get(1).isNumber())) {
                 throw new CompileException("strategy '" + name + "': optimizer betas must be two numbers, got " + betas);
             }
-            opt = OptimizerSpec.adam(o.path("lr").asDouble(), betas.isArray() ? betas.get(0).asDouble() : 0.9,
-                    betas.isArray() ? betas.get(1).asDouble() : 0.999, o.path("eps").asDouble(1e-8), o.path("weight_decay").asDouble(0));
+            opt = OptimizerSpec.adam(number(o, "lr", 0, true), betas != null ? betas.get(0).asDouble() : 0.9,
+                    betas != null ? betas.get(1).asDouble() : 0.999, number(o, "eps", 1e-8, false), number(o, "weight_decay", 0, false));
         }
         Lora lora = null;
-        JsonNode l = s.get("lora");
-        if (l != null && !l.isNull()) {
+        JsonNode l = object(s, "lora", true);
+        if (l != null) {
             List<Target> targets = new ArrayList<>();
-            for (JsonNode t : l.path("targets")) {
-                targets.add(new Target(t.path("node").asText(), t.path("weight").asText(), sdir.resolve(t.path("A").asText()), sdir.resolve(t.path("B").asText())));
+            JsonNode ts = l.get("targets");
+            if (ts == null || !ts.isArray()) throw new CompileException("lora 'targets' must be an array, got " + kind(ts));
+            for (JsonNode t : ts) {
+                if (!t.isObject()) throw new CompileException("a lora target must be an object, got " + kind(t));
+                String a = string(t, "A", null, false);
+                String b = string(t, "B", null, false);
+                if (a == null || b == null) throw new CompileException("a lora target needs 'A' and 'B' files");
+                String node = string(t, "node", null, false);
+                if (node == null) throw new CompileException("a lora target needs a 'node'");
+                targets.add(new Target(node, string(t, "weight", "", false), confined(sdir, a, "A"), confined(sdir, b, "B")));
             }
-            lora = new Lora(l.path("rank").asInt(), l.path("alpha").asDouble(), targets);
+            lora = new Lora(integer(l, "rank", 0, 1, 1 << 16), number(l, "alpha", 0, true), targets);
         }
         List<Double> losses = null;
-        if (s.path("losses").isArray()) {
+        JsonNode ls = s.get("losses");
+        if (ls != null && !ls.isNull()) {
+            if (!ls.isArray()) throw new CompileException("'losses' must be an array of numbers, got " + kind(ls));
             losses = new ArrayList<>();
-            for (JsonNode v : s.path("losses")) losses.add(v.asDouble());
+            for (JsonNode v : ls) {
+                if (!v.isNumber() || !Double.isFinite(v.asDouble())) throw new CompileException("'losses' must hold finite numbers, got " + kind(v));
+                losses.add(v.asDouble());
+            }
         }
-        return new Strategy(name, trainable, LossKind.parse(s.path("loss").asText("cross_entropy")), opt, lora, losses,
-                s.path("trainable_elements").asLong(-1));
+        JsonNode loss = s.get("loss");
+        if (loss != null && !loss.isTextual()) throw new CompileException("'loss' must be a string, got " + kind(loss));
+        return new Strategy(name, trainable, LossKind.parse(loss == null ? "cross_entropy" : loss.asText()), opt, lora, losses,
+                longValue(s, "trainable_elements", -1, 0, Long.MAX_VALUE));
     }
 
     /** The training configuration that reproduces a strategy. */

@@ -25,6 +25,9 @@ public class CompileException extends RuntimeException {
      * as escapes (backslash-n, backslash-u001b, ...), so {@code error: ...} is always exactly one line and says
      * what the file contains. An absurdly long name is shortened in the middle.
      */
+    /** {@code s} safe to print on a terminal: control and bidi characters as escapes, as in error messages. */
+    public static String printable(String s) { return oneLine(s); }
+
     static String oneLine(String message) {
         if (message == null) return "unknown error";
         StringBuilder sb = new StringBuilder(message.length());
@@ -54,6 +57,7 @@ public class CompileException extends RuntimeException {
 
     /** Prefix the message with a location (a file, a strategy), keeping it one line. */
     public CompileException within(String where) {
+        if (getMessage().startsWith(where + ": ")) return this; // already says where
         CompileException e = new CompileException(where + ": " + getMessage(), getCause() == null ? this : getCause());
         e.setStackTrace(getStackTrace());
         return e;

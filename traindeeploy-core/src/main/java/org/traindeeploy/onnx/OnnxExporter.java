@@ -37,14 +37,22 @@ public final class OnnxExporter {
         Map<String, Tensor> values = new HashMap<>();
         for (Map.Entry<String, Tensor> e : trained.entrySet()) {
             TensorProto orig = inits.get(e.getKey());
-            if (orig == null) continue;
+            if (orig == null) {
+                if (e.getKey().endsWith(".lora_A") || e.getKey().endsWith(".lora_B")) continue; // an adapter, exported below
+                throw new CompileException("trained tensor '" + e.getKey() + "' is not an initializer of the model");
+            }
             Tensor t = e.getValue();
             Tensor o = TensorIo.fromProto(orig, null);
-            if (o.size() != t.size()) throw new CompileException("trained tensor '" + e.getKey() + "' has " + t.size() + " elements, the model's has " + o.size());
+            if (t.dtype() != o.dtype()) {
+                throw new CompileException("trained tensor '" + e.getKey() + "' is " + t.type() + ", the model's initializer is " + o.type() + " (types differ)");
+            }
+            if (o.size() != t.size()) throw new CompileException("trained tensor '" + e.getKey() + "' is " + t.type() + ", the model's initializer is " + o.type());
+            requireFinite(t, "trained tensor '" + e.getKey() + "'");
             values.put(e.getKey(), t.reshape(o.shape()).cast(o.dtype()));
         }
         Map<String, NodeProto> nodeByName = new HashMap<>();
-        for (NodeProto n : g.getNodeList()) nodeByName.put(n.getName(), n);
+        Set<String> twice = new HashSet<>();
+        for (NodeProto n : g.getNodeList()) if (nodeByName.put(n.getName(), n) != null) twice.add(n.getName());
         List<NodeProto> extra = new ArrayList<>();
         Map<String, String> renamedOutput = new HashMap<>();
         List<TensorProto> newInits = new ArrayList<>();
@@ -53,6 +61,9 @@ public final class OnnxExporter {
         for (Adapter ad : adapters) {
             NodeProto n = nodeByName.get(ad.node());
             if (n == null) throw new CompileException("LoRA adapter for node '" + ad.node() + "', which the model does not have");
+            if (twice.contains(ad.node())) throw new CompileException("LoRA adapter for node '" + ad.node() + "': the model has several nodes of that name");
+            if (!(ad.scale() > 0) || !Double.isFinite(ad.scale())) throw new CompileException("LoRA adapter for node '" + ad.node() + "': scale " + ad.scale() + " must be a positive number");
+            checkAdapter(n, ad, inits, values);
             boolean gemmTransB = n.getOpType().equals("Gemm") && transB(n);
             if (mergeLora) {
                 Tensor w = values.containsKey(ad.weight()) ? values.get(ad.weight()) : TensorIo.fromProto(requireInit(inits, ad.weight()), null);
@@ -98,6 +109,34 @@ public final class OnnxExporter {
             }
         }
         return model.toBuilder().setGraph(gb).build();
+    }
+
+    /** A and B are [r, in] and [out, r] with finite values, and match the node's weight. */
+    private static void checkAdapter(NodeProto n, Adapter ad, Map<String, TensorProto> inits, Map<String, Tensor> values) {
+        String what = "LoRA adapter for node '" + ad.node() + "'";
+        int[] a = ad.a().shape();
+        int[] b = ad.b().shape();
+        if (a.length != 2 || b.length != 2 || a[0] != b[1] || a[0] < 1) {
+            throw new CompileException(what + ": lora_A " + ad.a().type() + " and lora_B " + ad.b().type() + " must be [r, in] and [out, r]");
+        }
+        if (!ad.a().dtype().isFloat() || !ad.b().dtype().isFloat()) throw new CompileException(what + ": lora_A and lora_B must be floating point");
+        requireFinite(ad.a(), what + ": lora_A");
+        requireFinite(ad.b(), what + ": lora_B");
+        Tensor w = values.containsKey(ad.weight()) ? values.get(ad.weight()) : TensorIo.fromProto(requireInit(inits, ad.weight()), null);
+        int[] ws = w.shape();
+        boolean transposed = n.getOpType().equals("Gemm") && transB(n);
+        boolean fits = ws.length == 2 && (transposed ? ws[0] == b[0] && ws[1] == a[1] : ws[0] == a[1] && ws[1] == b[0]);
+        if (!fits) {
+            throw new CompileException(what + ": lora_A " + ad.a().type() + " and lora_B " + ad.b().type() + " do not fit its weight '" + ad.weight() + "' " + w.type());
+        }
+    }
+
+    private static void requireFinite(Tensor t, String what) {
+        if (!t.dtype().isFloat()) return;
+        for (int i = 0; i < t.size(); i++) {
+            double v = t.getDouble(i);
+            if (!Double.isFinite(v)) throw new CompileException(what + " holds " + v + " at element " + i + " (values must be finite)");
+        }
     }
 
     private static TensorProto requireInit(Map<String, TensorProto> inits, String name) {

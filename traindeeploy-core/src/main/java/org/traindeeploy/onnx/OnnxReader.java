@@ -4,9 +4,9 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
 
@@ -19,11 +19,8 @@ public final class OnnxReader {
     public static final int MAX_IR = 10;
 
     public static ModelProto read(Path file) {
-        if (!Files.exists(file)) throw new CompileException(file + ": no such file");
-        if (Files.isDirectory(file)) throw new CompileException(file + ": is a folder, not an ONNX file");
         ModelProto m;
-        try (InputStream in = Files.newInputStream(file)) {
-            if (Files.size(file) > TensorIo.MAX_BYTES) throw new CompileException(file + ": larger than " + TensorIo.MAX_BYTES + " bytes");
+        try (InputStream in = InputFile.open(file, InputFile.MAX_BYTES, file.toString())) {
             CodedInputStream cin = CodedInputStream.newInstance(in);
             cin.setSizeLimit(Integer.MAX_VALUE);
             cin.setRecursionLimit(64);

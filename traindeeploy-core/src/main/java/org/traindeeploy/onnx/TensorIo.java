@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.traindeeploy.io.InputFile;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.DType;
 import org.traindeeploy.ir.Tensor;
@@ -24,14 +25,12 @@ public final class TensorIo {
     private TensorIo() {}
 
     /** Largest tensor file or external-data blob we read, far above any model for this class of device. */
-    static final long MAX_BYTES = 1L << 30;
+    static final long MAX_BYTES = InputFile.MAX_BYTES;
 
     /** Read a serialized TensorProto file (the conformance format). */
     public static Tensor readFile(Path file) {
         TensorProto p;
-        try (InputStream in = Files.newInputStream(file)) {
-            long size = Files.size(file);
-            if (size > MAX_BYTES) throw new CompileException(file + ": tensor file larger than " + MAX_BYTES + " bytes");
+        try (InputStream in = InputFile.open(file, MAX_BYTES, file.toString())) {
             p = TensorProto.parseFrom(in);
         } catch (IOException e) {
             throw new CompileException(file + ": cannot read tensor: " + OnnxReader.describe(e));
@@ -45,7 +44,7 @@ public final class TensorIo {
 
     /** The name stored in a tensor file. */
     public static String readName(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = InputFile.open(file, MAX_BYTES, file.toString())) {
             return TensorProto.parseFrom(in).getName();
         } catch (IOException e) {
             throw new CompileException(file + ": cannot read tensor: " + OnnxReader.describe(e));

@@ -65,9 +65,9 @@ public record Target(String name, String description, int cores, double clockHz,
         ObjectMapper om = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
         Path p = Path.of(nameOrFile);
         try {
-            if (nameOrFile.endsWith(".json") || Files.isRegularFile(p)) {
-                if (!Files.isRegularFile(p)) throw new CompileException("--target " + nameOrFile + ": no such file");
-                return om.readValue(p.toFile(), Target.class);
+            if (nameOrFile.endsWith(".json") || (Files.exists(p) && !Files.isDirectory(p))) {
+                byte[] json = org.traindeeploy.io.InputFile.readBytes(p, org.traindeeploy.io.InputFile.MAX_TEXT_BYTES, "--target " + nameOrFile);
+                return om.readValue(json, Target.class);
             }
             if (!nameOrFile.matches("[A-Za-z0-9_-]+")) throw new CompileException("--target '" + nameOrFile + "' is neither a target name nor a .json file");
             try (InputStream in = Target.class.getResourceAsStream("/targets/" + nameOrFile + ".json")) {
@@ -85,7 +85,7 @@ public record Target(String name, String description, int cores, double clockHz,
     /** Parse a size like {@code 64KiB}, {@code 2MiB}, {@code 64000} (bytes), {@code 128kB} (1000-based). */
     public static long parseSize(String s, String flag) {
         String t = s.trim();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(B|KiB|MiB|GiB|kB|KB|MB|GB)?").matcher(t);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)(\\d{1,15})\\s*(B|KiB|MiB|GiB|kB|KB|MB|GB)?").matcher(t);
         if (!m.matches()) throw new CompileException(flag + " '" + s + "' is not a size (e.g. 64KiB, 2MiB, 65536)");
         long v = Long.parseLong(m.group(1));
         String u = m.group(2) == null ? "B" : m.group(2);
@@ -99,6 +99,7 @@ public record Target(String name, String description, int cores, double clockHz,
             default -> 1000_000_000;
         };
         if (v <= 0) throw new CompileException(flag + " '" + s + "' must be positive");
+        if (v > (1L << 50) / mult) throw new CompileException(flag + " '" + s + "' is too large");
         return v * mult;
     }
 }

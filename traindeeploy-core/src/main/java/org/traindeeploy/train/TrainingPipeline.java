@@ -83,6 +83,9 @@ public final class TrainingPipeline {
         String logitsName = g.outputNames().get(g.outputs().indexOf(logits));
         Value input = g.inputs().size() == 1 ? g.inputs().get(0) : null;
         if (input == null) throw new CompileException("the model must have exactly one input, has " + g.inputs().size());
+        if (input.type().size() == 0) {
+            throw new CompileException("graph input '" + input.name() + "' is " + input.type() + ": a training step needs at least one sample (a dimension is 0)");
+        }
 
         List<LoraInjection.Adapter> adapters = new ArrayList<>();
         Value[] lossHolder = new Value[2];
