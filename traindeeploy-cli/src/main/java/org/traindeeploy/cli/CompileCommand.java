@@ -72,28 +72,43 @@ final class CompileCommand implements Callable<Integer> {
         Target target = targetOptions.load();
         int n = cores != null ? cores : target.cores();
         Map<String, String> files;
-        if (training.wantsTraining()) {
-            TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
-            EmitSpec es = EmitSpec.training(name(model), p);
-            files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
-            // The report of the plan the sources were generated from: its byte counts are what the code moves.
-            MemoryPlan plan = HostTarget.plan(es, target, keepGradients);
-            StepReport report = StepReport.of(p, target, plan);
-            files.put("report.json", Reports.json(report));
-            files.put("report.html", HtmlReport.single(name(model), training.describe(), report, plan));
-            out.print(report.text());
-            return written(out, files, es, n);
+        EmitSpec es;
+        try {
+            if (training.wantsTraining()) {
+                TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
+                es = EmitSpec.training(name(model), p);
+                files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
+                // The report of the plan the sources were generated from: its byte counts are what the code moves.
+                MemoryPlan plan = HostTarget.plan(es, target, keepGradients);
+                StepReport report = StepReport.of(p, target, plan);
+                files.put("report.json", Reports.json(report));
+                files.put("report.html", HtmlReport.single(name(model), training.describe(), report, plan));
+                out.print(report.text());
+            } else {
+                es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
+                files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
+            }
+        } catch (CompileException e) {
+            throw located(e, model, targetOptions);
         }
-        EmitSpec es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
-        files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
         return written(out, files, es, n);
+    }
+
+    /** An error of compiling {@code model}: it names the model, and the memory flags when they were given (they may be the cause). */
+    static CompileException located(CompileException e, Path model, TargetOptions t) {
+        String flags = t.overrides();
+        String m = e.getMessage();
+        if (m.startsWith(model + ": ")) {
+            return flags.isEmpty() ? e : new CompileException(model + ": with " + flags + ": " + m.substring(model.toString().length() + 2), e);
+        }
+        return e.within(flags.isEmpty() ? model.toString() : model + ": with " + flags);
     }
 
     private int written(PrintWriter out, Map<String, String> files, EmitSpec es, int n) {
         OutputFolder.write(this.out, files, force);
-        out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", this.out, es.training() ? "training step" : "forward pass",
-                model.getFileName(), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");
-        out.printf(Locale.ROOT, "build with: make -C %s%n", this.out);
+        out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", CompileException.printable(this.out.toString()), es.training() ? "training step" : "forward pass",
+                CompileException.printable(name(model)), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");
+        out.printf(Locale.ROOT, "build with: make -C %s%n", CompileException.printable(this.out.toString()));
         return Main.OK;
     }
 

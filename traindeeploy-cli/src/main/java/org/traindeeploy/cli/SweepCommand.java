@@ -101,7 +101,7 @@ final class SweepCommand implements Callable<Integer> {
                 var program = TrainingPipeline.compile(model, f.training.config(), (p, g) -> { });
                 rows.add(new HtmlReport.SweepRow(s[0], s[1], StepReport.of(program, target)));
             } catch (CompileException e) {
-                throw e.within("strategy '" + s[0] + "'");
+                throw CompileCommand.located(e, model, targetOptions).within("strategy '" + s[0] + "'");
             }
         }
         progress.done();

@@ -15,6 +15,14 @@ public final class TargetOptions {
     @Option(names = "--l2", paramLabel = "SIZE", description = "Override the L2 budget, e.g. 1MiB.")
     String l2;
 
+    /** The memory overrides as given ("--l1 1B --l2 1KiB"), or "" when none. */
+    String overrides() {
+        StringBuilder sb = new StringBuilder();
+        if (l1 != null) sb.append("--l1 ").append(l1);
+        if (l2 != null) sb.append(sb.length() > 0 ? " " : "").append("--l2 ").append(l2);
+        return sb.toString();
+    }
+
     Target load() { return loadOr("siracusa"); }
 
     /** The target, {@code fallback} when --target is not given, with the budget overrides applied. */

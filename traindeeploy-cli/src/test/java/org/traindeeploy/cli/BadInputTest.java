@@ -140,7 +140,7 @@ class BadInputTest {
                 Arguments.of("external-dotdot/model.onnx", "tensor 'W': external data location '../../secret.bin' contains '..'"),
                 Arguments.of("external-link/model.onnx", "tensor 'W': external data location 'weights.bin' leads outside the model's folder through a link"),
                 Arguments.of("no-such-file.onnx", "no such file"),
-                Arguments.of("cycle", "is a folder, not an ONNX file"));
+                Arguments.of("cycle", "is a folder, not a file"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -31,6 +31,7 @@ public final class Graph {
     private final Map<String, Integer> nodeNames = new HashMap<>();
     private boolean foldConstants = true;
     private final java.util.Set<String> initializers = new java.util.HashSet<>();
+    private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
 
     public Graph() {}
 
@@ -189,6 +190,12 @@ public final class Graph {
 
     /** Record that the value named {@code name} came from a model initializer (a parameter of the model). */
     public void markInitializer(String name) { initializers.add(name); }
+
+    /** Record that an op's import read the constant {@code name} as a compile-time value (a Clip bound, a shape). */
+    public void markReadAtCompileTime(String name) { readAtCompileTime.add(name); }
+
+    /** The constants imports read as compile-time values: they cannot be trained. */
+    public java.util.Set<String> readAtCompileTime() { return Collections.unmodifiableSet(readAtCompileTime); }
 
     /** Whether {@code v} holds one of the model's initializers, frozen or trained (not a folded or derived constant). */
     public boolean isInitializer(Value v) { return v.isParameterLike() && initializers.contains(v.name()); }

@@ -59,7 +59,11 @@ public final class NodeContext {
     public Tensor constInput(int i, String what) {
         Value v = input(i);
         if (v == null) return null;
+        if (v.kind() == Value.Kind.STATE) {
+            throw new CompileException(what + " ('" + v.name() + "') must be known at compile time, but it is selected for training (leave it out of --train)");
+        }
         if (!v.isConstant()) throw new CompileException(what + " ('" + v.name() + "') must be known at compile time");
+        graph.markReadAtCompileTime(v.name());
         return v.data();
     }
 

@@ -66,7 +66,11 @@ public final class OnnxImporter {
     public static Imported importModel(ModelProto m, Path file, Options options) {
         int opset = -1;
         for (OperatorSetIdProto o : m.getOpsetImportList()) {
-            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) opset = (int) Math.min(Integer.MAX_VALUE, o.getVersion());
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                int v = (int) Math.max(0, Math.min(Integer.MAX_VALUE, o.getVersion()));
+                if (opset >= 0) throw new CompileException("the model imports the default-domain opset twice (versions " + opset + " and " + v + ")");
+                opset = v;
+            }
         }
         if (opset < 0) throw new CompileException("the model imports no default-domain opset");
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
@@ -80,11 +84,17 @@ public final class OnnxImporter {
             if (t.getName().isEmpty()) throw new CompileException("an initializer has no name");
             if (env.containsKey(t.getName())) throw new CompileException("initializer '" + t.getName() + "' is defined twice");
             Tensor data = TensorIo.fromProto(t, base);
+            requireFinite(data, "initializer '" + t.getName() + "'");
             g.markInitializer(t.getName());
             env.put(t.getName(), options.trainable().contains(t.getName()) ? g.addState(t.getName(), data) : g.addConstant(t.getName(), data));
         }
+        Set<String> inputNames = new HashSet<>();
         for (ValueInfoProto vi : gp.getInputList()) {
-            if (env.containsKey(vi.getName())) continue; // an initializer listed as input (old exporters)
+            if (!inputNames.add(vi.getName())) throw new CompileException("graph input '" + vi.getName() + "' is listed twice");
+            if (env.containsKey(vi.getName())) { // an initializer listed as input (old exporters): the declaration must agree with it
+                checkDeclared(vi, env.get(vi.getName()).type(), "graph input '" + vi.getName() + "' is declared ", ", but its initializer is ");
+                continue;
+            }
             if (vi.getName().isEmpty()) throw new CompileException("a graph input has no name");
             env.put(vi.getName(), g.addInput(vi.getName(), inputType(vi, options)));
         }
@@ -93,10 +103,51 @@ public final class OnnxImporter {
         for (ValueInfoProto vi : gp.getOutputList()) {
             Value v = env.get(vi.getName());
             if (v == null) throw new CompileException("graph output '" + vi.getName() + "' is not produced by any node");
+            checkDeclared(vi, v.type(), "graph output '" + vi.getName() + "' is declared ", ", but the graph computes ");
             g.addOutput(vi.getName(), v);
         }
         g.removeDeadCode();
         return new Imported(g, file, opset, m.getIrVersion(), m);
+    }
+
+    /** Initializers hold finite numbers: a NaN or infinite weight is an error naming the tensor and element. */
+    static void requireFinite(Tensor t, String what) {
+        if (!t.dtype().isFloat()) return;
+        for (int i = 0; i < t.size(); i++) {
+            double v = t.getDouble(i);
+            if (!Double.isFinite(v)) throw new CompileException(what + " holds " + v + " at element " + i + " (weights must be finite numbers)");
+        }
+    }
+
+    /**
+     * A declared type (of an initializer listed as input, or of a graph output) must agree with the
+     * actual one where it says anything: its element type, its rank, and each fixed dimension.
+     */
+    private static void checkDeclared(ValueInfoProto vi, TensorType actual, String declared, String but) {
+        if (!vi.hasType() || !vi.getType().hasTensorType()) return;
+        var tt = vi.getType().getTensorType();
+        StringBuilder said = new StringBuilder();
+        boolean differs = false;
+        if (tt.getElemType() != 0) {
+            DType d = DType.fromOnnx(tt.getElemType());
+            said.append(d == null ? "element type " + tt.getElemType() : d.toString().toLowerCase(java.util.Locale.ROOT));
+            differs |= d != actual.dtype();
+        } else {
+            said.append('?');
+        }
+        if (tt.hasShape()) {
+            int rank = tt.getShape().getDimCount();
+            said.append('[');
+            for (int i = 0; i < rank; i++) {
+                TensorShapeProto.Dimension dim = tt.getShape().getDim(i);
+                if (i > 0) said.append(',');
+                said.append(dim.hasDimValue() ? Long.toString(dim.getDimValue()) : dim.hasDimParam() ? dim.getDimParam() : "?");
+                if (rank == actual.rank() && dim.hasDimValue() && dim.getDimValue() != actual.dim(i)) differs = true;
+            }
+            said.append(']');
+            differs |= rank != actual.rank();
+        }
+        if (differs) throw new CompileException(declared + said + but + actual);
     }
 
     private static TensorType inputType(ValueInfoProto vi, Options options) {
@@ -105,6 +156,7 @@ public final class OnnxImporter {
         var tt = vi.getType().getTensorType();
         DType d = DType.fromOnnx(tt.getElemType());
         if (d == null) throw new CompileException(what + " has unsupported element type " + tt.getElemType());
+        if (d == DType.DOUBLE) throw new CompileException(what + " is double; inputs must be float32 (or integer) tensors");
         if (!tt.hasShape()) throw new CompileException(what + " has no shape");
         int[] shape = new int[tt.getShape().getDimCount()];
         for (int i = 0; i < shape.length; i++) {

@@ -85,6 +85,14 @@ public final class TensorIo {
         int n = type.size();
         int srcBytes = sourceElementBytes(p.getDataType());
         ByteString raw = null;
+        int typed = p.getFloatDataCount() + p.getDoubleDataCount() + p.getInt32DataCount() + p.getInt64DataCount() + p.getUint64DataCount()
+                + p.getStringDataCount();
+        if ((p.hasRawData() || p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) && typed > 0) {
+            throw new CompileException(what + " has typed data fields beside " + (p.hasRawData() ? "raw_data" : "external data") + "; only one source of data is allowed");
+        }
+        if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL && p.hasRawData()) {
+            throw new CompileException(what + " has raw_data and external data; only one source of data is allowed");
+        }
         if (p.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             raw = readExternal(p, baseDir, (long) n * srcBytes);
         } else if (p.hasRawData()) {
@@ -210,7 +218,8 @@ public final class TensorIo {
         if (location == null || location.isEmpty()) throw new CompileException(what + ": external data without a location");
         if (baseDir == null) throw new CompileException(what + ": external data is not allowed here");
         Path file = safeResolve(baseDir, location, what);
-        if (offset < 0 || (length >= 0 && length != expected)) {
+        boolean lengthGiven = p.getExternalDataList().stream().anyMatch(e -> e.getKey().equals("length"));
+        if (offset < 0 || (lengthGiven && length != expected)) {
             throw new CompileException(what + ": external data offset " + offset + " / length " + length + " do not match " + expected + " bytes");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {

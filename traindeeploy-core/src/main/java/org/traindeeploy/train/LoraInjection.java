@@ -37,6 +37,7 @@ public final class LoraInjection {
         Map<String, Tensor> init = spec.initDir() == null ? Map.of() : readInit(spec.initDir());
         SplittableRandom rng = new SplittableRandom(spec.seed());
         List<Adapter> out = new ArrayList<>();
+        java.util.Set<Node> done = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (String pattern : spec.targets()) {
             Glob glob = new Glob(pattern);
             int hits = 0;
@@ -45,10 +46,16 @@ public final class LoraInjection {
                 if (!glob.matches(n.name())) continue;
                 matchedNodes++;
                 if (!(n.op() instanceof Linear lin) || !n.input(1).isParameterLike()) continue;
-                if (out.stream().anyMatch(a -> a.node().equals(n.name()))) {
+                if (done.contains(n)) { // matched by an earlier pattern too
                     hits++;
                     continue;
                 }
+                if (out.stream().anyMatch(a -> a.node().equals(n.name()))) {
+                    // Adapters are named, initialised and exported by their node's name: two would collide.
+                    throw new CompileException("--lora pattern '" + pattern + "' matches two nodes named '" + n.name()
+                            + "'; adapters are named after their node, so LoRA needs unique node names");
+                }
+                done.add(n);
                 out.add(inject(g, n, lin, spec, init, rng));
                 hits++;
             }

@@ -14,7 +14,8 @@ import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
 import org.traindeeploy.onnx.proto.OnnxProto.TensorProto;
 
 /**
- * Which initializers are trained. {@code all}: every floating initializer; {@code last}: the
+ * Which initializers are trained. {@code all}: every floating initializer (except constants an op
+ * reads at compile time, such as a Clip's bounds); {@code last}: the
  * parameters of the last layer that has any; otherwise comma-separated globs, each selecting the
  * initializers whose name matches and the weight inputs of every node whose name matches; or an
  * explicit list of initializer names. Everything else is frozen.
@@ -50,7 +51,11 @@ public record TrainSpec(Kind kind, List<String> patterns) {
         Set<String> out = new LinkedHashSet<>();
         switch (kind) {
             case NONE -> { }
-            case ALL -> out.addAll(floats);
+            case ALL -> {
+                // Every weight, but not the constants an op needs at compile time (a Clip's bounds, say).
+                out.addAll(floats);
+                out.removeAll(normalized.get().readAtCompileTime());
+            }
             case NAMES -> {
                 for (String n : patterns) {
                     if (!floats.contains(n)) throw new CompileException("trainable tensor '" + n + "' is not a floating initializer of the model");

@@ -68,6 +68,10 @@ public final class TrainingPipeline {
         // Import before judging the selection: a broken model (say, a node reading a missing
         // initializer) must be reported as such, not as "nothing to train".
         Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
+        for (String t : trainable) {
+            Value v = g.value(t);
+            if (v != null && v.type().size() == 0) throw new CompileException("trainable tensor '" + t + "' is " + v.type() + ": it has no elements to train");
+        }
         if (trainable.isEmpty() && cfg.lora() == null) {
             throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
         }
