@@ -189,7 +189,8 @@ public final class CEmitter {
         List<Buffer> placed = used(plan.all(), usedBuffers);
         if (spec.training()) {
             List<Buffer> withStates = new ArrayList<>(placed);
-            for (Buffer b : states) if (!withStates.contains(b)) withStates.add(b);
+            java.util.Set<Buffer> have = new java.util.HashSet<>(withStates); // not List.contains: states x buffers is quadratic
+            for (Buffer b : states) if (have.add(b)) withStates.add(b);
             placed = withStates;
         }
         NetworkModel.Memory mem = NetworkModel.Memory.of(target, plan);

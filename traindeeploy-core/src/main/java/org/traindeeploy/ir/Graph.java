@@ -31,6 +31,16 @@ public final class Graph {
     private final Map<String, Integer> nodeNames = new HashMap<>();
     private boolean foldConstants = true;
     private final java.util.Set<String> initializers = new java.util.HashSet<>();
+    /**
+     * The indexes that keep every query and rewrite proportional to what it touches, not to the
+     * graph: the nodes reading each value (each node once), the nodes in the graph, and how often
+     * each value is a graph output or a state's next value. {@link #nodes} may hold removed nodes
+     * ("tombstones", not in {@link #nodeSet}) until the next {@link #nodes()} compacts it.
+     */
+    private final Map<Value, List<Node>> readers = new IdentityHashMap<>();
+    private final java.util.Set<Node> nodeSet = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Value, Integer> outsideUses = new IdentityHashMap<>();
+    private int tombstones;
     private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
 
     public Graph() {}
@@ -107,6 +117,8 @@ public final class Graph {
         Node node = new Node(nodeName, op, inputs, outs);
         for (Value v : outs) v.setProducer(node);
         nodes.add(node);
+        nodeSet.add(node);
+        index(node);
         nodeNames.merge(nodeName, 1, Integer::sum);
         return outs;
     }
@@ -145,6 +157,7 @@ public final class Graph {
     /** Expose {@code v} as a graph output under {@code name} (the model's output name). */
     public void addOutput(String name, Value v) {
         outputs.add(v);
+        outsideUses.merge(v, 1, Integer::sum);
         outputNames.add(name);
     }
 
@@ -161,7 +174,53 @@ public final class Graph {
     public void setStateUpdate(Value state, Value next) {
         if (state.kind() != Value.Kind.STATE) throw new IllegalArgumentException(state + " is not state");
         if (!state.type().equals(next.type())) throw new IllegalArgumentException("update of " + state + " has type " + next.type());
-        stateUpdates.put(state, next);
+        Value old = stateUpdates.put(state, next);
+        if (old != null) unuseOutside(old);
+        outsideUses.merge(next, 1, Integer::sum);
+    }
+
+    private void unuseOutside(Value v) { outsideUses.computeIfPresent(v, (k, c) -> c == 1 ? null : c - 1); }
+
+    /** Add {@code n} to the readers of each value it reads (once per value). */
+    private void index(Node n) {
+        List<Value> in = n.inputs();
+        for (int i = 0; i < in.size(); i++) {
+            Value v = in.get(i);
+            if (v == null || in.subList(0, i).contains(v)) continue;
+            readers.computeIfAbsent(v, k -> new ArrayList<>(2)).add(n);
+        }
+    }
+
+    private void unindex(Node n, Value v) {
+        List<Node> l = readers.get(v);
+        if (l == null) return;
+        for (int i = 0; i < l.size(); i++) {
+            if (l.get(i) == n) {
+                l.remove(i);
+                break;
+            }
+        }
+        if (l.isEmpty()) readers.remove(v);
+    }
+
+    private void unindex(Node n) {
+        for (Value v : n.inputs()) if (v != null) unindex(n, v);
+    }
+
+    /** Drop removed nodes from the order (amortized: once per batch of removals). */
+    private void compact() {
+        if (tombstones == 0) return;
+        // Keep each live node once, at its last place (a restored node is appended after its tombstone).
+        java.util.Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Node> kept = new ArrayList<>(nodeSet.size());
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node n = nodes.get(i);
+            if (nodeSet.contains(n) && seen.add(n)) kept.add(n);
+        }
+        Collections.reverse(kept);
+        nodes.clear();
+        nodes.addAll(kept);
+        tombstones = 0;
     }
 
     private Value define(String name, TensorType type, Value.Kind kind, Tensor data) {
@@ -202,7 +261,19 @@ public final class Graph {
 
     // ---- queries --------------------------------------------------------------------------
 
-    public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+    public List<Node> nodes() {
+        compact();
+        return Collections.unmodifiableList(nodes);
+    }
+
+    /** Whether {@code n} is a node of this graph (constant time). */
+    public boolean contains(Node n) { return nodeSet.contains(n); }
+
+    /** The nodes that read {@code v} (each once; empty when none), from the index: constant time. */
+    public List<Node> readers(Value v) {
+        List<Node> l = readers.get(v);
+        return l == null ? List.of() : Collections.unmodifiableList(l);
+    }
 
     public List<Value> inputs() { return Collections.unmodifiableList(inputs); }
 
@@ -219,28 +290,19 @@ public final class Graph {
     public List<Value> states() { return values.values().stream().filter(v -> v.kind() == Value.Kind.STATE).toList(); }
 
     public Node node(String name) {
+        compact();
         for (Node n : nodes) if (n.name().equals(name)) return n;
         return null;
     }
 
-    /** Nodes that read each value, in node order. */
-    public Map<Value, List<Node>> users() {
-        Map<Value, List<Node>> u = new IdentityHashMap<>();
-        for (Node n : nodes) {
-            for (Value v : n.inputs()) {
-                if (v != null) {
-                    List<Node> l = u.computeIfAbsent(v, k -> new ArrayList<>());
-                    if (l.isEmpty() || l.get(l.size() - 1) != n) l.add(n);
-                }
-            }
-        }
-        return u;
-    }
+    /**
+     * Nodes that read each value (each node once; a value nothing reads has no entry). This is the
+     * graph's own index, a live read-only view kept up to date by every rewrite: no scan of the graph.
+     */
+    public Map<Value, List<Node>> users() { return Collections.unmodifiableMap(readers); }
 
-    /** Whether {@code v} is read by a node, is a graph output or is a state's next value. */
-    public boolean isUsedOutsideNodes(Value v) {
-        return outputs.contains(v) || stateUpdates.containsValue(v);
-    }
+    /** Whether {@code v} is a graph output or a state's next value (constant time). */
+    public boolean isUsedOutsideNodes(Value v) { return outsideUses.containsKey(v); }
 
     // ---- rewriting ------------------------------------------------------------------------
 
@@ -249,13 +311,36 @@ public final class Graph {
 
     /** As {@link #replaceAllUses}, but node {@code except} keeps reading {@code from}. */
     public void replaceAllUsesExcept(Value from, Value to, Node except) {
-        for (Node n : nodes) if (n != except) n.replaceInput(from, to);
-        for (int i = 0; i < outputs.size(); i++) if (outputs.get(i) == from) outputs.set(i, to);
-        for (Map.Entry<Value, Value> e : stateUpdates.entrySet()) if (e.getValue() == from) e.setValue(to);
+        if (from == to) return;
+        List<Node> rs = readers.get(from);
+        if (rs != null) for (Node n : new ArrayList<>(rs)) if (n != except) replaceUses(n, from, to);
+        if (outsideUses.containsKey(from)) {
+            for (int i = 0; i < outputs.size(); i++) {
+                if (outputs.get(i) == from) {
+                    outputs.set(i, to);
+                    unuseOutside(from);
+                    outsideUses.merge(to, 1, Integer::sum);
+                }
+            }
+            for (Map.Entry<Value, Value> e : stateUpdates.entrySet()) {
+                if (e.getValue() == from) {
+                    e.setValue(to);
+                    unuseOutside(from);
+                    outsideUses.merge(to, 1, Integer::sum);
+                }
+            }
+        }
     }
 
     /** Node {@code reader} reads {@code to} wherever it read {@code from}. */
-    public void replaceUses(Node reader, Value from, Value to) { reader.replaceInput(from, to); }
+    public void replaceUses(Node reader, Value from, Value to) {
+        if (from == to || !reader.inputs().contains(from)) return;
+        reader.replaceInput(from, to);
+        if (!nodeSet.contains(reader)) return;
+        unindex(reader, from);
+        List<Node> l = readers.computeIfAbsent(to, k -> new ArrayList<>(2));
+        if (!l.contains(reader)) l.add(reader);
+    }
 
     /** Put back a node removed by {@link #removeNode} (with its own output values), at the end of the order. */
     public void restore(Node n) {
@@ -264,35 +349,46 @@ public final class Graph {
         }
         for (Value v : n.outputs()) values.put(v.name(), v);
         nodes.add(n);
+        tombstones++; // n may still be in the order as a tombstone: the next compaction keeps its new place
+        nodeSet.add(n);
+        index(n);
         nodeNames.merge(n.name(), 1, Integer::sum);
     }
 
     public void removeNode(Node n) {
-        if (nodes.remove(n)) nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
+        if (nodeSet.remove(n)) {
+            tombstones++;
+            unindex(n);
+            nodeNames.computeIfPresent(n.name(), (k, c) -> c == 1 ? null : c - 1);
+        }
         for (Value v : n.outputs()) values.remove(v.name(), v);
     }
 
     /** Remove nodes whose outputs nobody reads, and values nothing refers to. Returns the count of nodes removed. */
     public int removeDeadCode() {
+        // A worklist from the graph's end: a node is dead when nothing reads its outputs; removing it
+        // may make its inputs' producers dead. Linear in the graph's size.
+        compact();
+        java.util.ArrayDeque<Node> work = new java.util.ArrayDeque<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) if (isDead(nodes.get(i))) work.add(nodes.get(i));
         int removed = 0;
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            Map<Value, List<Node>> users = users();
-            for (int i = nodes.size() - 1; i >= 0; i--) {
-                Node n = nodes.get(i);
-                boolean live = n.outputs().stream().anyMatch(v -> users.containsKey(v) || isUsedOutsideNodes(v));
-                if (!live) {
-                    removeNode(n);
-                    removed++;
-                    changed = true;
-                }
+        while (!work.isEmpty()) {
+            Node n = work.poll();
+            if (!nodeSet.contains(n) || !isDead(n)) continue;
+            removeNode(n);
+            removed++;
+            for (Value v : n.inputs()) {
+                Node p = v == null ? null : v.producer();
+                if (p != null && nodeSet.contains(p) && isDead(p)) work.add(p);
             }
         }
-        Map<Value, List<Node>> users = users();
-        values.values().removeIf(v -> (v.kind() == Value.Kind.CONSTANT)
-                && !users.containsKey(v) && !isUsedOutsideNodes(v));
+        values.values().removeIf(v -> (v.kind() == Value.Kind.CONSTANT) && !readers.containsKey(v) && !isUsedOutsideNodes(v));
         return removed;
+    }
+
+    private boolean isDead(Node n) {
+        for (Value v : n.outputs()) if (readers.containsKey(v) || isUsedOutsideNodes(v)) return false;
+        return true;
     }
 
     /**
@@ -300,6 +396,7 @@ public final class Graph {
      * (Kahn's algorithm, lowest current position first). Throws on a cycle.
      */
     public void sortTopologically() {
+        compact();
         Map<Node, Integer> pos = new IdentityHashMap<>();
         for (int i = 0; i < nodes.size(); i++) pos.put(nodes.get(i), i);
         Map<Node, Integer> pending = new IdentityHashMap<>();
@@ -334,6 +431,7 @@ public final class Graph {
 
     /** Replace the node order wholesale (a scheduler's choice); must be a permutation of the current nodes. */
     public void reorder(List<Node> order) {
+        compact();
         if (order.size() != nodes.size() || !new java.util.HashSet<>(order).containsAll(nodes)) {
             throw new IllegalArgumentException("not a permutation of the graph's nodes");
         }

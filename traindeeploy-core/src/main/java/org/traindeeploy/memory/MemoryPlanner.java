@@ -86,21 +86,25 @@ public final class MemoryPlanner {
         return lowerBound(dyn, live.steps(), 4);
     }
 
-    /** Greedy-by-size placement of buffers with lifetimes; returns the arena size. */
+    /**
+     * Greedy-by-size placement of buffers with lifetimes; returns the arena size. Each buffer goes
+     * to the lowest aligned offset whose range no placed buffer alive at the same time occupies.
+     * Placed buffers are kept ordered by offset, so a buffer's search walks up from the bottom and
+     * stops at the first gap that fits, touching only the buffers below it (no per-buffer sort of
+     * everything placed).
+     */
     static long placeByLifetime(List<Buffer> bufs, String level, long base, int align) {
         List<Buffer> order = new ArrayList<>(bufs);
         order.sort(Comparator.comparingLong(Buffer::size).reversed().thenComparingInt(Buffer::start).thenComparingInt(Buffer::id));
-        List<Buffer> placed = new ArrayList<>();
+        java.util.TreeSet<Buffer> placed = new java.util.TreeSet<>(Comparator.comparingLong(Buffer::offset).thenComparingInt(Buffer::id));
         long peak = 0;
         for (Buffer b : order) {
-            List<long[]> busy = new ArrayList<>();
-            for (Buffer p : placed) if (p.overlapsInTime(b)) busy.add(new long[] {p.offset(), p.offset() + roundUp(p.size(), align)});
-            busy.sort(Comparator.comparingLong(x -> x[0]));
             int a = Math.max(align, elementAlign(b));
             long candidate = roundUp(base, a);
-            for (long[] r : busy) {
-                if (candidate + b.size() <= r[0]) break;
-                candidate = Math.max(candidate, roundUp(r[1], a));
+            for (Buffer p : placed) {
+                if (!p.overlapsInTime(b)) continue;
+                if (candidate + b.size() <= p.offset()) break;
+                candidate = Math.max(candidate, roundUp(p.offset() + roundUp(p.size(), align), a));
             }
             b.place(level, candidate);
             placed.add(b);

@@ -28,7 +28,7 @@ public record FuseGelu() implements Pass {
     public boolean run(Graph g) {
         boolean changed = false;
         for (Node erf : new ArrayList<>(g.nodes())) {
-            if (!(erf.op() instanceof Erf) || !g.nodes().contains(erf)) continue;
+            if (!(erf.op() instanceof Erf) || !g.contains(erf)) continue;
             Map<Value, List<Node>> users = g.users();
             Value x = scaledInput(erf.input(0));
             if (x == null) continue;

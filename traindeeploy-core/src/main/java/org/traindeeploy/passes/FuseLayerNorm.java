@@ -32,7 +32,7 @@ public record FuseLayerNorm() implements Pass {
     public boolean run(Graph g) {
         boolean changed = false;
         for (Node div : new ArrayList<>(g.nodes())) {
-            if (!(div.op() instanceof Div) || !g.nodes().contains(div)) continue;
+            if (!(div.op() instanceof Div) || !g.contains(div)) continue;
             Map<Value, List<Node>> users = g.users();
             Node sub = Patterns.producedBy(div.input(0), Sub.class);
             Node sqrt = Patterns.producedBy(div.input(1), Sqrt.class);

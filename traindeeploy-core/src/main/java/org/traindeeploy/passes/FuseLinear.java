@@ -35,7 +35,7 @@ public record FuseLinear() implements Pass {
         }
         Map<Value, List<Node>> users = g.users();
         for (Node n : new ArrayList<>(g.nodes())) {
-            if (!(n.op() instanceof Linear lin) || n.input(2) != null || !g.nodes().contains(n)) continue;
+            if (!(n.op() instanceof Linear lin) || n.input(2) != null || !g.contains(n)) continue;
             Value y = n.output(0);
             Node add = Patterns.soleUser(users, y);
             if (add == null || !(add.op() instanceof Add) || g.isUsedOutsideNodes(y)) continue;

@@ -28,42 +28,77 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
 
     @Override public String summary() { return "Add(R, Linear(...)) -> Linear(..., residual R)"; }
 
+    /** One fusion: the Add, the Linear feeding it, and which input of the Add that Linear's output is. */
+    private record Fusion(Node add, Node lin, int linSide) {}
+
+    /**
+     * All fusions are tried as one batch, judged once by {@code keep}; a refused batch is undone and
+     * split in halves, each tried the same way, down to single fusions. When {@code keep} accepts
+     * everything (the usual case) the pass costs one judgement instead of one per Add.
+     */
     @Override
     public boolean run(Graph g) {
-        boolean changed = false;
-        for (Node add : new ArrayList<>(g.nodes())) {
-            if (!(add.op() instanceof Add) || !g.nodes().contains(add)) continue;
-            Map<Value, List<Node>> users = g.users();
-            Node lin = fusable(g, users, add, add.input(1));
-            Value residual = add.input(0);
-            if (lin == null) {
-                lin = fusable(g, users, add, add.input(0));
-                residual = add.input(1);
-            }
-            if (lin == null || residual == null || !residual.type().equals(add.output(0).type()) || residual == lin.output(0)) continue;
-            Value x = lin.input(0);
-            Value w = lin.input(1);
-            Value b = lin.input(2);
-            List<Node> before = new ArrayList<>(g.nodes());
-            Value sum = add.output(0);
-            g.removeNode(lin);
-            Value y = Rewrite.replace(g, add, lin.name(), lin.op(), x, w, b, residual);
-            g.sortTopologically();
-            if (keep.test(g)) {
-                replaced.accept(add, y.producer());
-                changed = true;
-            } else {
-                // Undo: put the Linear and the Add back as they were.
-                Node fused = y.producer();
-                g.removeNode(fused);
-                g.restore(lin);
-                g.restore(add);
-                g.replaceAllUses(y, sum);
-                g.reorder(before);
-            }
-        }
+        List<Node> adds = new ArrayList<>();
+        for (Node n : g.nodes()) if (n.op() instanceof Add) adds.add(n);
+        boolean changed = apply(g, adds);
         g.removeDeadCode();
         return changed;
+    }
+
+    private boolean apply(Graph g, List<Node> adds) {
+        Map<Value, List<Node>> users = g.users();
+        List<Fusion> batch = new ArrayList<>();
+        for (Node add : adds) {
+            if (!g.contains(add)) continue;
+            Fusion f = candidate(g, users, add);
+            if (f != null) batch.add(f);
+        }
+        if (batch.isEmpty()) return false;
+        List<Node> before = new ArrayList<>(g.nodes());
+        List<Node> fused = new ArrayList<>();
+        List<Value> sums = new ArrayList<>();
+        for (Fusion f : batch) {
+            Value residual = f.add().input(1 - f.linSide()); // read now: an earlier fusion of the batch may have replaced it
+            sums.add(f.add().output(0));
+            g.removeNode(f.lin());
+            Value y = Rewrite.replace(g, f.add(), f.lin().name(), f.lin().op(), f.lin().input(0), f.lin().input(1), f.lin().input(2), residual);
+            fused.add(y.producer());
+        }
+        g.sortTopologically();
+        if (keep.test(g)) {
+            for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).add(), fused.get(i));
+            return true;
+        }
+        // Undo, latest first (a later fusion may read an earlier one's output): the Linears and Adds come back as they were.
+        for (int i = batch.size() - 1; i >= 0; i--) {
+            Node f = fused.get(i);
+            Value y = f.output(0);
+            g.removeNode(f);
+            g.restore(batch.get(i).lin());
+            g.restore(batch.get(i).add());
+            g.replaceAllUses(y, sums.get(i));
+        }
+        g.reorder(before);
+        if (batch.size() == 1) return false;
+        List<Node> left = new ArrayList<>();
+        for (Fusion f : batch) left.add(f.add());
+        int half = left.size() / 2;
+        boolean a = apply(g, left.subList(0, half));
+        boolean b = apply(g, left.subList(half, left.size()));
+        return a || b;
+    }
+
+    /** The fusion rooted at {@code add}, or null when it has none. */
+    private static Fusion candidate(Graph g, Map<Value, List<Node>> users, Node add) {
+        int side = 1;
+        Node lin = fusable(g, users, add, add.input(1));
+        if (lin == null) {
+            side = 0;
+            lin = fusable(g, users, add, add.input(0));
+        }
+        Value residual = add.input(1 - side);
+        if (lin == null || residual == null || !residual.type().equals(add.output(0).type()) || residual == lin.output(0)) return null;
+        return new Fusion(add, lin, side);
     }
 
     /** The Linear producing {@code v} when only {@code add} reads it and it has no residual yet; else null. */

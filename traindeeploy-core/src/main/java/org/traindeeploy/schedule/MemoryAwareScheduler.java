@@ -75,8 +75,9 @@ public record MemoryAwareScheduler() implements Pass {
             isReady.remove(n);
             order.add(n);
             for (Value v : distinctInputs(n)) {
-                remainingReads.merge(v, -1, Integer::sum);
-                // Readers still waiting may now free v: refresh those that are ready.
+                // Readers still waiting may now free v: refresh those that are ready. A reader's priority
+                // depends on v only through "v has one read left", so only the step down to 1 can change it.
+                if (remainingReads.merge(v, -1, Integer::sum) != 1) continue;
                 for (Node r : users.getOrDefault(v, List.of())) {
                     if (r != n && isReady.contains(r) && ready.remove(r)) {
                         frees.put(r, net(r, remainingReads, pinned) <= 0);
