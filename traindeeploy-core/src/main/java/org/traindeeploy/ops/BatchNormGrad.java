@@ -66,4 +66,11 @@ public record BatchNormGrad(double epsilon, boolean training) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (training ? 12L : 6L) * out.get(0).size(); }
+
+    /** Channel blocks: every channel's statistics need only its own [N, 1, inner] slab. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int[] l = BatchNormalization.layout(in.get(1).shape());
+        return TileContracts.channels(l[0], l[1], l[2], in, out);
+    }
 }

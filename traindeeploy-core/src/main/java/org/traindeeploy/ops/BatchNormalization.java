@@ -133,4 +133,11 @@ public record BatchNormalization(double epsilon, double momentum, boolean traini
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (training ? 7L : 4L) * in.get(0).size(); }
+
+    /** Channel blocks: every channel's statistics need only its own [N, 1, inner] slab. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        int[] l = BatchNormalization.layout(in.get(0).shape());
+        return TileContracts.channels(l[0], l[1], l[2], in, out);
+    }
 }

@@ -19,11 +19,11 @@ public record LossTarget(Kind kind, String input) {
     }
 
     public static LossTarget input(String name) {
-        if (name == null || name.isEmpty()) throw new CompileException("--target needs a graph input name");
+        if (name == null || name.isEmpty()) throw new CompileException("--loss-target needs a graph input name");
         return new LossTarget(Kind.INPUT, name);
     }
 
-    /** The --target flag: {@code labels} (class labels), {@code values} (float targets) or a graph input's name. */
+    /** The --loss-target flag: {@code labels} (class labels), {@code values} (float targets) or a graph input's name. */
     public static LossTarget parse(String s) {
         if (s == null || s.equals("labels")) return CLASSES;
         if (s.equals("values")) return VALUES;

@@ -12,7 +12,7 @@ public record TrainingConfig(TrainSpec train, LoraSpec lora, LossKind loss, Loss
         if (accumulate < 1) throw new org.traindeeploy.ir.CompileException("--accumulate " + accumulate + " must be at least 1");
         if (target == null) target = LossTarget.CLASSES;
         if (loss == LossKind.CROSS_ENTROPY && target.kind() != LossTarget.Kind.CLASSES) {
-            throw new org.traindeeploy.ir.CompileException("--loss cross_entropy needs class labels; --target " + target + " needs --loss mse");
+            throw new org.traindeeploy.ir.CompileException("--loss cross_entropy needs class labels; --loss-target " + target + " needs --loss mse");
         }
     }
 

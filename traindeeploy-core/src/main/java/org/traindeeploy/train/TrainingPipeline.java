@@ -87,8 +87,8 @@ public final class TrainingPipeline {
         if (input == null) throw new CompileException("the model must have exactly one input, has " + g.inputs().size());
         if (cfg.target().kind() == LossTarget.Kind.INPUT) {
             Value t = g.inputs().stream().filter(v -> v.name().equals(cfg.target().input())).findFirst().orElse(null);
-            if (t == null) throw new CompileException("--target '" + cfg.target().input() + "' is not a graph input (inputs: " + g.inputs().stream().map(Value::name).toList() + ")");
-            if (!t.type().equals(logits.type())) throw new CompileException("--target input '" + t.name() + "' is " + t.type() + ", the output '" + logits.name() + "' is " + logits.type() + ": they must match");
+            if (t == null) throw new CompileException("--loss-target '" + cfg.target().input() + "' is not a graph input (inputs: " + g.inputs().stream().map(Value::name).toList() + ")");
+            if (!t.type().equals(logits.type())) throw new CompileException("--loss-target input '" + t.name() + "' is " + t.type() + ", the output '" + logits.name() + "' is " + logits.type() + ": they must match");
         }
 
         List<LoraInjection.Adapter> adapters = new ArrayList<>();
