@@ -38,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
     boolean printIr;
 
     @Option(names = "--print-ir-after", paramLabel = "PASS", split = ",",
-            description = "Print the IR after these passes: import, constant-folding, fuse-layernorm, fuse-gelu, fuse-linear, simplify, dead-code, lora, loss, autodiff, optimizer, recompute, fuse-residual, cleanup.")
+            description = "Print the IR after these passes: import, constant-folding, fold-pad, fuse-layernorm, fuse-gelu, fuse-linear, simplify, dead-code, lora, loss, autodiff, optimizer, recompute, fuse-residual, cleanup.")
     List<String> printAfter;
 
     @Option(names = "--verbose", description = "Print stack traces of errors (for bug reports).")

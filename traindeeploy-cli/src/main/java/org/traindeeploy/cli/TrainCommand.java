@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Data set folder: images.bin (float32 samples) and labels.bin (int64 class indices).")
+    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Data set folder: images.bin (float32 samples, or int64 token ids) and labels.bin (int64 class indices; float32 targets with --loss-target values; none with --loss-target INPUT).")
     Path data;
 
     @Option(names = "--steps", defaultValue = "40", paramLabel = "N", description = "Training steps to run (default: ${DEFAULT-VALUE}).")
@@ -69,9 +69,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isDirectory(data)) throw new CompileException("--data " + data + ": not a folder");
         if (keep != null) OutputFolder.check(keep, false, "--keep");
         EmitSpec es = CompileCommand.spec(model, training);
-        int sample = es.input().type().size() / es.input().type().dim(0);
-        DataSet ds = DataSet.read(data, sample);
-        List<Tensor[]> batches = ds.batches(es.input().type(), es.labels().type());
+        org.traindeeploy.ir.TensorType labelType = es.labels() == null ? null : es.labels().type();
+        DataSet ds = DataSet.read(data, es.input().type(), labelType);
+        List<Tensor[]> batches = ds.batches(es.input().type(), labelType);
         long trained = es.trained().stream().mapToLong(t -> t.state().type().size()).sum();
         out.printf(Locale.ROOT, "model %s: training %,d elements in %d tensor(s); %d samples in %d batch(es) of %d%n",
                 model.getFileName(), trained, es.trained().size(), ds.samples(), batches.size(), es.input().type().dim(0));
@@ -89,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
                 inputs.add(b[0]);
                 labels.add(b[1]);
             }
-            CEngine.writeBatches(dir.resolve("data"), inputs, labels);
+            CEngine.writeBatches(dir.resolve("data"), inputs, labelType == null ? null : labels);
             Files.createDirectories(dir.resolve("out"));
             out.printf(Locale.ROOT, "running %d step(s) on %d core(s):%n", steps, cores);
             out.flush();

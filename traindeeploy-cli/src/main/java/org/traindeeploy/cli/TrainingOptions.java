@@ -34,8 +34,12 @@ public final class TrainingOptions {
     @Option(names = "--lora-init", paramLabel = "DIR", description = "Folder of TensorProto files named '<node>.lora_A' / '.lora_B' inside, giving the adapters' initial values.")
     Path loraInit;
 
-    @Option(names = "--loss", defaultValue = "cross_entropy", description = "cross_entropy (mean over the batch, integer labels) or mse (against one-hot labels). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss", defaultValue = "cross_entropy", description = "cross_entropy (mean over the batch, integer labels) or mse (mean over all elements, against --target). Default: ${DEFAULT-VALUE}.")
     String loss;
+
+    @Option(names = "--loss-target", defaultValue = "labels", paramLabel = "labels|values|INPUT",
+            description = "What the loss compares the output with: 'labels' (int64 class labels; one-hot for mse), 'values' (float32 targets of the output's shape, regression; mse), or the name of a graph input of the output's shape (reconstruction, e.g. an autoencoder's own input; mse, no labels). Default: ${DEFAULT-VALUE}.")
+    String target;
 
     @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or adam (PyTorch semantics). Default: ${DEFAULT-VALUE}.")
     String optimizer;
@@ -69,7 +73,9 @@ public final class TrainingOptions {
         StringBuilder sb = new StringBuilder();
         if (train != null) sb.append("--train ").append(train).append(' ');
         if (lora != null && !lora.isEmpty()) sb.append("--lora ").append(String.join(",", lora)).append(" --lora-rank ").append(loraRank).append(" --lora-alpha ").append(loraAlpha).append(' ');
-        return sb.append("--loss ").append(loss).append(" --optimizer ").append(optimizer).append(" --lr ").append(lr).toString();
+        sb.append("--loss ").append(loss);
+        if (!"labels".equals(target)) sb.append(" --loss-target ").append(target);
+        return sb.append(" --optimizer ").append(optimizer).append(" --lr ").append(lr).toString();
     }
 
     /** Check every flag (values, the --lora-init folder) before any work; {@link #config()} would throw the same errors later. */
@@ -90,6 +96,6 @@ public final class TrainingOptions {
             opt = OptimizerSpec.adam(lr, betas[0], betas[1], eps, weightDecay);
         }
         LoraSpec l = lora == null || lora.isEmpty() ? null : new LoraSpec(lora, loraRank, loraAlpha, seed, loraInit);
-        return new TrainingConfig(TrainSpec.parse(train), l, LossKind.parse(loss), opt, accumulate, batch, output);
+        return new TrainingConfig(TrainSpec.parse(train), l, LossKind.parse(loss), org.traindeeploy.train.LossTarget.parse(target), opt, accumulate, batch, output);
     }
 }

@@ -31,6 +31,8 @@ final class TileFamilies {
         if (op instanceof AdamUpdate adam) return t -> adam(t, id, adam);
         if (op instanceof LayerNormalization ln) return t -> layerNorm(t, id, ln);
         if (op instanceof LayerNormGrad lg) return t -> layerNormGrad(t, id, lg);
+        if (op instanceof BatchNormalization bn) return t -> batchNorm(t, id, bn);
+        if (op instanceof BatchNormGrad bg) return t -> batchNormGrad(t, id, bg);
         if (op instanceof Softmax) return t -> softmax(t, id, false);
         if (op instanceof SoftmaxGrad) return t -> softmax(t, id, true);
         if (op instanceof Linear li) return t -> linear(t, id, li);
@@ -55,10 +57,11 @@ final class TileFamilies {
 
     private static List<Bound> unary(Tile t, String id, Op op) {
         String o = op instanceof Relu ? "TD_RELU" : op instanceof Gelu g ? (g.tanh() ? "TD_GELU_TANH" : "TD_GELU") : op instanceof Neg ? "TD_NEG"
-                : op instanceof Exp ? "TD_EXP" : op instanceof Sqrt ? "TD_SQRT" : op instanceof Erf ? "TD_ERF" : op instanceof Clip ? "TD_CLIP" : null;
+                : op instanceof Exp ? "TD_EXP" : op instanceof Sqrt ? "TD_SQRT" : op instanceof Erf ? "TD_ERF" : op instanceof Clip ? "TD_CLIP"
+                : op instanceof Activation ac ? ac.kind().cName() : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
-        double lo = op instanceof Clip c ? c.min() : 0;
-        double hi = op instanceof Clip c ? c.max() : 0;
+        double lo = op instanceof Clip c ? c.min() : op instanceof Activation ac ? ac.alpha() : 0;
+        double hi = op instanceof Clip c ? c.max() : op instanceof Activation ac ? ac.beta() : 0;
         int x = t.in(0);
         int y = t.out(0);
         KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
@@ -66,9 +69,10 @@ final class TileFamilies {
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
-        double lo = op instanceof ClipGrad cg ? cg.min() : 0;
-        double hi = op instanceof ClipGrad cg ? cg.max() : 0;
-        String o = op instanceof ReluGrad ? "TD_RELU_GRAD" : op instanceof GeluGrad gg ? (gg.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD") : op instanceof ClipGrad ? "TD_CLIP_GRAD" : null;
+        double lo = op instanceof ClipGrad cg ? cg.min() : op instanceof ActivationGrad ag ? ag.forward().alpha() : 0;
+        double hi = op instanceof ClipGrad cg ? cg.max() : op instanceof ActivationGrad ag ? ag.forward().beta() : 0;
+        String o = op instanceof ReluGrad ? "TD_RELU_GRAD" : op instanceof GeluGrad gg ? (gg.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD") : op instanceof ClipGrad ? "TD_CLIP_GRAD"
+                : op instanceof ActivationGrad ag ? ag.forward().kind().cName() + "_GRAD" : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
         return List.of(new Bound(call, "td_unary_grad_args",
@@ -128,6 +132,36 @@ final class TileFamilies {
                 t.sym0(t.scratch()), t.size(0), cols(t, t.in(1)), CLiterals.ofDouble(op.epsilon()), 0);
         return List.of(new Bound(call, "td_layernorm_grad_args", set("dx", t.ptr(dx)) + set("dgamma", t.ptr(dg)) + set("dbeta", t.ptr(db))
                 + set("dy", t.ptr(t.in(0))) + set("x", t.ptr(t.in(1))) + set("gamma", t.ptr(t.in(2))) + set("rows", "e0") + set("accumulate", t.acc(dg))));
+    }
+
+    // ---- channels --------------------------------------------------------------------------
+
+    private static List<Bound> batchNorm(Tile t, String id, BatchNormalization op) {
+        int[] l = {0, 0, 0};
+        int[] xs = t.node.input(0).type().shape();
+        l[0] = xs[0];
+        l[2] = OpSupport.product(xs, 2, xs.length);
+        boolean tr = op.training();
+        int y = t.out(0);
+        KernelCall call = new KernelCall.BatchNorm(id, t.sym0(y), tr ? t.sym0(t.out(1)) : "NULL", tr ? t.sym0(t.out(2)) : "NULL", t.sym0(t.in(0)),
+                t.sym0(t.in(1)), t.sym0(t.in(2)), t.sym0(t.in(3)), t.sym0(t.in(4)), l[0], t.size(0), l[2], CLiterals.ofDouble(op.epsilon()),
+                CLiterals.ofDouble(op.momentum()), tr ? 1 : 0);
+        String setup = set("y", t.ptr(y)) + set("x", t.ptr(t.in(0))) + set("gamma", t.ptr(t.in(1))) + set("beta", t.ptr(t.in(2)))
+                + set("mean", t.ptr(t.in(3))) + set("var", t.ptr(t.in(4))) + set("c", "e0");
+        if (tr) setup += set("run_mean_out", t.ptr(t.out(1))) + set("run_var_out", t.ptr(t.out(2)));
+        return List.of(new Bound(call, "td_batchnorm_args", setup));
+    }
+
+    private static List<Bound> batchNormGrad(Tile t, String id, BatchNormGrad op) {
+        int[] xs = t.node.input(1).type().shape();
+        int inner = OpSupport.product(xs, 2, xs.length);
+        boolean tr = op.training();
+        KernelCall call = new KernelCall.BatchNormGrad(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)),
+                t.sym0(t.in(2)), tr ? "NULL" : t.sym0(t.in(3)), tr ? "NULL" : t.sym0(t.in(4)), xs[0], t.size(0), inner, CLiterals.ofDouble(op.epsilon()), tr ? 1 : 0);
+        String setup = set("dx", t.ptr(t.out(0))) + set("dgamma", t.ptr(t.out(1))) + set("dbeta", t.ptr(t.out(2))) + set("dy", t.ptr(t.in(0)))
+                + set("x", t.ptr(t.in(1))) + set("gamma", t.ptr(t.in(2))) + set("c", "e0");
+        if (!tr) setup += set("mean", t.ptr(t.in(3))) + set("var", t.ptr(t.in(4)));
+        return List.of(new Bound(call, "td_batchnorm_grad_args", setup));
     }
 
     private static List<Bound> softmax(Tile t, String id, boolean grad) {

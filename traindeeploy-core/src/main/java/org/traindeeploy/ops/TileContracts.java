@@ -79,6 +79,31 @@ final class TileContracts {
 
 
 
+    /**
+     * Per-channel ops over X [N, C, inner...] (batch normalization): channel blocks; X-sized operands
+     * are [N, channel block, inner] boxes, [C] operands their block.
+     */
+    static TileContract channels(int n, int c, int inner, List<TensorType> in, List<TensorType> out) {
+        if (!floats(in) || !floats(out) || c < 1) return TileContract.whole(in, out);
+        List<Operand> ops = new ArrayList<>();
+        for (int k = 0; k < in.size() + out.size(); k++) {
+            boolean isIn = k < in.size();
+            int i = isIn ? k : k - in.size();
+            TensorType t = isIn ? in.get(i) : out.get(i);
+            if (t == null) continue;
+            Role role = isIn ? IN : OUT;
+            String name = (isIn ? "in" : "out") + i;
+            if (t.rank() >= 2 && t.size() == (long) n * c * inner && t.dim(1) == c) {
+                ops.add(Operand.of(name, role, i, 4, Axis.whole(n), Axis.tiled(c, 0), Axis.whole(inner)));
+            } else if (t.rank() == 1 && t.size() == c) {
+                ops.add(Operand.of(name, role, i, 4, Axis.tiled(c, 0)));
+            } else {
+                return TileContract.whole(in, out);
+            }
+        }
+        return new TileContract(List.of(new Dim("channels", c)), ops);
+    }
+
     /** Pooling ops whose windows stay inside a plane: plane blocks, every operand [planes, plane size]. */
     static TileContract planes(int planes, List<TensorType> in, List<TensorType> out) {
         if (!floats(in) || !floats(out) || planes < 1) return TileContract.whole(in, out);

@@ -14,8 +14,8 @@ import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
 import org.traindeeploy.onnx.proto.OnnxProto.TensorProto;
 
 /**
- * Which initializers are trained. {@code all}: every floating initializer (except constants an op
- * reads at compile time, such as a Clip's bounds); {@code last}: the
+ * Which initializers are trained. {@code all}: every floating initializer but BatchNorm running
+ * statistics and the constants an op reads at compile time (a Clip's bounds, say); {@code last}: the
  * parameters of the last layer that has any; otherwise comma-separated globs, each selecting the
  * initializers whose name matches and the weight inputs of every node whose name matches; or an
  * explicit list of initializer names. Everything else is frozen.
@@ -48,12 +48,21 @@ public record TrainSpec(Kind kind, List<String> patterns) {
             DType d = DType.fromOnnx(t.getDataType());
             if (d != null && d.isFloat()) floats.add(t.getName());
         }
+        // Running statistics are buffers, not parameters (as PyTorch's named_parameters): 'all' and
+        // globs leave them out; naming one explicitly is refused where it cannot train.
+        Set<String> statistics = new LinkedHashSet<>();
+        for (NodeProto n : gp.getNodeList()) {
+            if (!n.getOpType().equals("BatchNormalization") && !n.getOpType().equals("BatchNormInternal")) continue;
+            for (int i = 3; i < 5 && i < n.getInputCount(); i++) statistics.add(n.getInput(i));
+        }
+        Set<String> params = new LinkedHashSet<>(floats);
+        params.removeAll(statistics);
         Set<String> out = new LinkedHashSet<>();
         switch (kind) {
             case NONE -> { }
             case ALL -> {
-                // Every weight, but not the constants an op needs at compile time (a Clip's bounds, say).
-                out.addAll(floats);
+                // Every parameter, but not the constants an op needs at compile time (a Clip's bounds, say).
+                out.addAll(params);
                 out.removeAll(normalized.get().readAtCompileTime());
             }
             case NAMES -> {
@@ -67,10 +76,10 @@ public record TrainSpec(Kind kind, List<String> patterns) {
                 for (String p : patterns) {
                     Glob g = new Glob(p);
                     Set<String> hit = new LinkedHashSet<>();
-                    for (String n : floats) if (g.matches(n)) hit.add(n);
+                    for (String n : params) if (g.matches(n)) hit.add(n);
                     for (NodeProto n : gp.getNodeList()) {
                         if (!g.matches(n.getName())) continue;
-                        for (String in : n.getInputList()) if (floats.contains(in)) hit.add(in);
+                        for (String in : n.getInputList()) if (params.contains(in)) hit.add(in);
                     }
                     if (hit.isEmpty()) throw new CompileException("--train pattern '" + p + "' matches no initializer and no node with weights");
                     out.addAll(hit);

@@ -174,4 +174,24 @@ class ImporterTest {
         Tensor x = T.random(DType.FLOAT, 1, 2, 3, 4);
         assertEquals(24, new Interpreter(imp(b, null)).run(Map.of("x", x)).get("y").size());
     }
+
+    @Test
+    void opset21PadAndAMaxPoolWhoseIndicesNobodyReads() {
+        // Opset 21 (Pad-21 only widened its types); Pad with axes (opset 18+) and a constant value.
+        OnnxBuilder b = new OnnxBuilder().opset(21).input("x", 1, 1, 2, 3).output("y")
+                .init("pads", i64(s(4), 1, 0, 0, 2)).init("v", f(s(), 7)).init("axes", i64(s(2), 2, -1))
+                .node("Pad", "/pad", List.of("x", "pads", "v", "axes"), List.of("p"), "mode", "constant")
+                .node("MaxPool", "/pool", List.of("p"), List.of("y", "idx"), "kernel_shape", new long[] {1, 1});
+        Graph g = normalized(b, null);
+        Tensor y = new Interpreter(g).run(Map.of("x", f(s(1, 1, 2, 3), 1, 2, 3, 4, 5, 6))).get("y");
+        assertEquals(List.of(7.0, 7.0, 7.0, 7.0, 7.0, 1.0, 2.0, 3.0, 7.0, 7.0, 4.0, 5.0, 6.0, 7.0, 7.0),
+                java.util.Arrays.stream(y.reals()).boxed().toList());
+        assertEquals("[1, 1, 3, 5]", java.util.Arrays.toString(y.shape()));
+        // A reader of Indices is refused by name.
+        OnnxBuilder reads = new OnnxBuilder().opset(21).input("x", 1, 1, 2, 3).output("y")
+                .node("MaxPool", "/pool", List.of("x"), List.of("m", "idx"), "kernel_shape", new long[] {1, 1})
+                .node("Cast", "/cast", List.of("idx"), List.of("y"), "to", 1L);
+        assertEquals("node '/cast' (Cast): input 'idx' comes from an output this compiler does not support",
+                assertThrows(CompileException.class, () -> imp(reads, null)).getMessage());
+    }
 }

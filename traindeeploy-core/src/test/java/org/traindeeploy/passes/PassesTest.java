@@ -173,4 +173,55 @@ class PassesTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pm.run(new Graph()));
         assertEquals("pass 'late' requires 'early' to run first", e.getMessage());
     }
+
+    /** Values of a graph's output with and without fold-pad on the same input. */
+    private static void assertFoldKeepsValues(Graph g, String out, String expectOps) {
+        Tensor x = T.random(DType.FLOAT, 7, g.inputs().get(0).type().shape());
+        Tensor before = new Interpreter(g).run(java.util.Map.of("x", x)).get(out);
+        run(new FoldPad(), g);
+        String ops = g.nodes().stream().map(n -> n.op().toString().replaceAll("\\[.*", "")).sorted().toList().toString();
+        assertEquals(expectOps, ops);
+        Tensor after = new Interpreter(g).run(java.util.Map.of("x", x)).get(out);
+        for (int i = 0; i < before.size(); i++) assertEquals(before.getDouble(i), after.getDouble(i), 1e-6, "element " + i);
+    }
+
+    @Test
+    void foldPadIntoAveragePoolCountsThePadsExactly() {
+        Graph g = graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 1, 2, 5, 3));
+        Value p = g.add("pad", new Pad(new int[] {0, 0, 1, 0}, new int[] {0, 0, 0, 2}, 0), x);
+        Value y = g.add("pool", new AveragePool(new Window2d(3, 5, 3, 5, 0, 0, 0, 0, 1, 1, false), false), p);
+        g.addOutput(y);
+        assertFoldKeepsValues(g, "pool", "[AveragePool]");
+        AveragePool a = (AveragePool) g.nodes().get(0).op();
+        assertEquals(true, a.countIncludePad());
+        assertEquals("[1, 0, 0, 2]", java.util.Arrays.toString(a.window().pads()));
+    }
+
+    @Test
+    void foldPadIntoConvAddsPads() {
+        Graph g = graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 1, 2, 4, 4));
+        Value p = g.add("pad", new Pad(new int[] {0, 0, 1, 2}, new int[] {0, 0, 1, 0}, 0), x);
+        Value y = g.add("conv", new Conv(1, new int[] {1, 1}, new int[] {1, 0, 0, 1}, new int[] {1, 1}), p, g.addConstant("w", T.random(DType.FLOAT, 3, 3, 2, 3, 3)));
+        g.addOutput(y);
+        assertFoldKeepsValues(g, "conv", "[Conv]");
+        assertEquals("[2, 2, 1, 1]", java.util.Arrays.toString(((Conv) g.nodes().get(0).op()).pads()));
+    }
+
+    @Test
+    void padIsKeptWhereFoldingWouldChangeValues() {
+        // A pool that excludes its own pads from the divisor, a ceil-mode pool, a non-zero pad value: no fold.
+        Graph g = graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 1, 1, 5, 5));
+        Value p = g.add("pad", new Pad(new int[] {0, 0, 1, 1}, new int[] {0, 0, 1, 1}, 0), x);
+        Value y1 = g.add("own", new AveragePool(new Window2d(2, 2, 2, 2, 1, 1, 1, 1, 1, 1, false), false), p);
+        Value y2 = g.add("ceil", new AveragePool(new Window2d(2, 2, 2, 2, 0, 0, 0, 0, 1, 1, true), false), p);
+        Value q = g.add("pad1", new Pad(new int[] {0, 0, 1, 1}, new int[] {0, 0, 1, 1}, 1), x);
+        Value y3 = g.add("conv", new Conv(1, new int[] {1, 1}, new int[] {0, 0, 0, 0}, new int[] {1, 1}), q, g.addConstant("w", T.random(DType.FLOAT, 4, 1, 1, 3, 3)));
+        g.addOutput(y1);
+        g.addOutput(y2);
+        g.addOutput(y3);
+        assertEquals(false, new FoldPad().run(g));
+    }
 }

@@ -205,4 +205,39 @@ class TrainingTest {
         assertFalse(new Glob("a.b").matches("axb"), "dots are literal");
         assertEquals(Set.of(), TrainSpec.parse("").resolve(org.traindeeploy.onnx.proto.OnnxProto.GraphProto.getDefaultInstance(), () -> null));
     }
+
+    @Test
+    void trainingModeBatchNormUpdatesRunningStatisticsAsPyTorchAndDoesNotTrainThem() {
+        java.nio.file.Path dir = T.root().resolve("tests/conformance/bntrain");
+        org.traindeeploy.conformance.Manifest m = org.traindeeploy.conformance.Manifest.read(dir);
+        TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("full")), (a, b) -> { });
+        // Only the listed tensors train; the running statistics are carried state.
+        assertEquals(m.strategies().get("full").trainable().keySet(), new java.util.HashSet<>(p.trainables().stream().map(TrainingProgram.Trainable::key).toList()));
+        org.traindeeploy.ir.Node bn = p.graph().nodes().stream().filter(n -> n.op() instanceof org.traindeeploy.ops.BatchNormalization).findFirst().orElseThrow();
+        Value rm = bn.input(3);
+        Value rv = bn.input(4);
+        assertEquals(Value.Kind.STATE, rm.kind());
+        Interpreter in = new Interpreter(p.graph());
+        Tensor x = org.traindeeploy.onnx.TensorIo.readFile(dir.resolve("data/input_0.pb"));
+        Tensor y = org.traindeeploy.onnx.TensorIo.readFile(dir.resolve("data/label_0.pb"));
+        Tensor rm0 = rm.data();
+        Tensor rv0 = rv.data();
+        in.run(Map.of(p.input().name(), x, p.labels().name(), y));
+        Tensor act = in.lastValue(bn.input(0));
+        int[] s = act.shape();
+        int inner = s[2] * s[3];
+        double count = (double) s[0] * inner;
+        double momentum = ((org.traindeeploy.ops.BatchNormalization) bn.op()).momentum();
+        for (int c = 0; c < s[1]; c++) {
+            double sum = 0;
+            double sq = 0;
+            for (int b = 0; b < s[0]; b++) for (int i = 0; i < inner; i++) sum += act.getDouble((b * s[1] + c) * inner + i);
+            double mean = sum / count;
+            for (int b = 0; b < s[0]; b++) for (int i = 0; i < inner; i++) sq += Math.pow(act.getDouble((b * s[1] + c) * inner + i) - mean, 2);
+            double unbiased = sq / (count - 1);
+            // torch: running = (1 - 0.1) * running + 0.1 * batch statistic, the variance unbiased.
+            assertEquals(momentum * rm0.getDouble(c) + (1 - momentum) * mean, in.state(rm).getDouble(c), 1e-6);
+            assertEquals(momentum * rv0.getDouble(c) + (1 - momentum) * unbiased, in.state(rv).getDouble(c), 1e-5);
+        }
+    }
 }
