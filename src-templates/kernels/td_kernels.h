@@ -8,7 +8,9 @@
  * need a barrier between two internal phases call td_barrier() themselves.
  *
  * Numerics follow the reference interpreter (org.traindeeploy.ops.*#evaluate): sums accumulate
- * in td_acc, elementwise math is done in double and rounded to float once per output element.
+ * in td_acc, elementwise math is done in td_real (td_math.h: double on the host, float on a target
+ * without a double-precision FPU) and rounded to float once per output element. Scalar arguments
+ * (alpha, eps, learning rates, bounds) are td_real too.
  */
 #ifndef TD_KERNELS_H
 #define TD_KERNELS_H
@@ -30,7 +32,7 @@ typedef struct {
     const float *x;
     int32_t n;
     td_unary_op op;
-    double lo, hi;
+    td_real lo, hi;
 } td_unary_args;
 void td_unary(const td_unary_args *a);
 
@@ -43,7 +45,7 @@ typedef struct {
     const float *saved;
     int32_t n;
     td_unary_grad_op op;
-    double lo, hi;
+    td_real lo, hi;
 } td_unary_grad_args;
 void td_unary_grad(const td_unary_grad_args *a);
 
@@ -120,7 +122,7 @@ typedef struct {
     int32_t red_rank;
     int32_t red_shape[TD_MAX_RANK];
     int32_t red_strides[TD_MAX_RANK];
-    double divisor;
+    td_real divisor;
 } td_reduce_args;
 void td_reduce(const td_reduce_args *a);
 
@@ -184,7 +186,7 @@ typedef struct {
     const float *r;
     int32_t rows, k, n;
     int32_t trans_w;
-    double alpha;
+    td_real alpha;
     int32_t accumulate;
 } td_linear_args;
 void td_linear(const td_linear_args *a);
@@ -197,7 +199,7 @@ typedef struct {
     const float *dy;
     int32_t rows, k, n;
     int32_t trans_w;
-    double alpha;
+    td_real alpha;
     int32_t accumulate;
 } td_linear_grad_weight_args;
 void td_linear_grad_weight(const td_linear_grad_weight_args *a);
@@ -283,7 +285,7 @@ typedef struct {
     const float *gamma;
     const float *beta;
     int32_t rows, n;
-    double eps;
+    td_real eps;
 } td_layernorm_args;
 void td_layernorm(const td_layernorm_args *a);
 
@@ -298,7 +300,7 @@ typedef struct {
     const float *gamma;
     td_acc *stats;
     int32_t rows, n;
-    double eps;
+    td_real eps;
     int32_t accumulate;
 } td_layernorm_grad_args;
 void td_layernorm_grad(const td_layernorm_grad_args *a);
@@ -346,7 +348,7 @@ typedef struct {
     const float *g;
     const float *v;
     int32_t n;
-    double lr, momentum, weight_decay;
+    td_real lr, momentum, weight_decay;
     int32_t nesterov;
 } td_sgd_args;
 void td_sgd(const td_sgd_args *a);
@@ -361,7 +363,7 @@ typedef struct {
     const float *v;
     const float *step;
     int32_t n;
-    double lr, beta1, beta2, eps, weight_decay;
+    td_real lr, beta1, beta2, eps, weight_decay;
 } td_adam_args;
 void td_adam(const td_adam_args *a);
 

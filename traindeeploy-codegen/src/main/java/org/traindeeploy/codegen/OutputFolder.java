@@ -22,6 +22,11 @@ public final class OutputFolder {
     private OutputFolder() {}
 
     public static void write(Path target, Map<String, String> files, boolean force) {
+        write(target, new GeneratedFolder(files, Map.of()), force);
+    }
+
+    /** Write text and binary files as one folder, atomically. */
+    public static void write(Path target, GeneratedFolder folder, boolean force) {
         Path dir = target.toAbsolutePath().normalize();
         Path parent = dir.getParent();
         if (parent == null) throw new CompileException("output folder " + target + " has no parent folder");
@@ -31,11 +36,11 @@ public final class OutputFolder {
         try {
             Files.createDirectories(parent);
             tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");
-            for (Map.Entry<String, String> e : files.entrySet()) {
-                Path f = tmp.resolve(e.getKey()).normalize();
-                if (!f.startsWith(tmp)) throw new IllegalArgumentException("generated file name escapes the folder: " + e.getKey());
-                Files.createDirectories(f.getParent());
-                Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
+            for (Map.Entry<String, String> e : folder.text().entrySet()) {
+                Files.writeString(place(tmp, e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+            }
+            for (Map.Entry<String, byte[]> e : folder.binary().entrySet()) {
+                Files.write(place(tmp, e.getKey()), e.getValue());
             }
             if (Files.exists(dir)) {
                 Path old = Files.createTempDirectory(parent, "." + dir.getFileName() + ".old-");
@@ -55,6 +60,14 @@ public final class OutputFolder {
         } finally {
             if (tmp != null) deleteTree(tmp);
         }
+    }
+
+    /** The path of generated file {@code name} inside {@code dir}, its folder created. */
+    private static Path place(Path dir, String name) throws IOException {
+        Path f = dir.resolve(name).normalize();
+        if (!f.startsWith(dir)) throw new IllegalArgumentException("generated file name escapes the folder: " + name);
+        Files.createDirectories(f.getParent());
+        return f;
     }
 
     private static void move(Path from, Path to) throws IOException {
