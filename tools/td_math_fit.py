@@ -36,9 +36,9 @@ def rel(f):
 erf_p = lambda t: mp.erf(mp.sqrt(t)) / mp.sqrt(t) - 1 if t != 0 else 2 / mp.sqrt(mp.pi) - 1
 fit("erf, |x| < 1, P(t), t = x^2", erf_p, 0, 1, 6, 0, lambda t, a: abs(a - erf_p(t)) / (1 + erf_p(t)))
 
-# erfc(x) = exp(-x^2) Q(x) for 1 <= x < 2.5.
+# erfc(x) = exp(-x^2) Q(x) for 0.5 <= x < 2.5.
 erfc_mid = lambda x: mp.erfc(x) * mp.exp(x * x)
-fit("erfc, 1 <= x < 2.5, Q(x)", erfc_mid, 1, mp.mpf("2.5"), 9, 1.75, rel(erfc_mid))
+fit("erfc, 0.5 <= x < 2.5, Q(x)", erfc_mid, mp.mpf("0.5"), mp.mpf("2.5"), 11, 1.5, rel(erfc_mid))
 
 # erfc(x) = exp(-x^2) R(1/x^2) / x for 2.5 <= x <= 10.
 erfc_big = lambda t: mp.erfc(1 / mp.sqrt(t)) * mp.exp(1 / t) / mp.sqrt(t)

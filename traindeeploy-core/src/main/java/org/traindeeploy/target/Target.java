@@ -58,6 +58,11 @@ public record Target(String name, String description, int cores, double clockHz,
         return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, doubleFpu);
     }
 
+    /** The same target with or without a double-precision FPU. */
+    public Target withDoubleFpu(boolean has) {
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, has);
+    }
+
     /** Whether the generated code may compute in double (false: float only, no double arithmetic on the device). */
     public boolean hasDoubleFpu() { return doubleFpu; }
 
