@@ -14,15 +14,19 @@ LDLIBS += -lpthread -lm
 # Tensors of different types share the planned arena's bytes over the step.
 TD_CFLAGS = -fno-strict-aliasing
 
-SRCS = main.c network.c network_data.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
-HDRS = td_target.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_nd.h
-OBJS = $(SRCS:.c=.o)
+SRCS = main.c network.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
+HDRS = td_target.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_math.h kernels/td_nd.h
+# Constants and initial states: the bytes of network_data.bin, given symbols by network_data.S (.incbin).
+OBJS = $(SRCS:.c=.o) network_data.o
 
 harness: $(OBJS)
 	$(CC) $(CFLAGS) $(TD_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 %.o: %.c $(HDRS) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ $<
+
+network_data.o: network_data.S network_data.bin Makefile
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ network_data.S
 
 clean:
 	rm -f harness $(OBJS)

@@ -4,9 +4,11 @@
  * [c*kh*kw, oh*ow] (zeros where the window hangs over the padding), then multiply W [m, c*kh*kw]
  * by it in 1x4 register blocks. td_conv_direct (any group, e.g. depthwise) walks the taps of
  * each output element. The reduction order is (input channel, kernel row, kernel column), the
- * reference's order.
+ * reference's order; sums are blocked (by TD_SUM_BLOCK rows of the GEMM, by input channel, output
+ * channel or output row in the direct forms) so that they stay accurate in a float td_acc.
  */
 #include "td_kernels.h"
+#include "td_math.h"
 
 #define TD_NB 4
 
@@ -52,23 +54,28 @@ void td_conv_im2col(const td_conv_args *a) {
             const float *w = a->w + (size_t)oc * rows;
             float *y = a->y + ((size_t)b * g->m + oc) * plane + p0;
             td_acc acc[TD_NB] = {0, 0, 0, 0};
-            double bias = a->b != NULL ? (double)a->b[oc] : 0.0;
-            int32_t r, q;
-            if (cnt == TD_NB) {
-                for (r = 0; r < rows; r++) {
-                    const float *col = a->col + (size_t)r * plane + p0;
-                    td_acc wv = w[r];
-                    acc[0] += wv * col[0];
-                    acc[1] += wv * col[1];
-                    acc[2] += wv * col[2];
-                    acc[3] += wv * col[3];
+            td_real bias = a->b != NULL ? (td_real)a->b[oc] : 0;
+            int32_t r, r0, q;
+            for (r0 = 0; r0 < rows; r0 += TD_SUM_BLOCK) {
+                int32_t r1 = rows - r0 < TD_SUM_BLOCK ? rows : r0 + TD_SUM_BLOCK;
+                td_acc p[TD_NB] = {0, 0, 0, 0};
+                if (cnt == TD_NB) {
+                    for (r = r0; r < r1; r++) {
+                        const float *col = a->col + (size_t)r * plane + p0;
+                        td_acc wv = w[r];
+                        p[0] += wv * col[0];
+                        p[1] += wv * col[1];
+                        p[2] += wv * col[2];
+                        p[3] += wv * col[3];
+                    }
+                } else {
+                    for (r = r0; r < r1; r++) {
+                        for (q = 0; q < cnt; q++) p[q] += (td_acc)w[r] * a->col[(size_t)r * plane + p0 + q];
+                    }
                 }
-            } else {
-                for (r = 0; r < rows; r++) {
-                    for (q = 0; q < cnt; q++) acc[q] += (td_acc)w[r] * a->col[(size_t)r * plane + p0 + q];
-                }
+                for (q = 0; q < TD_NB; q++) acc[q] += p[q];
             }
-            for (q = 0; q < cnt; q++) y[q] = (float)((double)acc[q] + bias);
+            for (q = 0; q < cnt; q++) y[q] = (float)((td_real)acc[q] + bias);
         }
     }
 }
@@ -90,17 +97,19 @@ void td_conv_direct(const td_conv_args *a) {
         for (ic = 0; ic < g->cg; ic++) {
             const float *x = a->x + ((size_t)b * g->c + grp * g->cg + ic) * g->h * g->w;
             const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
+            td_acc part = 0;
             for (i = 0; i < g->kh; i++) {
                 int32_t hy = oy * g->sh - g->pt + i * g->dh;
                 if (hy < 0 || hy >= g->h) continue;
                 for (j = 0; j < g->kw; j++) {
                     int32_t wx = ox * g->sw - g->pl + j * g->dw;
                     if (wx < 0 || wx >= g->w) continue;
-                    acc += (td_acc)x[hy * g->w + wx] * w[i * g->kw + j];
+                    part += (td_acc)x[hy * g->w + wx] * w[i * g->kw + j];
                 }
             }
+            acc += part;
         }
-        a->y[e] = (float)((double)acc + (a->b != NULL ? (double)a->b[oc] : 0.0));
+        a->y[e] = (float)((td_real)acc + (a->b != NULL ? (td_real)a->b[oc] : 0));
     }
 }
 
@@ -123,6 +132,7 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
         for (oc = grp * mg; oc < (grp + 1) * mg; oc++) {
             const float *dy = a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow;
             const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
+            td_acc part = 0;
             for (i = 0; i < g->kh; i++) {
                 int32_t ty = hy + g->pt - i * g->dh;
                 int32_t oy;
@@ -135,9 +145,10 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
                     if (tx < 0 || tx % g->sw != 0) continue;
                     ox = tx / g->sw;
                     if (ox >= g->ow) continue;
-                    acc += (td_acc)dy[oy * g->ow + ox] * w[i * g->kw + j];
+                    part += (td_acc)dy[oy * g->ow + ox] * w[i * g->kw + j];
                 }
             }
+            acc += part;
         }
         a->dx[e] = (float)acc;
     }
@@ -162,12 +173,14 @@ void td_conv_grad_weight(const td_conv_grad_weight_args *a) {
             const float *x = a->x + ((size_t)b * g->c + cc) * g->h * g->w;
             for (oy = 0; oy < g->oh; oy++) {
                 int32_t hy = oy * g->sh - g->pt + i * g->dh;
+                td_acc part = 0;
                 if (hy < 0 || hy >= g->h) continue;
                 for (ox = 0; ox < g->ow; ox++) {
                     int32_t wx = ox * g->sw - g->pl + j * g->dw;
                     if (wx < 0 || wx >= g->w) continue;
-                    acc += (td_acc)dy[oy * g->ow + ox] * x[hy * g->w + wx];
+                    part += (td_acc)dy[oy * g->ow + ox] * x[hy * g->w + wx];
                 }
+                acc += part;
             }
         }
         a->dw[e] = (float)acc;

@@ -4,23 +4,35 @@
  * dx = (g - mean(g) - x^ * mean(g * x^)) / sigma with g = dy * gamma, dgamma = sum_rows dy * x^,
  * dbeta = sum_rows dy. The gradient runs in two phases: rows (dx, and each row's statistics into
  * scratch), then columns (dgamma, dbeta), so no two cores add into the same element.
+ * Sums are blocked (TD_SUM_BLOCK) so that they stay accurate in a float td_acc.
  */
 #include <math.h>
 
 #include "td_kernels.h"
+#include "td_math.h"
 
-static void td_row_stats(const float *x, int32_t n, double eps, td_acc *mean, td_acc *rstd) {
+static void td_row_stats(const float *x, int32_t n, td_real eps, td_acc *mean, td_acc *rstd) {
     td_acc m = 0, var = 0;
-    int32_t k;
-    for (k = 0; k < n; k++) m += x[k];
-    m /= n;
-    for (k = 0; k < n; k++) {
-        td_acc d = x[k] - m;
-        var += d * d;
+    int32_t k, k0;
+    for (k0 = 0; k0 < n; k0 += TD_SUM_BLOCK) {
+        int32_t k1 = n - k0 < TD_SUM_BLOCK ? n : k0 + TD_SUM_BLOCK;
+        td_acc part = 0;
+        for (k = k0; k < k1; k++) part += x[k];
+        m += part;
     }
-    var /= n;
+    m /= (td_acc)n;
+    for (k0 = 0; k0 < n; k0 += TD_SUM_BLOCK) {
+        int32_t k1 = n - k0 < TD_SUM_BLOCK ? n : k0 + TD_SUM_BLOCK;
+        td_acc part = 0;
+        for (k = k0; k < k1; k++) {
+            td_acc d = x[k] - m;
+            part += d * d;
+        }
+        var += part;
+    }
+    var /= (td_acc)n;
     *mean = m;
-    *rstd = (td_acc)(1 / sqrt((double)var + eps));
+    *rstd = (td_acc)(TD_R(1.0) / td_sqrt((td_real)var + eps));
 }
 
 void td_layernorm(const td_layernorm_args *a) {
@@ -39,7 +51,7 @@ void td_layernorm(const td_layernorm_args *a) {
 }
 
 void td_layernorm_grad(const td_layernorm_grad_args *a) {
-    int32_t lo, hi, r, k;
+    int32_t lo, hi, r, k, k0, r0;
     td_split(a->rows, &lo, &hi);
     for (r = lo; r < hi; r++) {
         const float *x = a->x + (size_t)r * a->n;
@@ -49,14 +61,20 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
         td_row_stats(x, a->n, a->eps, &mean, &rstd);
         a->stats[2 * r] = mean;
         a->stats[2 * r + 1] = rstd;
-        for (k = 0; k < a->n; k++) {
-            td_acc xh = (x[k] - mean) * rstd;
-            td_acc gk = (td_acc)dy[k] * a->gamma[k];
-            mg += gk;
-            mgx += gk * xh;
+        for (k0 = 0; k0 < a->n; k0 += TD_SUM_BLOCK) {
+            int32_t k1 = a->n - k0 < TD_SUM_BLOCK ? a->n : k0 + TD_SUM_BLOCK;
+            td_acc pg = 0, pgx = 0;
+            for (k = k0; k < k1; k++) {
+                td_acc xh = (x[k] - mean) * rstd;
+                td_acc gk = (td_acc)dy[k] * a->gamma[k];
+                pg += gk;
+                pgx += gk * xh;
+            }
+            mg += pg;
+            mgx += pgx;
         }
-        mg /= a->n;
-        mgx /= a->n;
+        mg /= (td_acc)a->n;
+        mgx /= (td_acc)a->n;
         for (k = 0; k < a->n; k++) {
             td_acc xh = (x[k] - mean) * rstd;
             dx[k] = (float)(((td_acc)dy[k] * a->gamma[k] - mg - xh * mgx) * rstd);
@@ -66,11 +84,17 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
     td_split(a->n, &lo, &hi);
     for (k = lo; k < hi; k++) {
         td_acc dg = 0, db = 0;
-        for (r = 0; r < a->rows; r++) {
-            td_acc xh = (a->x[(size_t)r * a->n + k] - a->stats[2 * r]) * a->stats[2 * r + 1];
-            td_acc d = a->dy[(size_t)r * a->n + k];
-            dg += d * xh;
-            db += d;
+        for (r0 = 0; r0 < a->rows; r0 += TD_SUM_BLOCK) {
+            int32_t r1 = a->rows - r0 < TD_SUM_BLOCK ? a->rows : r0 + TD_SUM_BLOCK;
+            td_acc pg = 0, pb = 0;
+            for (r = r0; r < r1; r++) {
+                td_acc xh = (a->x[(size_t)r * a->n + k] - a->stats[2 * r]) * a->stats[2 * r + 1];
+                td_acc d = a->dy[(size_t)r * a->n + k];
+                pg += d * xh;
+                pb += d;
+            }
+            dg += pg;
+            db += pb;
         }
         if (a->accumulate) {
             a->dgamma[k] += (float)dg;
@@ -89,17 +113,27 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
  */
 static void td_channel_stats(const float *x, int32_t n, int32_t c, int32_t inner, int32_t ch, td_acc *mean, td_acc *var) {
     td_acc s = 0, v = 0, m = (td_acc)n * inner;
-    int32_t b, i;
+    int32_t b, i, i0;
     for (b = 0; b < n; b++) {
         const float *p = x + ((size_t)b * c + ch) * inner;
-        for (i = 0; i < inner; i++) s += p[i];
+        for (i0 = 0; i0 < inner; i0 += TD_SUM_BLOCK) {
+            int32_t i1 = inner - i0 < TD_SUM_BLOCK ? inner : i0 + TD_SUM_BLOCK;
+            td_acc part = 0;
+            for (i = i0; i < i1; i++) part += p[i];
+            s += part;
+        }
     }
     s /= m;
     for (b = 0; b < n; b++) {
         const float *p = x + ((size_t)b * c + ch) * inner;
-        for (i = 0; i < inner; i++) {
-            td_acc d = p[i] - s;
-            v += d * d;
+        for (i0 = 0; i0 < inner; i0 += TD_SUM_BLOCK) {
+            int32_t i1 = inner - i0 < TD_SUM_BLOCK ? inner : i0 + TD_SUM_BLOCK;
+            td_acc part = 0;
+            for (i = i0; i < i1; i++) {
+                td_acc d = p[i] - s;
+                part += d * d;
+            }
+            v += part;
         }
     }
     *mean = s;
@@ -122,7 +156,7 @@ void td_batchnorm(const td_batchnorm_args *a) {
             mean = a->mean[ch];
             var = a->var[ch];
         }
-        rstd = (td_acc)(1 / sqrt((double)var + a->eps));
+        rstd = (td_acc)(TD_R(1.0) / td_sqrt((td_real)var + (td_real)a->eps));
         for (b = 0; b < a->n; b++) {
             size_t base = ((size_t)b * a->c + ch) * a->inner;
             for (i = 0; i < a->inner; i++) {
@@ -144,13 +178,20 @@ void td_batchnorm_grad(const td_batchnorm_grad_args *a) {
             mean = a->mean[ch];
             var = a->var[ch];
         }
-        rstd = (td_acc)(1 / sqrt((double)var + a->eps));
+        rstd = (td_acc)(TD_R(1.0) / td_sqrt((td_real)var + (td_real)a->eps));
         for (b = 0; b < a->n; b++) {
             size_t base = ((size_t)b * a->c + ch) * a->inner;
-            for (i = 0; i < a->inner; i++) {
-                td_acc d = a->dy[base + i];
-                dg += d * ((a->x[base + i] - mean) * rstd);
-                db += d;
+            int32_t i0;
+            for (i0 = 0; i0 < a->inner; i0 += TD_SUM_BLOCK) {
+                int32_t i1 = a->inner - i0 < TD_SUM_BLOCK ? a->inner : i0 + TD_SUM_BLOCK;
+                td_acc pg = 0, pb = 0;
+                for (i = i0; i < i1; i++) {
+                    td_acc d = a->dy[base + i];
+                    pg += d * ((a->x[base + i] - mean) * rstd);
+                    pb += d;
+                }
+                dg += pg;
+                db += pb;
             }
         }
         k = a->gamma[ch] * rstd;

@@ -4,40 +4,45 @@
  * SGD: d = g + wd*p; with momentum v' = mu*v + d, d = v' (or d + mu*v' with Nesterov); p' = p - lr*d.
  * Adam: g += wd*p; m' = b1*m + (1-b1)*g; v' = b2*v + (1-b2)*g^2;
  *       p' = p - lr/(1-b1^t) * m' / (sqrt(v')/sqrt(1-b2^t) + eps).
+ * Arithmetic in td_real (td_math.h).
  */
 #include <math.h>
 
 #include "td_kernels.h"
+#include "td_math.h"
 
 void td_sgd(const td_sgd_args *a) {
+    const td_real lr = a->lr, mu = a->momentum, wd = a->weight_decay;
     int32_t lo, hi, i;
     td_split(a->n, &lo, &hi);
     for (i = lo; i < hi; i++) {
-        double p = a->p[i];
-        double d = (float)(a->g[i] + a->weight_decay * p);
+        td_real p = a->p[i];
+        td_real d = (float)(a->g[i] + wd * p);
         if (a->v_out != NULL) {
-            double v = (float)(a->momentum * a->v[i] + d);
+            td_real v = (float)(mu * a->v[i] + d);
             a->v_out[i] = (float)v;
-            d = a->nesterov ? d + a->momentum * v : v;
+            d = a->nesterov ? d + mu * v : v;
         }
-        a->p_out[i] = (float)(p - a->lr * d);
+        a->p_out[i] = (float)(p - lr * d);
     }
 }
 
 void td_adam(const td_adam_args *a) {
-    double t = a->step[0];
-    double bc1 = 1 - pow(a->beta1, t);
-    double bc2 = sqrt(1 - pow(a->beta2, t));
-    double step = a->lr / bc1;
+    const td_real b1 = a->beta1, b2 = a->beta2, eps = a->eps, wd = a->weight_decay;
+    const td_real c1 = TD_R(1.0) - b1, c2 = TD_R(1.0) - b2;
+    td_real t = a->step[0];
+    td_real bc1 = TD_R(1.0) - td_pow(b1, t);
+    td_real bc2 = td_sqrt(TD_R(1.0) - td_pow(b2, t));
+    td_real step = a->lr / bc1;
     int32_t lo, hi, i;
     td_split(a->n, &lo, &hi);
     for (i = lo; i < hi; i++) {
-        double p = a->p[i];
-        double g = a->g[i] + a->weight_decay * p;
-        double m = (float)(a->beta1 * a->m[i] + (1 - a->beta1) * g);
-        double v = (float)(a->beta2 * a->v[i] + (1 - a->beta2) * g * g);
+        td_real p = a->p[i];
+        td_real g = a->g[i] + wd * p;
+        td_real m = (float)(b1 * a->m[i] + c1 * g);
+        td_real v = (float)(b2 * a->v[i] + c2 * g * g);
         a->m_out[i] = (float)m;
         a->v_out[i] = (float)v;
-        a->p_out[i] = (float)(p - step * m / (sqrt(v) / bc2 + a->eps));
+        a->p_out[i] = (float)(p - step * m / (td_sqrt(v) / bc2 + eps));
     }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "td_kernels.h"
+#include "td_math.h"
 
 /* Flat index (within the plane) of the first maximum of output (oy, ox)'s window, or -1. NaN wins. */
 static int32_t td_argmax(const td_pool_geom *g, const float *x, int32_t oy, int32_t ox) {
@@ -94,7 +95,7 @@ void td_avgpool(const td_pool_args *a) {
         for (i = h0; i < h1; i++) {
             for (j = w0; j < w1; j++) s += x[i * g->w + j];
         }
-        a->out[e] = (float)((double)s / div);
+        a->out[e] = (float)((td_real)s / (td_real)div);
     }
 }
 
@@ -111,7 +112,7 @@ void td_avgpool_grad(const td_pool_args *a) {
             for (ox = 0; ox < g->ow; ox++) {
                 int32_t h0, h1, w0, w1, i, j;
                 int32_t div = td_avg_window(g, oy, ox, &h0, &h1, &w0, &w1);
-                double v = (double)dy[oy * g->ow + ox] / div;
+                td_real v = (td_real)dy[oy * g->ow + ox] / (td_real)div;
                 for (i = h0; i < h1; i++) {
                     for (j = w0; j < w1; j++) dx[i * g->w + j] = (float)(dx[i * g->w + j] + v);
                 }

@@ -8,7 +8,9 @@
  * need a barrier between two internal phases call td_barrier() themselves.
  *
  * Numerics follow the reference interpreter (org.traindeeploy.ops.*#evaluate): sums accumulate
- * in td_acc, elementwise math is done in double and rounded to float once per output element.
+ * in td_acc, elementwise math is done in td_real (td_math.h: double on the host, float on a target
+ * without a double-precision FPU) and rounded to float once per output element. Scalar arguments
+ * (alpha, eps, learning rates, bounds) are td_real too.
  */
 #ifndef TD_KERNELS_H
 #define TD_KERNELS_H
@@ -34,7 +36,7 @@ typedef struct {
     const float *x;
     int32_t n;
     td_unary_op op;
-    double lo, hi;
+    td_real lo, hi;
 } td_unary_args;
 void td_unary(const td_unary_args *a);
 
@@ -51,7 +53,7 @@ typedef struct {
     const float *saved;
     int32_t n;
     td_unary_grad_op op;
-    double lo, hi;
+    td_real lo, hi;
 } td_unary_grad_args;
 void td_unary_grad(const td_unary_grad_args *a);
 
@@ -128,7 +130,7 @@ typedef struct {
     int32_t red_rank;
     int32_t red_shape[TD_MAX_RANK];
     int32_t red_strides[TD_MAX_RANK];
-    double divisor;
+    td_real divisor;
 } td_reduce_args;
 void td_reduce(const td_reduce_args *a);
 
@@ -194,7 +196,7 @@ typedef struct {
     const float *r;
     int32_t rows, k, n;
     int32_t trans_w;
-    double alpha;
+    td_real alpha;
     int32_t accumulate;
 } td_linear_args;
 void td_linear(const td_linear_args *a);
@@ -207,7 +209,7 @@ typedef struct {
     const float *dy;
     int32_t rows, k, n;
     int32_t trans_w;
-    double alpha;
+    td_real alpha;
     int32_t accumulate;
 } td_linear_grad_weight_args;
 void td_linear_grad_weight(const td_linear_grad_weight_args *a);
@@ -293,7 +295,7 @@ typedef struct {
     const float *gamma;
     const float *beta;
     int32_t rows, n;
-    double eps;
+    td_real eps;
 } td_layernorm_args;
 void td_layernorm(const td_layernorm_args *a);
 
@@ -308,7 +310,7 @@ typedef struct {
     const float *gamma;
     td_acc *stats;
     int32_t rows, n;
-    double eps;
+    td_real eps;
     int32_t accumulate;
 } td_layernorm_grad_args;
 void td_layernorm_grad(const td_layernorm_grad_args *a);
@@ -328,7 +330,7 @@ typedef struct {
     const float *mean;
     const float *var;
     int32_t n, c, inner;
-    double eps, momentum;
+    td_real eps, momentum;
     int32_t training;
 } td_batchnorm_args;
 void td_batchnorm(const td_batchnorm_args *a);
@@ -344,7 +346,7 @@ typedef struct {
     const float *mean;
     const float *var;
     int32_t n, c, inner;
-    double eps;
+    td_real eps;
     int32_t training;
 } td_batchnorm_grad_args;
 void td_batchnorm_grad(const td_batchnorm_grad_args *a);
@@ -394,7 +396,7 @@ typedef struct {
     const float *g;
     const float *v;
     int32_t n;
-    double lr, momentum, weight_decay;
+    td_real lr, momentum, weight_decay;
     int32_t nesterov;
 } td_sgd_args;
 void td_sgd(const td_sgd_args *a);
@@ -409,7 +411,7 @@ typedef struct {
     const float *v;
     const float *step;
     int32_t n;
-    double lr, beta1, beta2, eps, weight_decay;
+    td_real lr, beta1, beta2, eps, weight_decay;
 } td_adam_args;
 void td_adam(const td_adam_args *a);
 

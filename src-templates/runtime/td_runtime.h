@@ -22,12 +22,24 @@
 #endif
 
 /*
- * Accumulator type of dot products and reductions. double on the host (results then match the
- * float64 reference interpreter to the last float bit in most elements); a target without a
- * double-precision FPU builds with -DTD_ACC_T=float.
+ * The real type of the kernels' arithmetic: double where the cores have a double-precision FPU (the
+ * host), float where they have none (td_target.h defines TD_NO_DOUBLE from the target file's
+ * "doubleFpu": false), so that no double arithmetic reaches such a device. The math functions on
+ * td_real are in kernels/td_math.h.
+ */
+#ifdef TD_NO_DOUBLE
+typedef float td_real;
+#else
+typedef double td_real;
+#endif
+
+/*
+ * Accumulator type of dot products and reductions: td_real unless TD_ACC_T says otherwise (double
+ * on the host: results then match the float64 reference interpreter to the last float bit in most
+ * elements; float sums are blocked, see TD_SUM_BLOCK in td_math.h).
  */
 #ifndef TD_ACC_T
-#define TD_ACC_T double
+#define TD_ACC_T td_real
 #endif
 typedef TD_ACC_T td_acc;
 

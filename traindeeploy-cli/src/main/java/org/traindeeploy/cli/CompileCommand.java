@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.traindeeploy.codegen.EmitSpec;
+import org.traindeeploy.codegen.GeneratedFolder;
 import org.traindeeploy.codegen.HostTarget;
 import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.memory.MemoryPlan;
@@ -71,22 +72,22 @@ final class CompileCommand implements Callable<Integer> {
         if (targetOptions.target == null) targetOptions.target = "host";
         Target target = targetOptions.load();
         int n = cores != null ? cores : target.cores();
-        Map<String, String> files;
+        GeneratedFolder files;
         EmitSpec es;
         try {
             if (training.wantsTraining()) {
                 TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
                 es = EmitSpec.training(name(model), p);
-                files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
+                files = HostTarget.folder(es, n, target, keepGradients);
                 // The report of the plan the sources were generated from: its byte counts are what the code moves.
                 MemoryPlan plan = HostTarget.plan(es, target, keepGradients);
                 StepReport report = StepReport.of(p, target, plan);
-                files.put("report.json", Reports.json(report));
-                files.put("report.html", HtmlReport.single(name(model), training.describe(), report, plan));
+                files = files.withText(Map.of("report.json", Reports.json(report),
+                        "report.html", HtmlReport.single(name(model), training.describe(), report, plan)));
                 out.print(report.text());
             } else {
                 es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
-                files = new java.util.TreeMap<>(HostTarget.sources(es, n, target, keepGradients));
+                files = HostTarget.folder(es, n, target, keepGradients);
             }
         } catch (CompileException e) {
             throw located(e, model, targetOptions);
@@ -104,7 +105,7 @@ final class CompileCommand implements Callable<Integer> {
         return e.within(flags.isEmpty() ? model.toString() : model + ": with " + flags);
     }
 
-    private int written(PrintWriter out, Map<String, String> files, EmitSpec es, int n) {
+    private int written(PrintWriter out, GeneratedFolder files, EmitSpec es, int n) {
         OutputFolder.write(this.out, files, force);
         out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", CompileException.printable(this.out.toString()), es.training() ? "training step" : "forward pass",
                 CompileException.printable(name(model)), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");

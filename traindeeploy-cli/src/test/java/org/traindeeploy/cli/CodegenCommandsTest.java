@@ -43,7 +43,7 @@ class CodegenCommandsTest {
         Path out = tmp.resolve("mlp");
         Run r = run("compile", "tests/conformance/mlp/model.onnx", "-o", out.toString(), "--target", "host", "--train", "last");
         assertEquals(0, r.code(), r.err());
-        for (String f : List.of("Makefile", "main.c", "network.h", "network.c", "network_data.c", "tensors.json", "runtime/td_runtime_host.c")) {
+        for (String f : List.of("Makefile", "main.c", "network.h", "network.c", "network_data.S", "network_data.bin", "tensors.json", "runtime/td_runtime_host.c")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         assertTrue(Files.readString(out.resolve("Makefile")).contains("-std=c99 -O2 -Wall -Wextra -Werror"));

@@ -65,12 +65,12 @@ class HostileNamesTest {
         }
         for (String f : files) assertTrue(f.equals("a/b/c/model.onnx") || f.startsWith("a/b/c/out/"), "unexpected file " + f);
         try (Stream<Path> s = Files.list(out)) {
-            assertEquals(Set.of("Makefile", "kernels", "main.c", "network.c", "network.h", "network_data.c", "network_data.h", "report.html", "report.json",
+            assertEquals(Set.of("Makefile", "kernels", "main.c", "network.c", "network.h", "network_data.S", "network_data.bin", "network_data.h", "report.html", "report.json",
                     "runtime", "td_target.h", "tensors.json"), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
         }
         HostBuild.make(out, null);
         assertTrue(Files.isExecutable(out.resolve("harness")));
-        String c = Files.readString(out.resolve("network.c")) + Files.readString(out.resolve("network_data.c"));
+        String c = Files.readString(out.resolve("network.c")) + Files.readString(out.resolve("network_data.S")) + Files.readString(out.resolve("network_data.h"));
         for (String line : c.split("\n")) {
             int at = line.indexOf("system(");
             if (at < 0) continue;

@@ -24,7 +24,8 @@ import org.traindeeploy.target.Target;
  * Lowers a program to kernel calls and renders the network sources: {@code network.h} (the API:
  * init, train step, inference, trained tensors), {@code network.c} (buffers, argument structs,
  * the step bodies run on every core with barriers between dependent kernels), and
- * {@code network_data.h/.c} (constants and initial states as exact C arrays). The runtime and
+ * {@code network_data.h/.S/.bin} (constants and initial states as bytes: {@code network_data.bin}
+ * holds them, the assembler stub {@code network_data.S} gives each array its symbol). The runtime and
  * kernel sources are added by the target ({@link HostTarget}).
  *
  * <p>Steps: place buffers and lower every node ({@link OpLowering}) → order the training body
@@ -35,9 +36,10 @@ public final class CEmitter {
     /** Kernel sources every program compiles (the runtime is per target). */
     static final List<String> KERNEL_SOURCES = List.of("conv.c", "elementwise.c", "linear.c", "loss.c", "movement.c", "norm.c",
             "optimizer.c", "pool.c", "reduce.c", "softmax.c");
-    static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_nd.h");
+    static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_math.h", "td_nd.h");
 
-    private static final int VALUES_PER_LINE = 8;
+    /** Alignment of every array in network_data.bin and in its section (enough for any element type and for DMA). */
+    static final int DATA_ALIGNMENT = 16;
 
     private CEmitter() {}
 
@@ -75,8 +77,18 @@ public final class CEmitter {
         files.put("network.h", Templates.render("network.h.ftl", m));
         files.put("network.c", Templates.render("network.c.ftl", m));
         files.put("network_data.h", Templates.render("network_data.h.ftl", m));
-        files.put("network_data.c", Templates.render("network_data.c.ftl", m));
+        files.put("network_data.S", Templates.render("network_data.S.ftl", m));
         return files;
+    }
+
+    /** The bytes of network_data.bin: every data array at its offset, zeros between them. */
+    static byte[] dataBlob(NetworkModel m) {
+        long end = 0;
+        for (DataArray d : m.data()) end = Math.max(end, d.offset() + d.size());
+        if (end > Integer.MAX_VALUE - 8) throw new CompileException("the constants and initial states need " + end + " bytes, more than one data file can hold");
+        byte[] blob = new byte[(int) end];
+        for (DataArray d : m.data()) System.arraycopy(d.content(), 0, blob, (int) d.offset(), d.size());
+        return blob;
     }
 
     private static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
@@ -183,8 +195,9 @@ public final class CEmitter {
         if (loss != null) usedBuffers.add(loss.symbol());
         List<Buffer> constants = used(plan.withRole(BufferPlan.Role.CONSTANT), usedBuffers);
         List<Buffer> states = spec.training() ? plan.withRole(BufferPlan.Role.STATE) : used(plan.withRole(BufferPlan.Role.STATE), usedBuffers);
-        for (Buffer b : constants) data.add(array(b.init(), b, b.value().data()));
-        for (Buffer b : states) if (b.init() != null) data.add(array(b.init(), b, b.value().data()));
+        long dataOffset = 0;
+        for (Buffer b : constants) dataOffset = addArray(data, dataOffset, b.init(), b, b.value().data());
+        for (Buffer b : states) if (b.init() != null) dataOffset = addArray(data, dataOffset, b.init(), b, b.value().data());
         boolean scratchF = usedBuffers.contains(BufferPlan.SCRATCH_FLOATS);
         boolean scratchA = usedBuffers.contains(BufferPlan.SCRATCH_ACC);
         List<Buffer> placed = used(plan.all(), usedBuffers);
@@ -281,19 +294,35 @@ public final class CEmitter {
         return seen;
     }
 
-    private static DataArray array(String symbol, Buffer b, Tensor t) {
-        List<String> lines = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
+    /** Append the array of {@code t} at the next aligned offset of the data blob; returns the offset after it. */
+    private static long addArray(List<DataArray> data, long offset, String symbol, Buffer b, Tensor t) {
+        long at = (offset + DATA_ALIGNMENT - 1) / DATA_ALIGNMENT * DATA_ALIGNMENT;
+        byte[] bytes = littleEndian(t, b.length());
+        data.add(new DataArray(symbol, b.ctype(), b.length(), at, bytes.length, bytes, b.comment()));
+        return at + bytes.length;
+    }
+
+    /**
+     * The elements of {@code t} as the target stores them: raw little-endian float32, float64,
+     * int64, int32 or bool bytes (NaN and -0 included), padded with zeros to {@code length} elements.
+     */
+    static byte[] littleEndian(Tensor t, int length) {
         DType d = t.dtype();
+        int width = switch (d) {
+            case FLOAT, INT32 -> 4;
+            case DOUBLE, INT64 -> 8;
+            case BOOL -> 1;
+        };
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(Math.multiplyExact(width, Math.max(length, t.size()))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < t.size(); i++) {
-            if (i % VALUES_PER_LINE == 0 && i > 0) {
-                lines.add(line.toString());
-                line.setLength(0);
+            switch (d) {
+                case FLOAT -> buf.putFloat((float) t.getDouble(i));
+                case DOUBLE -> buf.putDouble(t.getDouble(i));
+                case INT64 -> buf.putLong(t.getLong(i));
+                case INT32 -> buf.putInt((int) t.getLong(i));
+                case BOOL -> buf.put((byte) (t.getLong(i) != 0 ? 1 : 0));
             }
-            if (line.length() > 0) line.append(", ");
-            line.append(CLiterals.element(d, d.isFloat() ? t.getDouble(i) : 0, d.isFloat() ? 0 : t.getLong(i)));
         }
-        if (line.length() > 0 || lines.isEmpty()) lines.add(line.length() > 0 ? line.toString() : "0");
-        return new DataArray(symbol, b.ctype(), b.length(), lines, b.comment());
+        return buf.array();
     }
 }

@@ -23,8 +23,13 @@ public final class HostTarget {
 
     private HostTarget() {}
 
-    /** Every file of the output folder, by relative path. */
+    /** Every text file of the output folder, by relative path (the data blob is in {@link #folder}). */
     public static Map<String, String> sources(EmitSpec spec, int cores) { return sources(spec, cores, Target.load("host"), true); }
+
+    /** The text files of {@link #folder} (network_data.bin, the one binary file, is left out). */
+    public static Map<String, String> sources(EmitSpec spec, int cores, Target target, boolean keepGradients) {
+        return folder(spec, cores, target, keepGradients).text();
+    }
 
     /**
      * Every file for {@code target}: on a target with an L1 level the step is tiled (kernels run on L1
@@ -32,7 +37,7 @@ public final class HostTarget {
      * Makefile builds the host simulation, where L1/L2/L3 are arrays of the target's sizes.
      * {@code keepGradients}: the trained tensors' gradients stay readable after the step (network_grad).
      */
-    public static Map<String, String> sources(EmitSpec spec, int cores, Target target, boolean keepGradients) {
+    public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients) {
         if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
         NetworkModel m = CEmitter.lower(spec, cores, target, keepGradients);
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
@@ -45,7 +50,7 @@ public final class HostTarget {
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         files.put("tensors.json", manifest(spec, cores));
-        return files;
+        return new GeneratedFolder(files, Map.of("network_data.bin", CEmitter.dataBlob(m)));
     }
 
     /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
@@ -58,11 +63,11 @@ public final class HostTarget {
     }
 
     public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
-        OutputFolder.write(dir, sources(spec, cores), force);
+        OutputFolder.write(dir, folder(spec, cores, Target.load("host"), true), force);
     }
 
     public static void write(EmitSpec spec, int cores, Target target, boolean keepGradients, Path dir, boolean force) {
-        OutputFolder.write(dir, sources(spec, cores, target, keepGradients), force);
+        OutputFolder.write(dir, folder(spec, cores, target, keepGradients), force);
     }
 
     private static String manifest(EmitSpec spec, int cores) {

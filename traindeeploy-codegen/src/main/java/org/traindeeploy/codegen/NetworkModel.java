@@ -29,15 +29,19 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
     /** Trained tensor {@code index} of the generated API. */
     public record Trained(int index, String param, String grad, int size, String comment, boolean inL3) {}
 
-    /** A constant array of network_data.c: its symbol, C type, length and initializer lines. */
-    public record DataArray(String symbol, String ctype, int length, List<String> lines, String comment) {}
+    /**
+     * A constant array: its symbol, C type and element count, and where its {@code size} bytes
+     * ({@code content}, little-endian) lie in network_data.bin (aligned offset).
+     */
+    public record DataArray(String symbol, String ctype, int length, long offset, int size, byte[] content, String comment) {}
 
     /**
      * The memory levels as the runtime declares them (td_target.h): bytes of L1 (0: none), L2 (the
      * arena: the target's size on a cluster target, the planned bytes on the one-level host),
-     * L3 (0: none), and the DMA's largest transfer.
+     * L3 (0: none), and the DMA's largest transfer; and whether the cores compute in double
+     * ({@code doubleFpu}; false: td_target.h defines TD_NO_DOUBLE).
      */
-    public record Memory(String target, long l1, long l2, long l3, long dmaMax, long arena, long lowerBound, long l2Used, long l3Used) {
+    public record Memory(String target, long l1, long l2, long l3, long dmaMax, long arena, long lowerBound, long l2Used, long l3Used, boolean doubleFpu) {
         static Memory of(org.traindeeploy.target.Target t, BufferPlan plan) {
             boolean cluster = t.hasLevel("L1");
             long l1 = cluster ? t.level("L1").sizeBytes() : 0;
@@ -46,12 +50,16 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
             long l3 = plan.l3Bytes() > 0 ? t.level("L3").sizeBytes() : 0;
             org.traindeeploy.target.Target.DmaLink link = t.link("L2", "L1");
             long max = link == null || link.maxTransferBytes() <= 0 ? 1L << 30 : link.maxTransferBytes();
-            return new Memory(t.name(), l1, l2, l3, max, plan.memory().arenaBytes(), plan.memory().lowerBoundBytes(), plan.mainBytes(), plan.l3Bytes());
+            return new Memory(t.name(), l1, l2, l3, max, plan.memory().arenaBytes(), plan.memory().lowerBoundBytes(), plan.mainBytes(), plan.l3Bytes(),
+                    t.hasDoubleFpu());
         }
     }
 
     /** The C type of the data input (float, or int64_t for token ids). */
     public String inputType() { return input.ctype(); }
+
+    /** Alignment of every array of network_data.bin / network_data.S. */
+    public int dataAlignment() { return CEmitter.DATA_ALIGNMENT; }
 
     /** The C type of the labels (int64_t when the program has none). */
     public String labelType() { return labels == null ? "int64_t" : labels.ctype(); }

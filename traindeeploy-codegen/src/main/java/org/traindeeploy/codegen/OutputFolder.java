@@ -68,6 +68,13 @@ public final class OutputFolder {
     public static void write(Path target, Map<String, String> files, boolean force) { write(target, files, force, "-o"); }
 
     public static void write(Path target, Map<String, String> files, boolean force, String flag) {
+        write(target, new GeneratedFolder(files, Map.of()), force, flag);
+    }
+
+    public static void write(Path target, GeneratedFolder folder, boolean force) { write(target, folder, force, "-o"); }
+
+    /** Write text and binary files as one folder, atomically, after {@link #check}. */
+    public static void write(Path target, GeneratedFolder folder, boolean force, String flag) {
         Path dir = check(target, force, flag);
         Path parent = dir.getParent();
         Path tmp = null;
@@ -76,11 +83,11 @@ public final class OutputFolder {
             tmp = fresh(parent, dir, ".tmp-");
             Files.createDirectory(tmp);
             Files.writeString(tmp.resolve(MARKER), MARKER_TEXT, StandardCharsets.UTF_8);
-            for (Map.Entry<String, String> e : files.entrySet()) {
-                Path f = tmp.resolve(e.getKey()).normalize();
-                if (!f.startsWith(tmp)) throw new IllegalArgumentException("generated file name escapes the folder: " + e.getKey());
-                Files.createDirectories(f.getParent());
-                Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
+            for (Map.Entry<String, String> e : folder.text().entrySet()) {
+                Files.writeString(place(tmp, e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+            }
+            for (Map.Entry<String, byte[]> e : folder.binary().entrySet()) {
+                Files.write(place(tmp, e.getKey()), e.getValue());
             }
             if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
                 check(target, force, flag); // still ours: it may have changed while we worked
@@ -199,6 +206,14 @@ public final class OutputFolder {
             Path p = parent.resolve("." + target.getFileName() + kind + Long.toUnsignedString(r.nextLong(), 36));
             if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return p;
         }
+    }
+
+    /** The path of generated file {@code name} inside {@code dir}, its folder created. */
+    private static Path place(Path dir, String name) throws IOException {
+        Path f = dir.resolve(name).normalize();
+        if (!f.startsWith(dir)) throw new IllegalArgumentException("generated file name escapes the folder: " + name);
+        Files.createDirectories(f.getParent());
+        return f;
     }
 
     private static void move(Path from, Path to) throws IOException {

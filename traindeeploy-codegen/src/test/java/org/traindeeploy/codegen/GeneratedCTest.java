@@ -78,8 +78,9 @@ class GeneratedCTest {
     void sameProgramSameBytes(@TempDir Path tmp) throws Exception {
         Manifest m = Manifest.read(CASES.resolve("cct2"));
         Manifest.Strategy s = m.strategies().get("LoRA1");
-        Map<String, String> first = HostTarget.sources(EmitSpec.training("model.onnx",
-                TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8);
+        GeneratedFolder folder = HostTarget.folder(EmitSpec.training("model.onnx",
+                TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, org.traindeeploy.target.Target.load("host"), true);
+        Map<String, String> first = folder.text();
         TrainingProgram again = TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { });
         HostTarget.write(EmitSpec.training("model.onnx", again), 8, tmp.resolve("a"), false);
         HostTarget.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, tmp.resolve("b"), false);
@@ -89,8 +90,12 @@ class GeneratedCTest {
             assertTrue(java.util.Arrays.equals(a, b), f + " differs between two compiles");
             assertEquals(first.get(f), Files.readString(tmp.resolve("a").resolve(f)), f);
         }
+        for (Map.Entry<String, byte[]> e : folder.binary().entrySet()) {
+            assertTrue(java.util.Arrays.equals(e.getValue(), Files.readAllBytes(tmp.resolve("a").resolve(e.getKey()))), e.getKey());
+            assertTrue(java.util.Arrays.equals(e.getValue(), Files.readAllBytes(tmp.resolve("b").resolve(e.getKey()))), e.getKey() + " differs between two compiles");
+        }
         try (Stream<Path> files = Files.walk(tmp.resolve("a"))) {
-            assertEquals(first.size(), files.filter(Files::isRegularFile).count());
+            assertEquals(first.size() + folder.binary().size(), files.filter(Files::isRegularFile).count());
         }
     }
 }

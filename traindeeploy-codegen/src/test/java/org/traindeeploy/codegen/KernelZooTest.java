@@ -22,7 +22,8 @@ import org.traindeeploy.ops.*;
  * Kernels the conformance cases do not reach (grouped convolution and its gradients, average
  * pooling, gathers, slices, Where/Equal, Clip, tanh-GELU, Cast, SGD with Nesterov momentum, MSE)
  * in one graph whose results are flattened into one output, run by the generated C (sanitized,
- * 3 cores) and by the reference interpreter.
+ * 3 cores) and by the reference interpreter: once computing in double (the host), once in float only
+ * (a host without a double FPU, TD_NO_DOUBLE, built with -Wdouble-promotion: no implicit double).
  */
 class KernelZooTest {
     private static Tensor random(Random r, int... shape) {
@@ -31,8 +32,9 @@ class KernelZooTest {
         return Tensor.ofReal(DType.FLOAT, shape, d).roundToType();
     }
 
-    @Test
-    void uncommonKernelsMatchTheInterpreter() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "double FPU {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void uncommonKernelsMatchTheInterpreter(boolean doubleFpu) {
         Random r = new Random(3);
         Graph g = new Graph();
         Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 4, 6, 6));
@@ -88,7 +90,9 @@ class KernelZooTest {
 
         Tensor in = random(r, 2, 4, 6, 6);
         Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
-        Tensor actual = new CEngine(CEngine.Options.sanitized(3)).infer(g, List.of(in)).get(0);
+        CEngine.Options o = doubleFpu ? CEngine.Options.sanitized(3)
+                : new CEngine.Options(3, CEngine.SANITIZE_CFLAGS + " -Wdouble-promotion", null).on(org.traindeeploy.target.Target.load("host").withDoubleFpu(false));
+        Tensor actual = new CEngine(o).infer(g, List.of(in)).get(0);
         assertTrue(Arrays.equals(expected.shape(), actual.shape()));
         Comparison c = new Comparison();
         int offset = 0;

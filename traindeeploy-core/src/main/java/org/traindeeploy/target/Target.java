@@ -13,9 +13,12 @@ import org.traindeeploy.ir.CompileException;
  * A target described as data ({@code targets/<name>.json}): memory levels from closest to the cores
  * (L1) to farthest (L3), the DMA links between them, cluster cores and throughput, and the runtime
  * flavour of the generated C. A new SoC is a new file.
+ *
+ * @param doubleFpu whether the cores have a double-precision FPU (absent in the file: true). Without
+ *     one, the generated kernels compute in float only (td_target.h defines TD_NO_DOUBLE).
  */
 public record Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
-                     List<MemoryLevel> levels, List<DmaLink> dma) {
+                     List<MemoryLevel> levels, List<DmaLink> dma, Boolean doubleFpu) {
 
     /** One memory level: name (L1, L2, L3), capacity and the alignment of buffers placed in it. */
     public record MemoryLevel(String name, long sizeBytes, int alignment) {
@@ -31,6 +34,7 @@ public record Target(String name, String description, int cores, double clockHz,
     public Target {
         levels = List.copyOf(levels);
         dma = dma == null ? List.of() : List.copyOf(dma);
+        doubleFpu = doubleFpu == null ? Boolean.TRUE : doubleFpu;
         if (cores < 1) throw new CompileException("target " + name + ": cores must be at least 1");
         if (levels.isEmpty()) throw new CompileException("target " + name + ": no memory levels");
     }
@@ -51,8 +55,16 @@ public record Target(String name, String description, int cores, double clockHz,
     public Target withLevelSize(String levelName, long bytes) {
         if (!hasLevel(levelName)) throw new CompileException("target " + name + " has no " + levelName + " memory to resize");
         List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment()) : l).toList();
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma);
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, doubleFpu);
     }
+
+    /** The same target with or without a double-precision FPU. */
+    public Target withDoubleFpu(boolean has) {
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, has);
+    }
+
+    /** Whether the generated code may compute in double (false: float only, no double arithmetic on the device). */
+    public boolean hasDoubleFpu() { return doubleFpu; }
 
     /** Peak throughput of the cluster. */
     public double flopsPerCycle() { return cores * flopsPerCyclePerCore; }
