@@ -41,7 +41,13 @@ public final class HostTarget {
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
-        if (target.hasLevel("L1")) files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
+        if (target.hasLevel("L1")) {
+            files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
+            // The rv32 build (make rv32): bare-metal runtime, entry and the target's memory map (docs/rv32.md).
+            files.put("runtime/td_runtime_rv32.c", Templates.verbatim("runtime/td_runtime_rv32.c"));
+            files.put("runtime/td_rv32_start.S", Templates.verbatim("runtime/td_rv32_start.S"));
+            files.put("rv32.ld", Templates.render("rv32/rv32.ld.ftl", m.rv32()));
+        }
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         files.put("tensors.json", manifest(spec, cores));
