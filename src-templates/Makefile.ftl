@@ -38,6 +38,7 @@ RV32_SIZE ?= riscv64-unknown-elf-size
 RV32_CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror
 RV32_ARCH = -march=rv32imafc -mabi=ilp32f
 RV32_STACK ?= 8192
+RV32_MAIN_STACK ?= 24576
 RV32_PROFILE ?=
 RV32_DIR = rv32-$(CORES)$(if $(RV32_PROFILE),-profile)
 RV32_CPPFLAGS = -DTD_NUM_CORES=$(CORES) -DTD_HART_STACK=$(RV32_STACK) $(if $(RV32_PROFILE),-DTD_PROFILE -DTD_PROF_NODES=${profNodes?size}) -I. -Iruntime -Ikernels
@@ -49,7 +50,7 @@ comma = ,
 rv32: $(RV32_DIR)/harness.elf
 
 $(RV32_DIR)/harness.elf: $(RV32_OBJS) rv32.ld
-	$(RV32_CC) $(RV32_ARCH) --specs=picolibc.specs --oslib=semihost --crt0=semihost -T rv32.ld -Wl,--gc-sections,--defsym=td_stack_size=$(RV32_STACK) -o $@ $(RV32_OBJS) -lm
+	$(RV32_CC) $(RV32_ARCH) --specs=picolibc.specs --oslib=semihost --crt0=semihost -T rv32.ld -Wl,--gc-sections,--defsym=td_main_stack_size=$(RV32_MAIN_STACK) -o $@ $(RV32_OBJS) -lm
 	$(RV32_SIZE) -A $@ > $(RV32_DIR)/size.txt
 
 $(RV32_DIR)/%.o: %.c $(HDRS) Makefile

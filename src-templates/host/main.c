@@ -130,6 +130,7 @@ int main(int argc, char **argv) {
     (void)grads;
     (void)every;
     (void)quiet;
+    (void)profile;
 #ifndef TD_PROFILE
     if (profile) {
         fprintf(stderr, "harness: --profile needs the profiling build (make rv32 RV32_PROFILE=1)\n");

@@ -55,6 +55,13 @@ static uint8_t td_l3[TD_L3_SIZE] __attribute__((section(".td_l3"), aligned(16)))
 uint8_t td_hart_stacks[(TD_NUM_CORES > 1 ? TD_NUM_CORES - 1 : 1) * TD_HART_STACK] __attribute__((section(".td_stacks"), aligned(16)));
 static uint8_t td_tls[TD_NUM_CORES][TD_TLS_BYTES] __attribute__((aligned(16)));
 extern char __tls_size[];
+extern uint32_t td_main_stack_bottom[]; /* rv32.ld: the lowest word of hart 0's stack */
+
+/* A word at the bottom of every hart's stack, checked after each td_fork: a stack that ran over is an error, not silent corruption. */
+#define TD_CANARY 0x5AFE57ACu
+static volatile uint32_t *td_canary(uint32_t hart) {
+    return hart == 0 ? (volatile uint32_t *)td_main_stack_bottom : (volatile uint32_t *)(td_hart_stacks + (size_t)(hart - 1) * TD_HART_STACK);
+}
 
 void td_hart_main(uint32_t hart);
 
@@ -258,6 +265,7 @@ void td_fork(void (*fn)(void *), void *arg) {
 #ifdef TD_PROFILE
     for (h = 0; h < TD_NUM_CORES; h++) td_seg_node[h] = 0;
 #endif
+    for (h = 0; h < TD_NUM_CORES; h++) *td_canary(h) = TD_CANARY;
     if (TD_NUM_CORES > 1) {
         td_enable_ipi();
         td_work_fn = fn;
@@ -282,6 +290,12 @@ void td_fork(void (*fn)(void *), void *arg) {
 #endif
     }
     td_phase_end();
+    for (h = 0; h < TD_NUM_CORES; h++) {
+        if (*td_canary(h) != TD_CANARY) {
+            fprintf(stderr, "td_runtime: the stack of hart %lu ran over (make rv32 RV32_STACK=... / RV32_MAIN_STACK=... for more)\n", (unsigned long)h);
+            exit(4);
+        }
+    }
 #ifdef TD_PROFILE
     td_seg_node[0] = 0;
 #endif

@@ -118,7 +118,8 @@ SECTIONS
     /* Stacks: hart 0's (picolibc's crt0 starts at __stack) and one per other hart (td_rv32_start.S). */
     .stack (NOLOAD) : ALIGN(16) {
         *(.td_stacks)
-        . += DEFINED(td_stack_size) ? td_stack_size : 8192; /* hart 0 (make RV32_STACK=...) */
+        td_main_stack_bottom = .;
+        . += DEFINED(td_main_stack_size) ? td_main_stack_size : 24576; /* hart 0: the step and the harness (its 4 KiB paths, stdio) */
         . = ALIGN(16);
         __stack = .;
     } >L2 :ram

@@ -67,16 +67,24 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
     public static final long RV32_BASE = 0x80000000L;
     public static final long RV32_SIM_BYTES = 16L << 20;
 
-    public Rv32Map rv32() {
-        long l2 = memory.l2Level();
-        long l1 = Math.max(16, memory.l1());
-        long l3 = Math.max(16, memory.l3());
+    public Rv32Map rv32() { return rv32Map(memory.target(), memory.l1(), memory.l2Level(), memory.l3Level()); }
+
+    /** The rv32 memory map of a target's levels (see {@link Rv32Map}). */
+    public static Rv32Map rv32Map(org.traindeeploy.target.Target t) {
+        long l2 = t.hasLevel("L2") ? t.level("L2").sizeBytes() : 0;
+        return rv32Map(t.name(), t.hasLevel("L1") ? t.level("L1").sizeBytes() : 0, l2, t.hasLevel("L3") ? t.level("L3").sizeBytes() : 0);
+    }
+
+    private static Rv32Map rv32Map(String target, long l1Bytes, long l2, long l3Bytes) {
+        long l1 = Math.max(16, l1Bytes);
+        long l3 = Math.max(16, l3Bytes);
         long l1o = RV32_BASE + up(l2);
         long l3o = l1o + up(l1);
         long simo = l3o + up(l3);
         long end = simo + RV32_SIM_BYTES;
-        return new Rv32Map(memory.target(), hex(RV32_BASE), l2, hex(l1o), l1, hex(l3o), l3, hex(simo), RV32_SIM_BYTES,
-                (end - RV32_BASE + (1 << 20) - 1) >> 20);
+        long mib = (end - RV32_BASE + (1 << 20) - 1) >> 20;
+        if (mib > 2047) throw new org.traindeeploy.ir.CompileException("target " + target + ": its levels (" + (end - RV32_BASE) + " bytes) do not fit qemu virt's 2 GiB of RAM for the rv32 build");
+        return new Rv32Map(target, hex(RV32_BASE), l2, hex(l1o), l1, hex(l3o), l3, hex(simo), RV32_SIM_BYTES, mib);
     }
 
     private static long up(long b) { return (b + 0xFFFF) & ~0xFFFFL; }
