@@ -34,7 +34,11 @@ public final class HostTarget {
      */
     public static Map<String, String> sources(EmitSpec spec, int cores, Target target, boolean keepGradients) {
         if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        NetworkModel m = CEmitter.lower(spec, cores, target, keepGradients);
+        return sources(CEmitter.lower(spec, cores, target, keepGradients), spec, cores, target);
+    }
+
+    /** Every file of a program already lowered ({@link CEmitter#lower}). */
+    static Map<String, String> sources(NetworkModel m, EmitSpec spec, int cores, Target target) {
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
         files.put("Makefile", Templates.render("Makefile.ftl", m));
         files.put("td_target.h", Templates.render("td_target.h.ftl", m));

@@ -15,7 +15,7 @@ import org.traindeeploy.ir.CompileException;
  * flavour of the generated C. A new SoC is a new file.
  */
 public record Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
-                     List<MemoryLevel> levels, List<DmaLink> dma) {
+                     List<MemoryLevel> levels, List<DmaLink> dma, double cyclesPerInstruction) {
 
     /** One memory level: name (L1, L2, L3), capacity and the alignment of buffers placed in it. */
     public record MemoryLevel(String name, long sizeBytes, int alignment) {
@@ -33,6 +33,13 @@ public record Target(String name, String description, int cores, double clockHz,
         dma = dma == null ? List.of() : List.copyOf(dma);
         if (cores < 1) throw new CompileException("target " + name + ": cores must be at least 1");
         if (levels.isEmpty()) throw new CompileException("target " + name + ": no memory levels");
+        if (cyclesPerInstruction < 0) throw new CompileException("target " + name + ": cyclesPerInstruction must not be negative");
+    }
+
+    /** A target without a cycles-per-instruction assumption (0: profile then reports no cycle estimate). */
+    public Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
+                  List<MemoryLevel> levels, List<DmaLink> dma) {
+        this(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, 0);
     }
 
     public MemoryLevel level(String n) {
@@ -51,7 +58,7 @@ public record Target(String name, String description, int cores, double clockHz,
     public Target withLevelSize(String levelName, long bytes) {
         if (!hasLevel(levelName)) throw new CompileException("target " + name + " has no " + levelName + " memory to resize");
         List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment()) : l).toList();
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma);
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, cyclesPerInstruction);
     }
 
     /** Peak throughput of the cluster. */
