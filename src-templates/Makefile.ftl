@@ -41,7 +41,7 @@ RV32_STACK ?= 8192
 RV32_MAIN_STACK ?= 24576
 RV32_PROFILE ?=
 RV32_DIR = rv32-$(CORES)$(if $(RV32_PROFILE),-profile)
-RV32_CPPFLAGS = -DTD_NUM_CORES=$(CORES) -DTD_HART_STACK=$(RV32_STACK) $(if $(RV32_PROFILE),-DTD_PROFILE -DTD_PROF_NODES=${profNodes?size}) -I. -Iruntime -Ikernels
+RV32_CPPFLAGS = -DTD_RV32 -DTD_NUM_CORES=$(CORES) -DTD_HART_STACK=$(RV32_STACK) $(if $(RV32_PROFILE),-DTD_PROFILE -DTD_PROF_NODES=${profNodes?size}) -I. -Iruntime -Ikernels
 RV32_SRCS = main.c network.c network_data.c runtime/td_runtime_rv32.c<#list kernelSources as k> kernels/${k}</#list>
 RV32_OBJS = $(addprefix $(RV32_DIR)/,$(RV32_SRCS:.c=.o)) $(RV32_DIR)/runtime/td_rv32_start.o
 QEMU_RV32 ?= qemu-system-riscv32

@@ -9,7 +9,7 @@
 
 <#list data as d>
 /* ${d.comment} */
-const ${d.ctype} ${d.symbol}[${d.length}] = {
+TD_INIT_DATA const ${d.ctype} ${d.symbol}[${d.length}] = {
 <#list d.lines as l>
     ${l}<#sep>,</#sep>
 </#list>

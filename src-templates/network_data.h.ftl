@@ -4,6 +4,17 @@
 
 #include <stdint.h>
 
+/*
+ * Where the initial values live. The rv32 build (-DTD_RV32) keeps them out of L2, in the FLASH
+ * region of rv32.ld (on a board: flash or L3), since network_init copies each to its planned place
+ * anyway; elsewhere they are ordinary constants.
+ */
+#ifdef TD_RV32
+#define TD_INIT_DATA __attribute__((section(".td_init")))
+#else
+#define TD_INIT_DATA
+#endif
+
 <#list data as d>
 extern const ${d.ctype} ${d.symbol}[${d.length}];
 </#list>

@@ -7,6 +7,8 @@
  *   L3   ${l3Length} bytes at ${l3Origin}: td_l3 (external RAM)
  *   SIM  ${simLength} bytes at ${simOrigin}: the simulation's own bookkeeping (profile counters, the harness's stdio
  *        heap), not part of the device image
+ *   FLASH ${flashLength} bytes at ${flashOrigin}: the initial values of weights and state (on a board: flash or L3),
+ *        copied to their planned places by network_init
  *
  * The image is what L2 holds; the link fails when it does not fit ("region `L2' overflowed").
  */
@@ -18,6 +20,7 @@ MEMORY
     L1 (rw)   : ORIGIN = ${l1Origin}, LENGTH = ${l1Length}
     L3 (rw)   : ORIGIN = ${l3Origin}, LENGTH = ${l3Length}
     SIM (rw)  : ORIGIN = ${simOrigin}, LENGTH = ${simLength}
+    FLASH (r) : ORIGIN = ${flashOrigin}, LENGTH = ${flashLength}
 }
 
 PHDRS
@@ -25,6 +28,7 @@ PHDRS
     text PT_LOAD;
     ram PT_LOAD;
     tls PT_TLS;
+    init PT_LOAD;
 }
 
 SECTIONS
@@ -133,6 +137,9 @@ SECTIONS
         __heap_start = .;
     } >SIM
     __heap_end = ORIGIN(SIM) + LENGTH(SIM);
+
+    /* Initial values of weights and state (network_data.c): network_init copies them to their place in L2 or L3. */
+    .td_init : { *(.td_init) } >FLASH :init
 
     /DISCARD/ : {
         *(.note .note.*)

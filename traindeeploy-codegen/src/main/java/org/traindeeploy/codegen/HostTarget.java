@@ -51,6 +51,9 @@ public final class HostTarget {
             files.put("runtime/td_runtime_rv32.c", Templates.verbatim("runtime/td_runtime_rv32.c"));
             files.put("runtime/td_rv32_start.S", Templates.verbatim("runtime/td_rv32_start.S"));
             files.put("rv32.ld", Templates.render("rv32/rv32.ld.ftl", m.rv32()));
+            // The pmsis flavour for boards: a device entry point and a PULP SDK Makefile (docs/rv32.md).
+            files.put("device/main_pmsis.c", Templates.verbatim("device/main_pmsis.c"));
+            files.put("Makefile.pulp", Templates.render("device/Makefile.pulp.ftl", m));
         }
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));

@@ -62,10 +62,11 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
      * own bookkeeping, each at a 64 KiB boundary.
      */
     public record Rv32Map(String target, String l2Origin, long l2Length, String l1Origin, long l1Length, String l3Origin, long l3Length,
-                          String simOrigin, long simLength, long qemuMemoryMiB) {}
+                          String simOrigin, long simLength, String flashOrigin, long flashLength, long qemuMemoryMiB) {}
 
     public static final long RV32_BASE = 0x80000000L;
     public static final long RV32_SIM_BYTES = 16L << 20;
+    public static final long RV32_FLASH_BYTES = 256L << 20;
 
     public Rv32Map rv32() { return rv32Map(memory.target(), memory.l1(), memory.l2Level(), memory.l3Level()); }
 
@@ -81,10 +82,11 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
         long l1o = RV32_BASE + up(l2);
         long l3o = l1o + up(l1);
         long simo = l3o + up(l3);
-        long end = simo + RV32_SIM_BYTES;
+        long flasho = simo + RV32_SIM_BYTES;
+        long end = flasho + RV32_FLASH_BYTES;
         long mib = (end - RV32_BASE + (1 << 20) - 1) >> 20;
         if (mib > 2047) throw new org.traindeeploy.ir.CompileException("target " + target + ": its levels (" + (end - RV32_BASE) + " bytes) do not fit qemu virt's 2 GiB of RAM for the rv32 build");
-        return new Rv32Map(target, hex(RV32_BASE), l2, hex(l1o), l1, hex(l3o), l3, hex(simo), RV32_SIM_BYTES, mib);
+        return new Rv32Map(target, hex(RV32_BASE), l2, hex(l1o), l1, hex(l3o), l3, hex(simo), RV32_SIM_BYTES, hex(flasho), RV32_FLASH_BYTES, mib);
     }
 
     private static long up(long b) { return (b + 0xFFFF) & ~0xFFFFL; }

@@ -62,7 +62,26 @@ public final class Rv32 {
                 "rv32", "CORES=" + cores));
         if (cflags != null) cmd.add("RV32_CFLAGS=" + cflags);
         if (profile) cmd.add("RV32_PROFILE=1");
-        HostBuild.run(cmd, src, "building the generated C for rv32", line -> { });
+        try {
+            HostBuild.run(cmd, src, "building the generated C for rv32", line -> { });
+        } catch (CompileException e) {
+            java.util.regex.Matcher over = java.util.regex.Pattern.compile("region `L2' overflowed by (\\d+) bytes").matcher(String.valueOf(e.getMessage()));
+            if (over.find()) {
+                throw new CompileException("the rv32 image does not fit L2: code, data, the " + planned(src) + "-byte plan and the stacks overflow the level by "
+                        + over.group(1) + " bytes (raise the L2 level's reservedBytes in the target file, or give a smaller --l2 so the planner moves weights to L3)");
+            }
+            throw e;
+        }
+    }
+
+    /** TD_L2_SIZE of a generated folder (the planned bytes of td_l2), or "?" when unreadable. */
+    private static String planned(Path src) {
+        try {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("#define TD_L2_SIZE (\\d+)u").matcher(java.nio.file.Files.readString(src.resolve("td_target.h")));
+            return m.find() ? m.group(1) : "?";
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     /** The ELF {@link #make} built. */
