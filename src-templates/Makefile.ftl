@@ -5,6 +5,13 @@
 #   make CORES=1              one core
 #   make CFLAGS='-std=c99 -O1 -g -fsanitize=address,undefined -Wall -Wextra -Werror'
 #   ./harness DATA_DIR STEPS OUT_DIR [--grads] [--params-every-step] [--infer] [--quiet]
+<#if memory.l1 gt 0>
+#
+#   make rv32                 build rv32/harness.elf: bare-metal rv32imafc (gcc-riscv64-unknown-elf + picolibc),
+#                             the target's memory map (rv32.ld), one hart per core (docs/rv32.md)
+#   make rv32 RV32_PROFILE=1  the same, counting instructions per core and node (harness --profile)
+#   make run-rv32 ARGS='DATA_DIR STEPS OUT_DIR ...'   run it under qemu-system-riscv32 (absolute paths)
+</#if>
 
 CC ?= cc
 CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror
@@ -28,7 +35,43 @@ harness: $(OBJS)
 network_data.o: network_data.S network_data.bin Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ network_data.S
 
-clean:
-	rm -f harness $(OBJS)
+<#if memory.l1 gt 0>
+# ---- rv32: the same sources as bare-metal firmware, run under qemu (docs/rv32.md) ----
+RV32_CC ?= riscv64-unknown-elf-gcc
+RV32_SIZE ?= riscv64-unknown-elf-size
+RV32_CFLAGS ?= -std=c99 -O2 -Wall -Wextra -Werror
+RV32_ARCH = -march=rv32imafc -mabi=ilp32f
+RV32_STACK ?= 8192
+RV32_MAIN_STACK ?= 24576
+RV32_PROFILE ?=
+RV32_DIR = rv32-$(CORES)$(if $(RV32_PROFILE),-profile)
+RV32_CPPFLAGS = -DTD_RV32 -DTD_NUM_CORES=$(CORES) -DTD_HART_STACK=$(RV32_STACK) $(if $(RV32_PROFILE),-DTD_PROFILE -DTD_PROF_NODES=${profNodes?size}) -I. -Iruntime -Ikernels
+RV32_SRCS = main.c network.c runtime/td_runtime_rv32.c<#list kernelSources as k> kernels/${k}</#list>
+RV32_OBJS = $(addprefix $(RV32_DIR)/,$(RV32_SRCS:.c=.o)) $(RV32_DIR)/network_data.o $(RV32_DIR)/runtime/td_rv32_start.o
+QEMU_RV32 ?= qemu-system-riscv32
+comma = ,
 
-.PHONY: clean
+rv32: $(RV32_DIR)/harness.elf
+
+$(RV32_DIR)/harness.elf: $(RV32_OBJS) rv32.ld
+	$(RV32_CC) $(RV32_ARCH) --specs=picolibc.specs --oslib=semihost --crt0=semihost -T rv32.ld -Wl,--gc-sections,--defsym=td_main_stack_size=$(RV32_MAIN_STACK) -o $@ $(RV32_OBJS) -lm
+	$(RV32_SIZE) -A $@ > $(RV32_DIR)/size.txt
+
+$(RV32_DIR)/%.o: %.c $(HDRS) Makefile
+	@mkdir -p $(dir $@)
+	$(RV32_CC) $(RV32_ARCH) --specs=picolibc.specs $(RV32_CPPFLAGS) $(RV32_CFLAGS) $(TD_CFLAGS) -ffunction-sections -fdata-sections -c -o $@ $<
+
+$(RV32_DIR)/%.o: %.S Makefile
+	@mkdir -p $(dir $@)
+	$(RV32_CC) $(RV32_ARCH) $(RV32_CPPFLAGS) -c -o $@ $<
+
+# qemu virt with one hart per core; -icount shift=0 makes minstret an instruction count; output arrives on stderr.
+run-rv32: $(RV32_DIR)/harness.elf
+	$(QEMU_RV32) -machine virt -bios none -nographic -m ${rv32.qemuMemoryMiB}M -smp $(CORES) -icount shift=0 \
+	    -semihosting-config enable=on,target=native$(subst $(eval) ,,$(foreach a,$(ARGS),$(comma)arg=$(a))) -kernel $<
+
+</#if>
+clean:
+	rm -rf harness $(OBJS)<#if memory.l1 gt 0> rv32-*</#if>
+
+.PHONY: clean<#if memory.l1 gt 0> rv32 run-rv32</#if>

@@ -6,12 +6,17 @@
  * Built by the C compiler driver (it runs the preprocessor), with the same flags as the C sources
  * (on RISC-V the same -march/-mabi, so the float ABI of the object matches). The assembler looks for
  * network_data.bin in its working directory and its include path (-I of this folder).
- * Placement: section .rodata.network_data (ELF; a linker script can place it by that name),
+ * Placement: section .rodata.network_data (ELF; a linker script can place it by that name; .td_init
+ * in the rv32 build),
  * __TEXT,__const on Mach-O; every array aligned to ${dataAlignment} bytes.
  */
 #if defined(__APPLE__)
 #define TD_SYM(s) _##s
 	.section __TEXT,__const
+#elif defined(TD_RV32)
+#define TD_SYM(s) s
+	/* The rv32 build keeps initial values out of L2 (rv32.ld's .td_init; network_init copies them). */
+	.section .td_init,"a"
 #else
 #define TD_SYM(s) s
 	.section .rodata.network_data,"a"

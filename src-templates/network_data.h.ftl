@@ -5,6 +5,12 @@
 
 #include <stdint.h>
 
+/*
+ * Where the initial values live: network_data.S puts them in section .rodata.network_data, and in the
+ * rv32 build (-DTD_RV32) in .td_init, which rv32.ld keeps out of L2 (the FLASH region; on a board:
+ * flash or L3), since network_init copies each to its planned place anyway.
+ */
+
 <#list data as d>
 extern const ${d.ctype} ${d.symbol}[${d.length}];
 </#list>

@@ -14,7 +14,9 @@
  *   param_I.bin            tensor I after the last step
  *   output_K.bin           forward output for input_K               (--infer)
  *
- * Usage: harness DATA_DIR STEPS OUT_DIR [--grads] [--params-every-step] [--infer] [--quiet]
+ *   profile.txt            instructions of the last step per core and per node   (--profile, rv32 build with -DTD_PROFILE)
+ *
+ * Usage: harness DATA_DIR STEPS OUT_DIR [--grads] [--params-every-step] [--infer] [--quiet] [--profile]
  * Exit codes: 0 done, 1 usage, 2 file error, 3 invalid data (label or index out of range).
  */
 #include <stdio.h>
@@ -78,7 +80,7 @@ static int write_all(const char *path, const void *src, size_t bytes) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: harness DATA_DIR STEPS OUT_DIR [--grads] [--params-every-step] [--infer] [--quiet]\n");
+    fprintf(stderr, "usage: harness DATA_DIR STEPS OUT_DIR [--grads] [--params-every-step] [--infer] [--quiet] [--profile]\n");
     return 1;
 }
 
@@ -109,7 +111,7 @@ int main(int argc, char **argv) {
     char path[PATH_CAP];
     const char *data, *out;
     int steps, batches, s, i;
-    int grads = 0, every = 0, infer = 0, quiet = 0;
+    int grads = 0, every = 0, infer = 0, quiet = 0, profile = 0;
     unsigned one = 1;
     char *end;
     if (argc < 4) return usage();
@@ -122,11 +124,19 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--params-every-step") == 0) every = 1;
         else if (strcmp(argv[i], "--infer") == 0) infer = 1;
         else if (strcmp(argv[i], "--quiet") == 0) quiet = 1;
+        else if (strcmp(argv[i], "--profile") == 0) profile = 1;
         else return usage();
     }
     (void)grads;
     (void)every;
     (void)quiet;
+    (void)profile;
+#ifndef TD_PROFILE
+    if (profile) {
+        fprintf(stderr, "harness: --profile needs the profiling build (make rv32 RV32_PROFILE=1)\n");
+        return 1;
+    }
+#endif
     if (*(unsigned char *)&one != 1) {
         fprintf(stderr, "harness: the file format is little-endian and this machine is not\n");
         return 2;
@@ -173,7 +183,22 @@ int main(int argc, char **argv) {
                 fclose(losses);
                 return 2;
             }
+#ifdef TD_PROFILE
+            /* The last step is the measured one (the ones before warm it up). */
+            if (profile && s == steps - 1) td_prof_begin();
             err = network_train_step(input, labels, &loss);
+            if (profile && s == steps - 1) {
+                td_prof_end();
+                n = snprintf(path, PATH_CAP, "%s/profile.txt", out);
+                if (n < 0 || n >= PATH_CAP || !td_prof_write(path)) {
+                    fprintf(stderr, "harness: cannot write %s/profile.txt\n", out);
+                    fclose(losses);
+                    return 2;
+                }
+            }
+#else
+            err = network_train_step(input, labels, &loss);
+#endif
             if (err != 0) {
                 fprintf(stderr, "harness: step %d (batch %d): invalid data (error %d)\n", s, k, err);
                 fclose(losses);

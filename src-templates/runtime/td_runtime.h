@@ -61,6 +61,22 @@ void td_report_error(int code);
 /* The first error recorded since the last call (0: none), and clear it. */
 int td_take_error(void);
 
+/*
+ * Profiling (the rv32 build with -DTD_PROFILE, docs/rv32.md): TD_PROF_NODE(k) marks where scheduled
+ * node k starts in a step body; the runtime counts each core's instructions per node and per
+ * barrier-separated phase between td_prof_begin and td_prof_end, and td_prof_write writes them.
+ * Elsewhere TD_PROF_NODE is nothing.
+ */
+#ifdef TD_PROFILE
+void td_prof_node(int32_t node);
+void td_prof_begin(void);
+void td_prof_end(void);
+int td_prof_write(const char *path);
+#define TD_PROF_NODE(k) td_prof_node(k)
+#else
+#define TD_PROF_NODE(k) ((void)0)
+#endif
+
 #define TD_ERROR_LABEL_RANGE 1
 #define TD_ERROR_INDEX_RANGE 2
 

@@ -18,6 +18,9 @@
 
 #include <stdio.h>
 
+/* The RAM driver (pi_cl_ram_*, pi_cl_ram_req_t): pmsis.h does not include it. */
+#include "bsp/ram.h"
+
 PI_CL_L1 uint8_t td_l1[TD_L1_SIZE] __attribute__((aligned(16)));
 PI_L2 uint8_t td_l2[TD_L2_SIZE] __attribute__((aligned(16)));
 

@@ -27,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  traindeeploy check tests/conformance/cct2 --strategy LoRA2 --engine reference",
             "  traindeeploy check tests/conformance/mlp --engine c",
             "  traindeeploy check tests/conformance/cnn --engine c --cores 1 --cflags sanitize",
+            "  traindeeploy check tests/conformance/mlp --engine rv32 --target siracusa --l1 64KiB",
             "  traindeeploy check tests/conformance/* --forward-only"})
 final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -38,11 +39,12 @@ final class CheckCommand implements Callable<Integer> {
     List<String> strategies = new ArrayList<>();
 
     @Option(names = "--engine", defaultValue = "reference",
-            description = {"reference (the Java interpreter) or c (the generated C, built with make and run on the host).",
+            description = {"reference (the Java interpreter), c (the generated C, built with make and run on the host), or rv32",
+                "(the cluster target's code built for rv32imafc and run under qemu-system-riscv32, one hart per core; docs/rv32.md).",
                 "Default: ${DEFAULT-VALUE}."})
     String engine;
 
-    @Option(names = "--cores", defaultValue = "8", paramLabel = "N", description = "Cores (threads) the generated C runs on, with --engine c (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cores", defaultValue = "8", paramLabel = "N", description = "Cores the generated C runs on: threads with --engine c, harts with --engine rv32 (default: ${DEFAULT-VALUE}).")
     int cores;
 
     @Option(names = "--cflags", paramLabel = "FLAGS",
@@ -65,7 +67,9 @@ final class CheckCommand implements Callable<Integer> {
             case "reference" -> new ReferenceEngine();
             case "c" -> new CEngine(new CEngine.Options(cores, "sanitize".equals(cflags) ? CEngine.SANITIZE_CFLAGS : cflags, null)
                     .on(targetOptions.loadOr("host")));
-            default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference, c)");
+            case "rv32" -> new CEngine(new CEngine.Options(cores, rv32Cflags(), null)
+                    .on(targetOptions.loadOr("siracusa")).onRv32());
+            default -> throw new CompileException("--engine '" + engine + "' is not known (engines: reference, c, rv32)");
         };
         boolean ok = true;
         int passed = 0;
@@ -87,6 +91,11 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.printf("check: %d passed, %d failed%n", passed, failed);
         return ok ? Main.OK : Main.MISMATCH;
+    }
+
+    private String rv32Cflags() {
+        if ("sanitize".equals(cflags)) throw new CompileException("--cflags sanitize needs --engine c (the sanitizers run on the host)");
+        return cflags;
     }
 
     /** The bytes each run of this case moved between memory levels (runs: forward, then the strategies in order). */

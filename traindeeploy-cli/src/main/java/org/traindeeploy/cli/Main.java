@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
             "  traindeeploy check tests/conformance/cct2 --engine reference",
             "  traindeeploy check tests/conformance/cct2 --engine c",
         },
-        subcommands = {InspectCommand.class, CompileCommand.class, TrainCommand.class, CheckCommand.class, SweepCommand.class, ExportCommand.class,
+        subcommands = {InspectCommand.class, CompileCommand.class, TrainCommand.class, CheckCommand.class, ProfileCommand.class, SweepCommand.class, ExportCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:check found a mismatch", "2:bad input, unsupported model or bad usage"})

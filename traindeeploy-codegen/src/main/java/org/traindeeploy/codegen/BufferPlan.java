@@ -14,7 +14,7 @@ import org.traindeeploy.memory.MemoryPlan;
  * chose in its level's arena ({@code td_l2}, {@code td_l3}, declared by the runtime with the
  * target's sizes). Values the planner put in one buffer (a Reshape view, an in-place result, a
  * state's next value written over it) share one C symbol, a macro for the address
- * {@code ((float *)(td_l2 + OFFSET))}. Constants keep their data in {@code network_data.c} and are
+ * {@code ((float *)(td_l2 + OFFSET))}. Constants keep their data in {@code network_data.bin} (symbols from network_data.S) and are
  * copied into their place by {@code network_init}, like non-zero initial states. Kernels that need
  * scratch memory share two static scratch arrays sized for the largest request. Nothing else
  * decides placement.
@@ -22,7 +22,7 @@ import org.traindeeploy.memory.MemoryPlan;
 public final class BufferPlan {
     /** What a buffer holds, which decides its symbol's prefix and how network_init fills it. */
     public enum Role {
-        /** Compile-time data, copied from network_data.c by network_init. */
+        /** Compile-time data, copied from network_data.bin by network_init. */
         CONSTANT("c_"),
         /** Persistent across steps (parameters, optimizer state), initialised by network_init. */
         STATE("s_"),
@@ -37,7 +37,7 @@ public final class BufferPlan {
     }
 
     /**
-     * One planned buffer. {@code init} is the symbol of its initial values in network_data.c (constants,
+     * One planned buffer. {@code init} is the symbol of its initial values in network_data.bin (constants,
      * non-zero states), or null. {@code level} is "L2" or "L3" (or the host's single level, rendered as L2).
      */
     public record Buffer(String symbol, String ctype, int elements, Role role, Value value, String init, String level, long offset, long bytes) {

@@ -120,11 +120,21 @@ public final class CEmitter {
         List<KernelCall> calls = new ArrayList<>();
         lowered.values().forEach(calls::addAll);
 
+        // The profile's nodes: every scheduled node in order, then the state updates (TD_PROF_NODE marks where each starts).
+        List<NetworkModel.ProfNode> profNodes = new ArrayList<>();
+        Map<Node, Integer> nodeIndex = new LinkedHashMap<>();
+        for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+            nodeIndex.put(e.getKey(), profNodes.size());
+            List<String> kernels = new ArrayList<>();
+            for (KernelCall c : e.getValue()) if (!kernels.contains(c.function())) kernels.add(c.function());
+            profNodes.add(new NetworkModel.ProfNode(e.getKey().name(), e.getKey().op().opType(), String.join("+", kernels)));
+        }
         List<Step> train = List.of();
         List<NetworkModel.Trained> trained = new ArrayList<>();
         if (spec.training()) {
             List<Planned> seq = new ArrayList<>();
             for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
+                seq.add(profileMarker(nodeIndex.get(e.getKey())));
                 if (tiles != null) seq.addAll(tiled.get(e.getKey()));
                 else addNode(seq, e.getKey(), e.getValue());
             }
@@ -135,6 +145,10 @@ public final class CEmitter {
                 if (dst.equals(src)) continue;
                 if (plan.role(u.getValue()) == BufferPlan.Role.STATE) {
                     throw new CompileException("state '" + u.getKey().name() + "' takes the value of state '" + u.getValue().name() + "': not supported by the C target");
+                }
+                if (first) {
+                    seq.add(profileMarker(profNodes.size()));
+                    profNodes.add(new NetworkModel.ProfNode("state updates", "Copy", tiles != null ? "dma" : "td_copy"));
                 }
                 if (tiles != null) {
                     seq.addAll(tiles.stateCopy(plan.place(u.getKey()), plan.place(u.getValue()), first ? "state updates" : null));
@@ -158,6 +172,7 @@ public final class CEmitter {
         List<Planned> inferSeq = new ArrayList<>();
         for (Map.Entry<Node, List<KernelCall>> e : lowered.entrySet()) {
             if (!cone.contains(e.getKey())) continue;
+            inferSeq.add(profileMarker(nodeIndex.get(e.getKey())));
             if (tiles != null) inferSeq.addAll(tiled.get(e.getKey()));
             else addNode(inferSeq, e.getKey(), e.getValue());
         }
@@ -210,7 +225,7 @@ public final class CEmitter {
         NetworkModel.Memory mem = NetworkModel.Memory.of(target, plan);
         return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
                 constants, states, placed, mem, tiles == null ? List.of() : tiles.macros(),
-                scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES);
+                scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES, profNodes);
     }
 
     private static List<Buffer> used(List<Buffer> all, Set<String> used) {
@@ -225,6 +240,11 @@ public final class CEmitter {
         Planned(KernelCall call, String comment) { this(call, comment, null, false); }
 
         Planned(KernelCall call, String comment, String code, boolean barrier) { this(call, comment, code, barrier, false, List.of()); }
+    }
+
+    /** Where scheduled node {@code k} starts: the profiling build counts each node's instructions (a no-op otherwise). */
+    private static Planned profileMarker(int k) {
+        return new Planned(null, null, "    TD_PROF_NODE(" + k + ");\n", false, true, List.of());
     }
 
     private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {

@@ -31,14 +31,26 @@ public final class CEngine implements Engine {
      * @param cflags the CFLAGS given to make, or null for the Makefile's default
      * @param keep a folder to build in and keep (must not exist), or null for a temporary one
      */
-    public record Options(int cores, String cflags, Path keep, Target target) {
-        public Options(int cores, String cflags, Path keep) { this(cores, cflags, keep, Target.load("host")); }
+    /**
+     * @param rv32 build the cluster target's code for rv32imafc and run it under qemu, one hart per
+     *             core ({@code check --engine rv32}, docs/rv32.md) instead of on the host
+     */
+    public record Options(int cores, String cflags, Path keep, Target target, boolean rv32) {
+        public Options(int cores, String cflags, Path keep) { this(cores, cflags, keep, Target.load("host"), false); }
+
+        public Options(int cores, String cflags, Path keep, Target target) { this(cores, cflags, keep, target, false); }
 
         public static Options defaults() { return new Options(HostTarget.DEFAULT_CORES, null, null); }
 
         public static Options sanitized(int cores) { return new Options(cores, SANITIZE_CFLAGS, null); }
 
-        public Options on(Target t) { return new Options(cores, cflags, keep, t); }
+        public Options on(Target t) { return new Options(cores, cflags, keep, t, rv32); }
+
+        /** The same options for the rv32 engine ({@code cflags} then are the rv32 build's). */
+        public Options onRv32() {
+            Rv32.requireCluster(target);
+            return new Options(cores, cflags, keep, target, true);
+        }
     }
 
     /** Bytes moved between levels in the last run (the harness's dma.txt: "L2->L1" etc. to bytes), empty before a run. */
@@ -55,7 +67,7 @@ public final class CEngine implements Engine {
 
     public CEngine(Options options) { this.options = options; }
 
-    @Override public String name() { return "c"; }
+    @Override public String name() { return options.rv32() ? "rv32" : "c"; }
 
     @Override
     public List<StepResult> train(TrainingProgram p, List<Tensor> inputs, List<Tensor> labels) {
@@ -147,13 +159,20 @@ public final class CEngine implements Engine {
     private void build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
         HostTarget.write(spec, options.cores(), options.target(), true, src, false);
-        HostBuild.make(src, options.cflags());
+        if (options.rv32()) Rv32.make(src, options.cores(), options.cflags(), false);
+        else HostBuild.make(src, options.cflags());
     }
 
     private void run(Path dir, int steps, String... flags) {
-        List<String> cmd = new ArrayList<>(List.of(dir.resolve("build/harness").toString(), dir.resolve("data").toString(), Integer.toString(steps),
-                dir.resolve("out").toString()));
-        cmd.addAll(List.of(flags));
+        List<String> args = new ArrayList<>(List.of(dir.resolve("data").toAbsolutePath().toString(), Integer.toString(steps),
+                dir.resolve("out").toAbsolutePath().toString()));
+        args.addAll(List.of(flags));
+        if (options.rv32()) {
+            Rv32.run(Rv32.elf(dir.resolve("build"), options.cores(), false), options.target(), options.cores(), args, dir);
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of(dir.resolve("build/harness").toString()));
+        cmd.addAll(args);
         HostBuild.run(cmd, dir, "running the generated C", line -> { });
     }
 }

@@ -39,14 +39,27 @@ public final class HostTarget {
      */
     public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients) {
         if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        NetworkModel m = CEmitter.lower(spec, cores, target, keepGradients);
+        return folder(CEmitter.lower(spec, cores, target, keepGradients), spec, cores, target);
+    }
+
+    /** Every file of a program already lowered ({@link CEmitter#lower}). */
+    static GeneratedFolder folder(NetworkModel m, EmitSpec spec, int cores, Target target) {
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
         files.put("Makefile", Templates.render("Makefile.ftl", m));
         files.put("td_target.h", Templates.render("td_target.h.ftl", m));
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
-        if (target.hasLevel("L1")) files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
+        if (target.hasLevel("L1")) {
+            files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
+            // The rv32 build (make rv32): bare-metal runtime, entry and the target's memory map (docs/rv32.md).
+            files.put("runtime/td_runtime_rv32.c", Templates.verbatim("runtime/td_runtime_rv32.c"));
+            files.put("runtime/td_rv32_start.S", Templates.verbatim("runtime/td_rv32_start.S"));
+            files.put("rv32.ld", Templates.render("rv32/rv32.ld.ftl", m.rv32()));
+            // The pmsis flavour for boards: a device entry point and a PULP SDK Makefile (docs/rv32.md).
+            files.put("device/main_pmsis.c", Templates.verbatim("device/main_pmsis.c"));
+            files.put("Makefile.pulp", Templates.render("device/Makefile.pulp.ftl", m));
+        }
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         files.put("tensors.json", manifest(spec, cores));

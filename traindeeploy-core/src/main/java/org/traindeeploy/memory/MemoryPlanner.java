@@ -36,10 +36,14 @@ public final class MemoryPlanner {
             (b.isStatic() ? statics : dynamic).add(b);
         }
         long arena = placeByLifetime(dynamic, main, 0, align);
+        // The level less what the device image's code, read-only data and stacks need (reservedBytes in the target file).
+        long budget = mainLevel.planBytes();
+        String of = mainLevel.reservedBytes() > 0 ? " (" + mainLevel.sizeBytes() + " bytes less " + mainLevel.reservedBytes() + " reserved for code, read-only data and stacks)"
+                : "";
         long lowerBound = lowerBound(dynamic, live.steps(), align);
-        if (arena > mainLevel.sizeBytes()) {
+        if (arena > budget) {
             throw new CompileException("the training step needs " + arena + " bytes of " + main + " for activations and gradients, but the target has "
-                    + mainLevel.sizeBytes() + " (raise --l2 or lower the batch size)");
+                    + budget + of + " (raise --l2 or lower the batch size)");
         }
         // Static buffers after the arena; overflow to L3 when present.
         statics.sort(Comparator.comparingLong(Buffer::size).reversed().thenComparingInt(Buffer::id));
@@ -48,14 +52,14 @@ public final class MemoryPlanner {
         Target.MemoryLevel l3 = target.level("L3");
         List<Buffer> inMain = new ArrayList<>(statics);
         List<Buffer> inL3 = new ArrayList<>();
-        while (arena + staticBytes > mainLevel.sizeBytes() && !inMain.isEmpty() && l3 != null) {
+        while (arena + staticBytes > budget && !inMain.isEmpty() && l3 != null) {
             Buffer b = inMain.remove(0);
             inL3.add(b);
             staticBytes -= roundUp(b.size(), align);
         }
-        if (arena + staticBytes > mainLevel.sizeBytes()) {
+        if (arena + staticBytes > budget) {
             throw new CompileException("weights and optimizer state (" + staticBytes + " bytes) do not fit next to the " + arena + "-byte arena in "
-                    + main + " (" + mainLevel.sizeBytes() + " bytes), and the target has no L3");
+                    + main + " (" + budget + " bytes" + of + "), and the target has no L3");
         }
         long off = roundUp(arena, align);
         for (Buffer b : inMain) {
@@ -63,8 +67,8 @@ public final class MemoryPlanner {
             b.place(main, off);
             off += roundUp(b.size(), align);
         }
-        if (off > mainLevel.sizeBytes()) {
-            throw new CompileException("the step needs " + off + " bytes of " + main + " (arena, weights and state), the target has " + mainLevel.sizeBytes());
+        if (off > budget) {
+            throw new CompileException("the step needs " + off + " bytes of " + main + " (arena, weights and state), the target has " + budget + of);
         }
         long l3Used = 0;
         if (!inL3.isEmpty()) {

@@ -18,14 +18,24 @@ import org.traindeeploy.ir.CompileException;
  *     one, the generated kernels compute in float only (td_target.h defines TD_NO_DOUBLE).
  */
 public record Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
-                     List<MemoryLevel> levels, List<DmaLink> dma, Boolean doubleFpu) {
+                     List<MemoryLevel> levels, List<DmaLink> dma, double cyclesPerInstruction, Boolean doubleFpu) {
 
-    /** One memory level: name (L1, L2, L3), capacity and the alignment of buffers placed in it. */
-    public record MemoryLevel(String name, long sizeBytes, int alignment) {
+    /**
+     * One memory level: name (L1, L2, L3), capacity, the alignment of buffers placed in it, and the
+     * bytes reserved in it for the device image's code, read-only data and stacks (the memory plan
+     * gets the rest; the rv32 link checks the reserve was enough, docs/rv32.md).
+     */
+    public record MemoryLevel(String name, long sizeBytes, int alignment, long reservedBytes) {
         public MemoryLevel {
             if (sizeBytes <= 0) throw new CompileException("memory level " + name + " must have a positive size");
             if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw new CompileException("memory level " + name + " alignment " + alignment + " is not a power of two");
+            if (reservedBytes < 0) throw new CompileException("memory level " + name + ": reservedBytes must not be negative");
         }
+
+        public MemoryLevel(String name, long sizeBytes, int alignment) { this(name, sizeBytes, alignment, 0); }
+
+        /** The bytes the memory plan may use: the size less the reserve (at least 0). */
+        public long planBytes() { return Math.max(0, sizeBytes - reservedBytes); }
     }
 
     /** A DMA link between two levels, with throughput and per-transfer cost (both directions). */
@@ -37,6 +47,13 @@ public record Target(String name, String description, int cores, double clockHz,
         doubleFpu = doubleFpu == null ? Boolean.TRUE : doubleFpu;
         if (cores < 1) throw new CompileException("target " + name + ": cores must be at least 1");
         if (levels.isEmpty()) throw new CompileException("target " + name + ": no memory levels");
+        if (cyclesPerInstruction < 0) throw new CompileException("target " + name + ": cyclesPerInstruction must not be negative");
+    }
+
+    /** A target without a cycles-per-instruction assumption (0: profile then reports no cycle estimate). */
+    public Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
+                  List<MemoryLevel> levels, List<DmaLink> dma) {
+        this(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, 0, null);
     }
 
     public MemoryLevel level(String n) {
@@ -54,13 +71,13 @@ public record Target(String name, String description, int cores, double clockHz,
     /** The same target with a level's size overridden (for --l1 / --l2). */
     public Target withLevelSize(String levelName, long bytes) {
         if (!hasLevel(levelName)) throw new CompileException("target " + name + " has no " + levelName + " memory to resize");
-        List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment()) : l).toList();
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, doubleFpu);
+        List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment(), l.reservedBytes()) : l).toList();
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, cyclesPerInstruction, doubleFpu);
     }
 
     /** The same target with or without a double-precision FPU. */
     public Target withDoubleFpu(boolean has) {
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, has);
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, cyclesPerInstruction, has);
     }
 
     /** Whether the generated code may compute in double (false: float only, no double arithmetic on the device). */
