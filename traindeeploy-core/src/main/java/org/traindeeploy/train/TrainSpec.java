@@ -42,7 +42,10 @@ public record TrainSpec(Kind kind, List<String> patterns) {
      * Resolve to initializer names against the model. {@code normalized} is the model imported and
      * normalized without training (used by {@code last}, whose layers are the fused ops).
      */
-    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized) {
+    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized) { return resolve(gp, normalized, normalized); }
+
+    /** As {@link #resolve(GraphProto, java.util.function.Supplier)}; {@code imported} is the model only imported (cheaper; used by {@code all}). */
+    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized, java.util.function.Supplier<Graph> imported) {
         Set<String> floats = new LinkedHashSet<>();
         for (TensorProto t : gp.getInitializerList()) {
             DType d = DType.fromOnnx(t.getDataType());
@@ -63,7 +66,7 @@ public record TrainSpec(Kind kind, List<String> patterns) {
             case ALL -> {
                 // Every parameter, but not the constants an op needs at compile time (a Clip's bounds, say).
                 out.addAll(params);
-                out.removeAll(normalized.get().readAtCompileTime());
+                out.removeAll(imported.get().readAtCompileTime());
             }
             case NAMES -> {
                 for (String n : patterns) {

@@ -64,7 +64,8 @@ public final class TrainingPipeline {
     }
 
     private static TrainingProgram compile(ModelProto m, Path model, TrainingConfig cfg, BiConsumer<Pass, Graph> observer) {
-        Set<String> trainable = cfg.train().resolve(m.getGraph(), () -> inference(m, model, cfg.batch(), (p, g) -> { }));
+        Set<String> trainable = cfg.train().resolve(m.getGraph(), () -> inference(m, model, cfg.batch(), (p, g) -> { }),
+                () -> OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch())).graph());
         // Import before judging the selection: a broken model (say, a node reading a missing
         // initializer) must be reported as such, not as "nothing to train".
         Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
