@@ -139,7 +139,7 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
                 }
             }
         }
-        a->dx[e] = (float)acc;
+        a->dx[e] = (float)((double)acc + (a->accumulate ? (double)a->dx[e] : 0.0));
     }
 }
 
@@ -170,6 +170,6 @@ void td_conv_grad_weight(const td_conv_grad_weight_args *a) {
                 }
             }
         }
-        a->dw[e] = (float)acc;
+        a->dw[e] = (float)((double)acc + (a->accumulate ? (double)a->dw[e] : 0.0));
     }
 }
