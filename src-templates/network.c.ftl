@@ -122,17 +122,21 @@ void network_init(void) {
     td_dma_reset_counters();
 }
 
-int network_infer(const float *input, float *output) {
-    memcpy(${input.symbol}, input, sizeof(float) * NETWORK_INPUT_SIZE);
+int network_infer(const network_input_t *input, float *output) {
+    memcpy(${input.symbol}, input, sizeof(network_input_t) * NETWORK_INPUT_SIZE);
     td_fork(network_infer_body, NULL);
     memcpy(output, ${output.symbol}, sizeof(float) * NETWORK_OUTPUT_SIZE);
     return td_take_error();
 }
 <#if training>
 
-int network_train_step(const float *input, const network_label_t *labels, float *loss) {
-    memcpy(${input.symbol}, input, sizeof(float) * NETWORK_INPUT_SIZE);
+int network_train_step(const network_input_t *input, const network_label_t *labels, float *loss) {
+    memcpy(${input.symbol}, input, sizeof(network_input_t) * NETWORK_INPUT_SIZE);
+<#if labels??>
     memcpy(${labels.symbol}, labels, sizeof(network_label_t) * NETWORK_LABEL_SIZE);
+<#else>
+    (void)labels; /* the loss compares the output with the input */
+</#if>
     td_fork(network_train_body, NULL);
     if (loss != NULL) *loss = ${loss.symbol}[0];
     return td_take_error();

@@ -3,8 +3,8 @@
  * runs training steps (or the forward pass) and writes what they produced. File format: raw
  * little-endian arrays without header (docs/codegen.md, "Harness files"):
  *
- *   DATA_DIR/input_K.bin   float32[NETWORK_INPUT_SIZE]      batch K (K = 0, 1, ...)
- *   DATA_DIR/label_K.bin   network_label_t[NETWORK_LABEL_SIZE]
+ *   DATA_DIR/input_K.bin   network_input_t[NETWORK_INPUT_SIZE]  batch K (K = 0, 1, ...)
+ *   DATA_DIR/label_K.bin   network_label_t[NETWORK_LABEL_SIZE]  (absent when NETWORK_LABEL_SIZE is 0)
  *
  * Step s (0-based) uses batch s mod (number of batches found). Outputs in OUT_DIR:
  *
@@ -104,7 +104,7 @@ static int write_dma_counters(const char *out, int steps, int quiet) {
 }
 
 int main(int argc, char **argv) {
-    static float input[NETWORK_INPUT_SIZE > 0 ? NETWORK_INPUT_SIZE : 1];
+    static network_input_t input[NETWORK_INPUT_SIZE > 0 ? NETWORK_INPUT_SIZE : 1];
     static float output[NETWORK_OUTPUT_SIZE > 0 ? NETWORK_OUTPUT_SIZE : 1];
     char path[PATH_CAP];
     const char *data, *out;
@@ -167,8 +167,9 @@ int main(int argc, char **argv) {
             int k = s % batches, err, t, w;
             double mean = 0;
             float loss = 0.0f;
-            if (!path_of(path, data, "input", k, -1) || !read_exact(path, input, sizeof(float) * NETWORK_INPUT_SIZE) ||
-                !path_of(path, data, "label", k, -1) || !read_exact(path, labels, sizeof(network_label_t) * NETWORK_LABEL_SIZE)) {
+            if (!path_of(path, data, "input", k, -1) || !read_exact(path, input, sizeof(network_input_t) * NETWORK_INPUT_SIZE) ||
+                (NETWORK_LABEL_SIZE > 0 &&
+                 (!path_of(path, data, "label", k, -1) || !read_exact(path, labels, sizeof(network_label_t) * NETWORK_LABEL_SIZE)))) {
                 fclose(losses);
                 return 2;
             }

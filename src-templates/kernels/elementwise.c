@@ -34,6 +34,14 @@ static double td_clip(double x, double lo, double hi) {
     return x;
 }
 
+/* The Activation family in single precision. */
+static float td_sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+static float td_hard_sigmoidf(float x, float alpha, float beta) {
+    float v = alpha * x + beta;
+    return v < 0 ? 0.0f : v > 1 ? 1.0f : v;
+}
+
 void td_unary(const td_unary_args *a) {
     int32_t lo, hi, i;
     td_split(a->n, &lo, &hi);
@@ -49,6 +57,11 @@ void td_unary(const td_unary_args *a) {
             case TD_GELU: y = td_gelu_erf(x); break;
             case TD_GELU_TANH: y = td_gelu_tanh(x); break;
             case TD_CLIP: y = td_clip(x, a->lo, a->hi); break;
+            case TD_SIGMOID: y = td_sigmoidf(a->x[i]); break;
+            case TD_TANH: y = tanhf(a->x[i]); break;
+            case TD_HARD_SIGMOID: y = td_hard_sigmoidf(a->x[i], (float)a->lo, (float)a->hi); break;
+            case TD_HARD_SWISH: y = a->x[i] * td_hard_sigmoidf(a->x[i], 1.0f / 6.0f, 0.5f); break;
+            case TD_LEAKY_RELU: y = a->x[i] >= 0 ? a->x[i] : (float)a->lo * a->x[i]; break;
             default: y = x; break;
         }
         a->y[i] = (float)y;
@@ -67,6 +80,17 @@ void td_unary_grad(const td_unary_grad_args *a) {
             case TD_GELU_GRAD: dx = dy * td_gelu_erf_grad(s); break;
             case TD_GELU_TANH_GRAD: dx = dy * td_gelu_tanh_grad(s); break;
             case TD_CLIP_GRAD: dx = s >= a->lo && s <= a->hi ? dy : 0; break;
+            case TD_SIGMOID_GRAD: dx = a->dy[i] * a->saved[i] * (1.0f - a->saved[i]); break;
+            case TD_TANH_GRAD: dx = a->dy[i] * (1.0f - a->saved[i] * a->saved[i]); break;
+            case TD_HARD_SIGMOID_GRAD: {
+                float v = (float)a->lo * a->saved[i] + (float)a->hi;
+                dx = v > 0 && v < 1 ? a->dy[i] * (float)a->lo : 0.0f;
+                break;
+            }
+            case TD_HARD_SWISH_GRAD:
+                dx = a->saved[i] < -3.0f ? 0.0f : a->saved[i] <= 3.0f ? a->dy[i] * (a->saved[i] / 3.0f + 0.5f) : a->dy[i];
+                break;
+            case TD_LEAKY_RELU_GRAD: dx = a->saved[i] > 0 ? a->dy[i] : a->dy[i] * (float)a->lo; break;
             default: dx = dy; break;
         }
         a->dx[i] = (float)dx;

@@ -67,9 +67,10 @@ void td_mse(const td_loss_args *a) {
     int32_t r, k;
     if (td_core_id() != 0) return;
     for (r = 0; r < a->n; r++) {
-        int32_t y = td_label(a, r);
+        int32_t y = a->target != NULL ? -1 : td_label(a, r);
         for (k = 0; k < a->c; k++) {
-            double d = (double)a->z[(size_t)r * a->c + k] - (k == y ? 1 : 0);
+            size_t i = (size_t)r * a->c + k;
+            double d = (double)a->z[i] - (a->target != NULL ? (double)a->target[i] : (k == y ? 1 : 0));
             s += d * d;
         }
     }
@@ -82,10 +83,10 @@ void td_mse_grad(const td_loss_args *a) {
     int32_t r, k;
     if (td_core_id() != 0) return;
     for (r = 0; r < a->n; r++) {
-        int32_t y = td_label(a, r);
+        int32_t y = a->target != NULL ? -1 : td_label(a, r);
         for (k = 0; k < a->c; k++) {
             size_t i = (size_t)r * a->c + k;
-            double d = (double)a->z[i] - (k == y ? 1 : 0);
+            double d = (double)a->z[i] - (a->target != NULL ? (double)a->target[i] : (k == y ? 1 : 0));
             a->out[i] = (float)(dl * 2 * d / len);
         }
     }

@@ -32,9 +32,13 @@ void td_copy(const td_copy_args *a) {
 void td_scatter(const td_scatter_args *a) {
     int32_t lo, hi;
     td_split(a->y_size, &lo, &hi);
-    if (hi > lo) {
+    if (hi > lo && a->fill == 0) {
         memset((unsigned char *)a->copy.y + (size_t)lo * (size_t)a->copy.elem_size, 0,
                (size_t)(hi - lo) * (size_t)a->copy.elem_size);
+    } else if (hi > lo) {
+        float *y = (float *)a->copy.y;
+        int32_t i;
+        for (i = lo; i < hi; i++) y[i] = a->fill;
     }
     td_barrier();
     td_copy(&a->copy);

@@ -81,3 +81,92 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
         }
     }
 }
+
+/*
+ * Batch normalization over the channel axis of x [n, c, inner], one channel per core at a time.
+ * Training mode normalizes with the channel's mean and biased variance over n and inner (m = n * inner
+ * elements); its gradient is dx = gamma / sigma * (dy - dbeta / m - x^ * dgamma / m).
+ */
+static void td_channel_stats(const float *x, int32_t n, int32_t c, int32_t inner, int32_t ch, td_acc *mean, td_acc *var) {
+    td_acc s = 0, v = 0, m = (td_acc)n * inner;
+    int32_t b, i;
+    for (b = 0; b < n; b++) {
+        const float *p = x + ((size_t)b * c + ch) * inner;
+        for (i = 0; i < inner; i++) s += p[i];
+    }
+    s /= m;
+    for (b = 0; b < n; b++) {
+        const float *p = x + ((size_t)b * c + ch) * inner;
+        for (i = 0; i < inner; i++) {
+            td_acc d = p[i] - s;
+            v += d * d;
+        }
+    }
+    *mean = s;
+    *var = v / m;
+}
+
+void td_batchnorm(const td_batchnorm_args *a) {
+    int32_t lo, hi, ch, b, i;
+    td_split(a->c, &lo, &hi);
+    for (ch = lo; ch < hi; ch++) {
+        td_acc mean, var, rstd;
+        if (a->training) {
+            td_channel_stats(a->x, a->n, a->c, a->inner, ch, &mean, &var);
+            if (a->run_mean_out != NULL) {
+                td_acc m = (td_acc)a->n * a->inner;
+                a->run_mean_out[ch] = (float)(a->momentum * a->mean[ch] + (1 - a->momentum) * mean);
+                a->run_var_out[ch] = (float)(a->momentum * a->var[ch] + (1 - a->momentum) * var * (m > 1 ? m / (m - 1) : 1));
+            }
+        } else {
+            mean = a->mean[ch];
+            var = a->var[ch];
+        }
+        rstd = (td_acc)(1 / sqrt((double)var + a->eps));
+        for (b = 0; b < a->n; b++) {
+            size_t base = ((size_t)b * a->c + ch) * a->inner;
+            for (i = 0; i < a->inner; i++) {
+                td_acc xh = (a->x[base + i] - mean) * rstd;
+                a->y[base + i] = (float)(xh * a->gamma[ch] + a->beta[ch]);
+            }
+        }
+    }
+}
+
+void td_batchnorm_grad(const td_batchnorm_grad_args *a) {
+    int32_t lo, hi, ch, b, i;
+    td_split(a->c, &lo, &hi);
+    for (ch = lo; ch < hi; ch++) {
+        td_acc mean, var, rstd, dg = 0, db = 0, m = (td_acc)a->n * a->inner, k;
+        if (a->training) {
+            td_channel_stats(a->x, a->n, a->c, a->inner, ch, &mean, &var);
+        } else {
+            mean = a->mean[ch];
+            var = a->var[ch];
+        }
+        rstd = (td_acc)(1 / sqrt((double)var + a->eps));
+        for (b = 0; b < a->n; b++) {
+            size_t base = ((size_t)b * a->c + ch) * a->inner;
+            for (i = 0; i < a->inner; i++) {
+                td_acc d = a->dy[base + i];
+                dg += d * ((a->x[base + i] - mean) * rstd);
+                db += d;
+            }
+        }
+        k = a->gamma[ch] * rstd;
+        for (b = 0; b < a->n; b++) {
+            size_t base = ((size_t)b * a->c + ch) * a->inner;
+            for (i = 0; i < a->inner; i++) {
+                td_acc d = a->dy[base + i];
+                if (a->training) {
+                    td_acc xh = (a->x[base + i] - mean) * rstd;
+                    a->dx[base + i] = (float)(k * (d - db / m - xh * dg / m));
+                } else {
+                    a->dx[base + i] = (float)(k * d);
+                }
+            }
+        }
+        a->dgamma[ch] = (float)dg;
+        a->dbeta[ch] = (float)db;
+    }
+}

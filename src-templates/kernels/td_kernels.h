@@ -22,7 +22,11 @@
 
 /* ---- elementwise.c: unary math, activations and their gradients, binary ops with broadcast ---- */
 
-typedef enum { TD_NEG, TD_EXP, TD_SQRT, TD_ERF, TD_RELU, TD_GELU, TD_GELU_TANH, TD_CLIP } td_unary_op;
+typedef enum {
+    TD_NEG, TD_EXP, TD_SQRT, TD_ERF, TD_RELU, TD_GELU, TD_GELU_TANH, TD_CLIP,
+    /* the Activation family; lo, hi carry alpha, beta (HardSigmoid: alpha x + beta; LeakyRelu: alpha) */
+    TD_SIGMOID, TD_TANH, TD_HARD_SIGMOID, TD_HARD_SWISH, TD_LEAKY_RELU
+} td_unary_op;
 
 /* y = op(x) elementwise; lo/hi are Clip's bounds. */
 typedef struct {
@@ -34,7 +38,11 @@ typedef struct {
 } td_unary_args;
 void td_unary(const td_unary_args *a);
 
-typedef enum { TD_RELU_GRAD, TD_GELU_GRAD, TD_GELU_TANH_GRAD, TD_CLIP_GRAD } td_unary_grad_op;
+typedef enum {
+    TD_RELU_GRAD, TD_GELU_GRAD, TD_GELU_TANH_GRAD, TD_CLIP_GRAD,
+    /* saved = y for SIGMOID, TANH; saved = x for the others */
+    TD_SIGMOID_GRAD, TD_TANH_GRAD, TD_HARD_SIGMOID_GRAD, TD_HARD_SWISH_GRAD, TD_LEAKY_RELU_GRAD
+} td_unary_grad_op;
 
 /* dx = dy * op'(saved) elementwise; saved is Relu's output Y, otherwise the forward input X. */
 typedef struct {
@@ -144,9 +152,11 @@ typedef struct {
 } td_copy_args;
 void td_copy(const td_copy_args *a);
 
-/* Zero y (y_size floats), then the region copy of `copy` (SliceGrad: dY scattered into zeros). */
+/* Fill y (y_size floats) with `fill`, then the region copy of `copy` (SliceGrad: dY scattered into
+   zeros; Pad: x placed inside the constant). */
 typedef struct {
     int32_t y_size;
+    float fill;
     td_copy_args copy;
 } td_scatter_args;
 void td_scatter(const td_scatter_args *a);
@@ -305,6 +315,42 @@ typedef struct {
 } td_layernorm_grad_args;
 void td_layernorm_grad(const td_layernorm_grad_args *a);
 
+/* ---- norm.c: batch normalization over the channel axis 1 of x [n, c, inner] ---- */
+
+/* Inference (training == 0): y = (x - mean) / sqrt(var + eps) * gamma + beta with the given statistics.
+   Training: mean and the biased variance of x per channel over n and inner; run_mean_out / run_var_out
+   (when not NULL) get momentum * running + (1 - momentum) * batch statistic, the variance unbiased. */
+typedef struct {
+    float *y;
+    float *run_mean_out;
+    float *run_var_out;
+    const float *x;
+    const float *gamma;
+    const float *beta;
+    const float *mean;
+    const float *var;
+    int32_t n, c, inner;
+    double eps, momentum;
+    int32_t training;
+} td_batchnorm_args;
+void td_batchnorm(const td_batchnorm_args *a);
+
+/* dx, dgamma, dbeta from dy, x, gamma (and mean, var in inference mode); channels split over cores. */
+typedef struct {
+    float *dx;
+    float *dgamma;
+    float *dbeta;
+    const float *dy;
+    const float *x;
+    const float *gamma;
+    const float *mean;
+    const float *var;
+    int32_t n, c, inner;
+    double eps;
+    int32_t training;
+} td_batchnorm_grad_args;
+void td_batchnorm_grad(const td_batchnorm_grad_args *a);
+
 /* ---- softmax.c: softmax along the middle axis of [outer, n, inner] ---- */
 
 typedef struct {
@@ -323,14 +369,16 @@ typedef struct {
 } td_softmax_grad_args;
 void td_softmax_grad(const td_softmax_grad_args *a);
 
-/* ---- loss.c: cross-entropy and mean squared error against integer labels ---- */
+/* ---- loss.c: cross-entropy against integer labels; mean squared error against one-hot labels or float targets ---- */
 
-/* Forward: out[0] = loss of z [n, c]. Gradient: out = dZ, scaled by dl[0]. Labels are int64 or int32. */
+/* Forward: out[0] = loss of z [n, c]. Gradient: out = dZ, scaled by dl[0]. Labels are int64 or int32;
+   MSE compares with target [n, c] instead when it is not NULL. */
 typedef struct {
     float *out;
     const float *z;
     const int64_t *labels64;
     const int32_t *labels32;
+    const float *target;
     const float *dl;
     int32_t n, c;
 } td_loss_args;

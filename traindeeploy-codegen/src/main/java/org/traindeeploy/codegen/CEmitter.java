@@ -82,7 +82,8 @@ public final class CEmitter {
     private static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
         CNames names = new CNames();
         BufferPlan plan = new BufferPlan(names, memory);
-        if (spec.input().type().dtype() != DType.FLOAT) throw new CompileException("input '" + spec.input().name() + "' must be float32, is " + spec.input().type());
+        DType inType = spec.input().type().dtype();
+        if (inType != DType.FLOAT && inType != DType.INT64) throw new CompileException("input '" + spec.input().name() + "' must be float32 or int64 (token ids), is " + spec.input().type());
         if (spec.output().type().dtype() != DType.FLOAT) throw new CompileException("output '" + spec.output().name() + "' must be float32, is " + spec.output().type());
         plan.place(spec.input());
         if (spec.labels() != null) plan.place(spec.labels());

@@ -153,7 +153,7 @@ public sealed interface KernelCall {
     }
 
     /** td_scatter: zero y, then a region copy into it. */
-    record Scatter(String id, int ySize, Copy copy) implements KernelCall {
+    record Scatter(String id, int ySize, String fill, Copy copy) implements KernelCall {
         public String function() { return "td_scatter"; }
         public String template() { return "scatter"; }
         public List<String> reads() { return copy.reads(); }
@@ -250,6 +250,24 @@ public sealed interface KernelCall {
         public List<String> writes() { return bufs(dx, dgamma, dbeta, stats); }
     }
 
+    /** td_batchnorm over x [n, c, inner]; runMeanOut / runVarOut are NULL in inference mode. */
+    record BatchNorm(String id, String y, String runMeanOut, String runVarOut, String x, String gamma, String beta, String mean, String var,
+                     int n, int c, int inner, String eps, String momentum, int training) implements KernelCall {
+        public String function() { return "td_batchnorm"; }
+        public String template() { return "batchnorm"; }
+        public List<String> reads() { return bufs(x, gamma, beta, mean, var); }
+        public List<String> writes() { return bufs(y, runMeanOut, runVarOut); }
+    }
+
+    /** td_batchnorm_grad; mean / var are NULL in training mode (recomputed from x). */
+    record BatchNormGrad(String id, String dx, String dgamma, String dbeta, String dy, String x, String gamma, String mean, String var,
+                         int n, int c, int inner, String eps, int training) implements KernelCall {
+        public String function() { return "td_batchnorm_grad"; }
+        public String template() { return "batchnorm_grad"; }
+        public List<String> reads() { return bufs(dy, x, gamma, mean, var); }
+        public List<String> writes() { return bufs(dx, dgamma, dbeta); }
+    }
+
     // ---- softmax.c ------------------------------------------------------------------------
 
     /** td_softmax along the middle axis of [outer, n, inner]. */
@@ -271,9 +289,9 @@ public sealed interface KernelCall {
     // ---- loss.c ---------------------------------------------------------------------------
 
     /** td_cross_entropy(_grad) / td_mse(_grad). */
-    record Loss(String id, String function, String out, String z, String labels64, String labels32, String dl, int n, int c) implements KernelCall {
+    record Loss(String id, String function, String out, String z, String labels64, String labels32, String target, String dl, int n, int c) implements KernelCall {
         public String template() { return "loss"; }
-        public List<String> reads() { return bufs(z, labels64, labels32, dl); }
+        public List<String> reads() { return bufs(z, labels64, labels32, target, dl); }
         public List<String> writes() { return bufs(out); }
     }
 

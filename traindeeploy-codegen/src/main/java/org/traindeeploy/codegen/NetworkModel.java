@@ -50,6 +50,9 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
         }
     }
 
+    /** The C type of the data input (float, or int64_t for token ids). */
+    public String inputType() { return input.ctype(); }
+
     /** The C type of the labels (int64_t when the program has none). */
     public String labelType() { return labels == null ? "int64_t" : labels.ctype(); }
 }

@@ -92,7 +92,9 @@ final class OpLowering {
         on(Relu.class, (op, cx) -> unary(cx, "TD_RELU", 0, 0));
         on(Gelu.class, (op, cx) -> unary(cx, op.tanh() ? "TD_GELU_TANH" : "TD_GELU", 0, 0));
         on(Clip.class, (op, cx) -> unary(cx, "TD_CLIP", op.min(), op.max()));
+        on(Activation.class, (op, cx) -> unary(cx, op.kind().cName(), op.alpha(), op.beta()));
         on(ReluGrad.class, (op, cx) -> unaryGrad(cx, "TD_RELU_GRAD", 0, 0));
+        on(ActivationGrad.class, (op, cx) -> unaryGrad(cx, op.forward().kind().cName() + "_GRAD", op.forward().alpha(), op.forward().beta()));
         on(GeluGrad.class, (op, cx) -> unaryGrad(cx, op.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD", 0, 0));
         on(ClipGrad.class, (op, cx) -> unaryGrad(cx, "TD_CLIP_GRAD", op.min(), op.max()));
         on(Add.class, (op, cx) -> binary(cx, "TD_ADD"));
@@ -164,7 +166,17 @@ final class OpLowering {
             }
             int[] dys = cx.inShape(0);
             KernelCall.Copy copy = new KernelCall.Copy(cx.id() + "_copy", cx.out(0), cx.in(0), 4, dys, st, Tensor.strides(dys), base, 0);
-            return List.of(new KernelCall.Scatter(cx.id(), cx.output(0).type().size(), copy));
+            return List.of(new KernelCall.Scatter(cx.id(), cx.output(0).type().size(), CLiterals.ofFloat(0f), copy));
+        });
+        on(Pad.class, (op, cx) -> {
+            cx.floats(0);
+            int[] ys = cx.outShape(0);
+            int[] yst = Tensor.strides(ys);
+            int base = 0;
+            for (int a = 0; a < yst.length; a++) base += yst[a] * op.begins()[a];
+            int[] xs = cx.inShape(0);
+            KernelCall.Copy copy = new KernelCall.Copy(cx.id() + "_copy", cx.out(0), cx.in(0), 4, xs, yst, Tensor.strides(xs), base, 0);
+            return List.of(new KernelCall.Scatter(cx.id(), cx.output(0).type().size(), CLiterals.ofFloat((float) op.value()), copy));
         });
         on(Split.class, (op, cx) -> {
             int[] xst = Tensor.strides(cx.inShape(0));
@@ -294,6 +306,22 @@ final class OpLowering {
                     rows, n, real(op.epsilon()), 0));
         });
 
+        on(BatchNormalization.class, (op, cx) -> {
+            cx.floats(0, 1, 2, 3, 4);
+            int[] xs = cx.inShape(0);
+            boolean t = op.training();
+            return List.of(new KernelCall.BatchNorm(cx.id(), cx.out(0), t ? cx.out(1) : "NULL", t ? cx.out(2) : "NULL", cx.in(0), cx.in(1), cx.in(2),
+                    cx.in(3), cx.in(4), xs[0], xs[1], OpSupport.product(xs, 2, xs.length), real(op.epsilon()), real(op.momentum()), t ? 1 : 0));
+        });
+        on(org.traindeeploy.ops.BatchNormGrad.class, (op, cx) -> {
+            cx.floats(0, 1, 2);
+            int[] xs = cx.inShape(1);
+            boolean t = op.training();
+            if (!t) cx.floats(3, 4);
+            return List.of(new KernelCall.BatchNormGrad(cx.id(), cx.out(0), cx.out(1), cx.out(2), cx.in(0), cx.in(1), cx.in(2),
+                    t ? "NULL" : cx.in(3), t ? "NULL" : cx.in(4), xs[0], xs[1], OpSupport.product(xs, 2, xs.length), real(op.epsilon()), t ? 1 : 0));
+        });
+
         // softmax.c ----------------------------------------------------------------------
         on(org.traindeeploy.ops.Softmax.class, (op, cx) -> {
             cx.floats(0);
@@ -409,7 +437,13 @@ final class OpLowering {
         DType d = labels.type().dtype();
         String l = cx.plan.ref(labels);
         int[] zs = cx.inShape(z);
-        return List.of(new KernelCall.Loss(cx.id(), function, cx.out(0), cx.in(z), d == DType.INT64 ? l : "NULL", d == DType.INT32 ? l : "NULL",
+        if (d == DType.FLOAT) {
+            // MSE against float targets of the output's shape: [batch, rest] flattened.
+            int rest = cx.input(z).type().size() / Math.max(zs[0], 1);
+            return List.of(new KernelCall.Loss(cx.id(), function, cx.out(0), cx.in(z), "NULL", "NULL", l, dlInput < 0 ? "NULL" : cx.in(dlInput), zs[0], rest));
+        }
+        if (d != DType.INT64 && d != DType.INT32) throw cx.unsupported("labels of type " + d.text());
+        return List.of(new KernelCall.Loss(cx.id(), function, cx.out(0), cx.in(z), d == DType.INT64 ? l : "NULL", d == DType.INT32 ? l : "NULL", "NULL",
                 dlInput < 0 ? "NULL" : cx.in(dlInput), zs[0], zs[1]));
     }
 }

@@ -56,10 +56,11 @@ final class TileFamilies {
 
     private static List<Bound> unary(Tile t, String id, Op op) {
         String o = op instanceof Relu ? "TD_RELU" : op instanceof Gelu g ? (g.tanh() ? "TD_GELU_TANH" : "TD_GELU") : op instanceof Neg ? "TD_NEG"
-                : op instanceof Exp ? "TD_EXP" : op instanceof Sqrt ? "TD_SQRT" : op instanceof Erf ? "TD_ERF" : op instanceof Clip ? "TD_CLIP" : null;
+                : op instanceof Exp ? "TD_EXP" : op instanceof Sqrt ? "TD_SQRT" : op instanceof Erf ? "TD_ERF" : op instanceof Clip ? "TD_CLIP"
+                : op instanceof Activation ac ? ac.kind().cName() : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
-        double lo = op instanceof Clip c ? c.min() : 0;
-        double hi = op instanceof Clip c ? c.max() : 0;
+        double lo = op instanceof Clip c ? c.min() : op instanceof Activation ac ? ac.alpha() : 0;
+        double hi = op instanceof Clip c ? c.max() : op instanceof Activation ac ? ac.beta() : 0;
         int x = t.in(0);
         int y = t.out(0);
         KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
@@ -67,9 +68,10 @@ final class TileFamilies {
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
-        double lo = op instanceof ClipGrad cg ? cg.min() : 0;
-        double hi = op instanceof ClipGrad cg ? cg.max() : 0;
-        String o = op instanceof ReluGrad ? "TD_RELU_GRAD" : op instanceof GeluGrad gg ? (gg.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD") : op instanceof ClipGrad ? "TD_CLIP_GRAD" : null;
+        double lo = op instanceof ClipGrad cg ? cg.min() : op instanceof ActivationGrad ag ? ag.forward().alpha() : 0;
+        double hi = op instanceof ClipGrad cg ? cg.max() : op instanceof ActivationGrad ag ? ag.forward().beta() : 0;
+        String o = op instanceof ReluGrad ? "TD_RELU_GRAD" : op instanceof GeluGrad gg ? (gg.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD") : op instanceof ClipGrad ? "TD_CLIP_GRAD"
+                : op instanceof ActivationGrad ag ? ag.forward().kind().cName() + "_GRAD" : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
         return List.of(new Bound(call, "td_unary_grad_args",

@@ -56,11 +56,13 @@ public final class Checker {
     /** Train every selected strategy for the case's steps and compare. */
     public void checkTraining(Manifest m, List<String> only) {
         List<Tensor> inputs = data(m, "input", true);
-        List<Tensor> labels = data(m, "label", true);
-        int steps = Math.min(m.steps() > 0 ? m.steps() : inputs.size(), Math.min(inputs.size(), labels.size()));
+        List<Tensor> labels = null;
         for (String name : only.isEmpty() ? m.strategies().keySet() : only) {
             Manifest.Strategy s = m.strategies().get(name);
             if (s == null) throw new CompileException("case " + m.dir() + " has no strategy '" + name + "' (it has " + m.strategies().keySet() + ")");
+            if (s.readsLabels() && labels == null) labels = data(m, "label", true);
+            int steps = Math.min(m.steps() > 0 ? m.steps() : inputs.size(), inputs.size());
+            if (s.readsLabels()) steps = Math.min(steps, labels.size());
             TrainingProgram p;
             try {
                 p = TrainingPipeline.compile(m.modelPath(), m.config(s), (x, y) -> { });
@@ -72,7 +74,7 @@ public final class Checker {
                 add(new Row(name, "count", "trainable elements", Math.abs(p.trainableElements() - s.trainableElements()), ok ? 0 : Double.POSITIVE_INFINITY, ok,
                         ok ? null : p.trainableElements() + " vs expected " + s.trainableElements()));
             }
-            List<Engine.StepResult> res = engine.train(p, inputs.subList(0, steps), labels.subList(0, steps));
+            List<Engine.StepResult> res = engine.train(p, inputs.subList(0, steps), s.readsLabels() ? labels.subList(0, steps) : null);
             if (s.losses() != null) {
                 Comparison c = new Comparison();
                 for (int k = 0; k < steps && k < s.losses().size(); k++) c.add(res.get(k).loss(), s.losses().get(k));
@@ -89,19 +91,33 @@ public final class Checker {
                 boolean[] undetermined = null;
                 TeacherForced tf = new TeacherForced(s.optimizer(), p.trainables().stream()
                         .filter(t -> t.key().equals(e.getKey())).findFirst().map(t -> t.state().data()).orElse(null));
+                // With accumulate = A, step_K/grad is micro-batch K's own gradient; step_K/param exists
+                // only where an update happened (K + 1 a multiple of A) and applies the group's sum.
+                Tensor groupSum = null;
+                boolean groupComplete = true;
                 for (int k = 0; k < steps; k++) {
                     Path sd = m.dir().resolve(name).resolve("step_" + k);
                     Path gf = sd.resolve("grad").resolve(e.getValue());
                     Path pf = sd.resolve("param").resolve(e.getValue());
                     Tensor gRef = Files.exists(gf) ? TensorIo.readFile(gf) : null;
                     Tensor pRef = Files.exists(pf) ? TensorIo.readFile(pf) : null;
+                    boolean updates = (k + 1) % s.accumulate() == 0;
                     if (gRef != null) {
                         g.add(res.get(k).grads().get(e.getKey()), gRef);
-                        if (adam) undetermined = markNearZero(undetermined, gRef);
+                        groupSum = groupSum == null ? gRef.cast(org.traindeeploy.ir.DType.DOUBLE) : sum(groupSum, gRef);
+                    } else {
+                        groupComplete = false;
                     }
+                    if (!updates) {
+                        if (pRef != null) v.fail("step_" + k + "/param exists but step " + k + " applies no update (accumulate " + s.accumulate() + ")");
+                        continue;
+                    }
+                    if (adam && groupComplete && groupSum != null) undetermined = markNearZero(undetermined, groupSum);
                     if (pRef != null) v.add(res.get(k).params().get(e.getKey()), pRef, undetermined);
-                    if (gRef != null && pRef != null) tf.step(gRef, pRef, optimizer);
+                    if (groupComplete && groupSum != null && pRef != null) tf.step(groupSum, pRef, optimizer);
                     else tf.invalidate();
+                    groupSum = null;
+                    groupComplete = true;
                 }
                 if (g.compared() > 0 || g.problem() != null) {
                     anyGrad = true;
@@ -133,6 +149,14 @@ public final class Checker {
     }
 
     private static String abbreviate(String s, int n) { return s.length() <= n ? s : "…" + s.substring(s.length() - n + 1); }
+
+    /** a + b elementwise in double (a gradient group's sum, as PyTorch's float32 sum rounds it). */
+    private static Tensor sum(Tensor a, Tensor b) {
+        double[] r = a.reals().clone();
+        if (b.size() != r.length) return a;
+        for (int i = 0; i < r.length; i++) r[i] += b.getDouble(i);
+        return Tensor.ofReal(org.traindeeploy.ir.DType.DOUBLE, a.shape(), r);
+    }
 
     /** Under Adam, an element's update is undetermined once its reference gradient is indistinguishable from 0. */
     private static boolean[] markNearZero(boolean[] mask, Tensor gRef) {

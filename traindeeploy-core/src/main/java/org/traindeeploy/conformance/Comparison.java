@@ -70,5 +70,8 @@ public final class Comparison {
 
     public String problem() { return problem; }
 
+    /** Record a problem that fails this comparison (the first one is kept). */
+    public void fail(String why) { if (problem == null) problem = why; }
+
     public int compared() { return compared; }
 }

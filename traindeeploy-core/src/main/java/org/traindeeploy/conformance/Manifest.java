@@ -12,6 +12,7 @@ import java.util.Map;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.train.LoraSpec;
 import org.traindeeploy.train.LossKind;
+import org.traindeeploy.train.LossTarget;
 import org.traindeeploy.train.OptimizerSpec;
 import org.traindeeploy.train.TrainSpec;
 import org.traindeeploy.train.TrainingConfig;
@@ -24,8 +25,15 @@ public record Manifest(Path dir, String model, String input, String output, int 
                        Map<String, Strategy> strategies) {
 
     /** One strategy of a case. {@code losses} may be null (a case without expected losses). */
-    public record Strategy(String name, Map<String, String> trainable, LossKind loss, OptimizerSpec optimizer,
-                           Lora lora, List<Double> losses, long trainableElements) {}
+    /**
+     * One strategy of a case. {@code losses} may be null (a case without expected losses). {@code target}
+     * is "labels" (data/label_K.pb) or the name of a graph input; {@code accumulate} the micro-batches per update.
+     */
+    public record Strategy(String name, Map<String, String> trainable, LossKind loss, String target, OptimizerSpec optimizer,
+                           Lora lora, List<Double> losses, long trainableElements, int accumulate) {
+        /** Whether the loss reads data/label_K.pb. */
+        public boolean readsLabels() { return target.equals("labels"); }
+    }
 
     /** LoRA settings of a strategy: rank, alpha, and per target node the initial A and B files. */
     public record Lora(int rank, double alpha, List<Target> targets) {}
@@ -91,8 +99,11 @@ public record Manifest(Path dir, String model, String input, String output, int 
             losses = new ArrayList<>();
             for (JsonNode v : s.path("losses")) losses.add(v.asDouble());
         }
-        return new Strategy(name, trainable, LossKind.parse(s.path("loss").asText("cross_entropy")), opt, lora, losses,
-                s.path("trainable_elements").asLong(-1));
+        int accumulate = s.path("accumulate").asInt(1);
+        if (accumulate < 1) throw new CompileException("strategy '" + name + "': accumulate " + accumulate + " must be at least 1");
+        JsonNode target = s.get("target");
+        return new Strategy(name, trainable, LossKind.parse(s.path("loss").asText("cross_entropy")),
+                target == null || target.isNull() ? "labels" : target.asText(), opt, lora, losses, s.path("trainable_elements").asLong(-1), accumulate);
     }
 
     /** The training configuration that reproduces a strategy. */
@@ -112,6 +123,15 @@ public record Manifest(Path dir, String model, String input, String output, int 
             Path init = s.lora().targets().isEmpty() ? null : s.lora().targets().get(0).a().getParent();
             lora = new LoraSpec(nodes, s.lora().rank(), s.lora().alpha(), 0, init);
         }
-        return new TrainingConfig(TrainSpec.names(names), lora, s.loss(), s.optimizer(), 1, batch, output);
+        LossTarget target;
+        if (!s.readsLabels()) {
+            target = LossTarget.input(s.target());
+        } else {
+            // Class labels are int64; float32 label files are regression targets of the output's shape.
+            Path f = dir.resolve("data").resolve("label_0.pb");
+            boolean values = Files.exists(f) && org.traindeeploy.onnx.TensorIo.readFile(f).dtype().isFloat();
+            target = values ? LossTarget.VALUES : LossTarget.CLASSES;
+        }
+        return new TrainingConfig(TrainSpec.names(names), lora, s.loss(), target, s.optimizer(), s.accumulate(), batch, output);
     }
 }

@@ -18,7 +18,10 @@ public final class ReferenceEngine implements Engine {
         Interpreter in = new Interpreter(p.graph());
         List<StepResult> out = new ArrayList<>();
         for (int k = 0; k < inputs.size(); k++) {
-            Map<String, Tensor> r = in.run(Map.of(p.input().name(), inputs.get(k), p.labels().name(), labels.get(k)));
+            Map<String, Tensor> feed = new LinkedHashMap<>();
+            feed.put(p.input().name(), inputs.get(k));
+            if (p.labels() != null) feed.put(p.labels().name(), labels.get(k));
+            Map<String, Tensor> r = in.run(feed);
             Map<String, Tensor> grads = new LinkedHashMap<>();
             Map<String, Tensor> params = new LinkedHashMap<>();
             for (TrainingProgram.Trainable t : p.trainables()) {

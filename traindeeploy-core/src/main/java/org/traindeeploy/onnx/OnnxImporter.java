@@ -32,7 +32,7 @@ import org.traindeeploy.onnx.proto.OnnxProto.ValueInfoProto;
 public final class OnnxImporter {
     /** Supported default-domain opsets. */
     public static final int MIN_OPSET = 11;
-    public static final int MAX_OPSET = 20;
+    public static final int MAX_OPSET = 21;
 
     /**
      * Options of an import: the batch size bound to a symbolic leading input dimension (null: none

@@ -44,6 +44,13 @@ public final class OnnxOps {
         r.put("Exp", c -> c.emit(new Exp(), c.requireInput(0)));
         r.put("Neg", c -> c.emit(new Neg(), c.requireInput(0)));
         r.put("Gelu", c -> c.emit(Gelu.of(c.attrString("approximate", "none")), c.requireInput(0)));
+        r.put("Sigmoid", c -> c.emit(Activation.of(Activation.Kind.SIGMOID), c.requireInput(0)));
+        r.put("Tanh", c -> c.emit(Activation.of(Activation.Kind.TANH), c.requireInput(0)));
+        r.put("HardSigmoid", c -> c.emit(new Activation(Activation.Kind.HARD_SIGMOID, c.attrFloat("alpha", 0.2), c.attrFloat("beta", 0.5)), c.requireInput(0)));
+        r.put("HardSwish", c -> c.emit(Activation.of(Activation.Kind.HARD_SWISH), c.requireInput(0)));
+        r.put("LeakyRelu", c -> c.emit(new Activation(Activation.Kind.LEAKY_RELU, c.attrFloat("alpha", 0.01), 0), c.requireInput(0)));
+        r.put("Pad", OnnxOps::pad);
+        r.put("BatchNormalization", c -> batchNorm(c, false));
         r.put("Clip", OnnxOps::clip);
         r.put("Softmax", OnnxOps::softmax);
         r.put("LayerNormalization", OnnxOps::layerNorm);
@@ -76,6 +83,7 @@ public final class OnnxOps {
         r.put("Where", c -> c.emit(new Where(), c.requireInput(0), c.requireInput(1), c.requireInput(2)));
         r.put("Cast", OnnxOps::cast);
         MICROSOFT_DOMAIN.put("Gelu", c -> c.emit(new Gelu(false), c.requireInput(0)));
+        MICROSOFT_DOMAIN.put("BatchNormInternal", c -> batchNorm(c, true));
     }
 
     /** The importer for an op in a domain, or null. */
@@ -251,9 +259,78 @@ public final class OnnxOps {
     }
 
     private static List<Value> maxPool(NodeContext c) {
-        if (c.hasOutput(1)) throw new CompileException("the Indices output of MaxPool is not supported");
+        // An Indices output is accepted when nothing reads it: its value is never produced, so a
+        // reader fails at import ("comes from an output this compiler does not support").
         c.attrIntIn("storage_order", 0, 0, 0);
         return c.emit(new MaxPool(window(c, true)), c.requireInput(0));
+    }
+
+    /**
+     * Pad, mode "constant" (pads and constant value as inputs from opset 11, axes from opset 18):
+     * one {@link Pad} with non-negative pads per axis.
+     */
+    private static List<Value> pad(NodeContext c) {
+        Value x = c.requireInput(0);
+        String mode = c.attrString("mode", "constant");
+        if (!mode.equals("constant")) throw new CompileException("Pad mode '" + mode + "' is not supported (only 'constant')");
+        int r = x.type().rank();
+        Tensor p = requiredConst(c, 1, "Pad pads");
+        long[] pads = p.toLongs();
+        Tensor v = c.constInput(2, "Pad constant_value");
+        double value = v == null ? 0 : v.getDouble(0);
+        if (v != null && v.size() != 1) throw new CompileException("Pad constant_value must be a scalar, got " + v.type());
+        long[] axes = null;
+        if (c.opset() >= 18 && c.input(3) != null) axes = requiredConst(c, 3, "Pad axes").toLongs();
+        int k = axes == null ? r : axes.length;
+        if (pads.length != 2 * k) throw new CompileException("Pad pads has " + pads.length + " entries, expected " + (2 * k) + " for " + x.type());
+        int[] begins = new int[r];
+        int[] ends = new int[r];
+        boolean[] seen = new boolean[r];
+        for (int i = 0; i < k; i++) {
+            int a = axes == null ? i : org.traindeeploy.ops.OpSupport.normalizeAxis(axes[i], r, "Pad axis");
+            if (seen[a]) throw new CompileException("Pad axis " + a + " given twice");
+            seen[a] = true;
+            begins[a] = org.traindeeploy.ops.OpSupport.toInt(pads[i], "pad");
+            ends[a] = org.traindeeploy.ops.OpSupport.toInt(pads[i + k], "pad");
+        }
+        Pad op = new Pad(begins, ends, value);
+        boolean none = true;
+        for (int i = 0; i < r; i++) none &= begins[i] == 0 && ends[i] == 0;
+        return none ? List.of(x) : c.emit(op, x);
+    }
+
+    /**
+     * BatchNormalization (training_mode from opset 14) and com.microsoft BatchNormInternal. In
+     * training mode the running statistics become state of the step, updated as PyTorch does; the
+     * optional outputs 1 and 2 are those updated statistics. Saved mean / inverse std outputs are
+     * not produced.
+     */
+    private static List<Value> batchNorm(NodeContext c, boolean internal) {
+        Value x = c.requireInput(0);
+        double eps = c.attrFloat("epsilon", 1e-5);
+        double momentum = c.attrFloat("momentum", 0.9);
+        boolean training = internal ? c.attrIntIn("training_mode", 1, 0, 1) == 1
+                : c.opset() >= 14 ? c.attrIntIn("training_mode", 0, 0, 1) == 1 : c.hasOutput(1) || c.hasOutput(2);
+        for (int i = 3; i < 5; i++) if (c.hasOutput(i)) throw new CompileException("the saved mean / inverse standard deviation outputs of " + c.opType() + " are not supported");
+        Value mean = c.requireInput(3);
+        Value var = c.requireInput(4);
+        if (!training) {
+            if (c.hasOutput(1) || c.hasOutput(2)) throw new CompileException(c.opType() + " in inference mode has no running-statistics outputs");
+            return c.emit(new BatchNormalization(eps, momentum, false), x, c.requireInput(1), c.requireInput(2), mean, var);
+        }
+        // Running statistics are not trained; they are state carried from step to step.
+        Value rm = runningState(c, mean);
+        Value rv = runningState(c, var);
+        List<Value> y = c.emit(new BatchNormalization(eps, momentum, true), x, c.requireInput(1), c.requireInput(2), rm, rv);
+        c.graph().setStateUpdate(rm, y.get(1));
+        c.graph().setStateUpdate(rv, y.get(2));
+        return y;
+    }
+
+    private static Value runningState(NodeContext c, Value stat) {
+        if (stat.kind() == Value.Kind.STATE) throw new CompileException("the running statistic '" + stat.name() + "' of a training-mode BatchNormalization cannot be trained");
+        if (!stat.isConstant()) throw new CompileException("the running statistic '" + stat.name() + "' must be an initializer");
+        return c.graph().addState(c.graph().uniqueName(stat.name() + ".running"), stat.data());
     }
 
     private static List<Value> averagePool(NodeContext c) {

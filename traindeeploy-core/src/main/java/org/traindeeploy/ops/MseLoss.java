@@ -7,19 +7,39 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 
 /**
- * Mean squared error of predictions P [N, C] against the one-hot vectors of integer labels y [N]:
- * L = (1/(N·C)) Σ (P − onehot(y))². dP = MseLossGrad(dL, P, y) = dL·2(P − onehot(y))/(N·C).
+ * Mean squared error over all elements of predictions P against a target T: the one-hot vectors
+ * of integer labels y [N] (P [N, C]), or a floating tensor of P's type (regression targets, or a graph
+ * input for reconstruction): L = (1/|P|) Σ (P − T)². dP = MseLossGrad(dL, P, T) = dL·2(P − T)/|P|.
+ * T gets no gradient.
  */
 public record MseLoss() implements Op {
     @Override
     public List<TensorType> inferTypes(List<Value> inputs) {
         OpSupport.arity(inputs, 2, 2, opType());
-        SoftmaxCrossEntropy.check(inputs, opType());
+        check(inputs, opType());
         return List.of(TensorType.of(inputs.get(0).type().dtype()));
     }
 
-    /** P − onehot(y). */
+    /** (P, T): T float of P's type, or integer class labels for P [N, C]. */
+    static void check(List<Value> inputs, String op) {
+        TensorType p = inputs.get(0).type();
+        TensorType t = inputs.get(1).type();
+        if (t.dtype().isFloat()) {
+            OpSupport.requireFloat(p, op + " predictions");
+            if (!t.equals(p)) throw new org.traindeeploy.ir.CompileException(op + " target " + t + " does not match the predictions " + p);
+            return;
+        }
+        SoftmaxCrossEntropy.check(inputs, op);
+    }
+
+    /** P − T, T the target or onehot(labels). */
     static double[] residual(Tensor pt, Tensor labels) {
+        if (labels.dtype().isFloat()) {
+            double[] r = pt.reals().clone();
+            double[] t = labels.reals();
+            for (int i = 0; i < r.length; i++) r[i] -= t[i];
+            return r;
+        }
         int n = pt.shape()[0];
         int c = pt.shape()[1];
         double[] r = pt.reals().clone();

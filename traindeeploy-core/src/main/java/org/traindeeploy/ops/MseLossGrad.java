@@ -5,12 +5,12 @@ import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 
-/** Backward of MseLoss, inputs (dL, P, y): dP = dL·2(P − onehot(y))/(N·C). */
+/** Backward of MseLoss, inputs (dL, P, T): dP = dL·2(P − T)/|P|, T the target or onehot(labels). */
 public record MseLossGrad() implements Op {
     @Override
     public List<TensorType> inferTypes(List<Value> inputs) {
         OpSupport.arity(inputs, 3, 3, opType());
-        SoftmaxCrossEntropy.check(inputs.subList(1, 3), opType());
+        MseLoss.check(inputs.subList(1, 3), opType());
         return List.of(inputs.get(1).type());
     }
 

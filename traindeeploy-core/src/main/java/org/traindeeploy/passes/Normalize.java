@@ -7,7 +7,7 @@ public final class Normalize {
     private Normalize() {}
 
     public static List<Pass> passes() {
-        return List.of(new ConstantFolding(), new FuseLayerNorm(), new FuseGelu(), new FuseLinear(), new Simplify(), new DeadCodeElimination());
+        return List.of(new ConstantFolding(), new FoldPad(), new FuseLayerNorm(), new FuseGelu(), new FuseLinear(), new Simplify(), new DeadCodeElimination());
     }
 
     public static PassManager manager() {

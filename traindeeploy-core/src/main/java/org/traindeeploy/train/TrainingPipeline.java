@@ -77,12 +77,19 @@ public final class TrainingPipeline {
 
         Value logits = cfg.output() == null ? g.outputs().get(0) : g.output(cfg.output());
         if (logits == null) throw new CompileException("the model has no output named '" + cfg.output() + "' (outputs: " + g.outputNames() + ")");
-        if (logits.type().rank() != 2) throw new CompileException("the loss needs an output of shape [batch, classes]; output '" + logits.name() + "' is " + logits.type());
+        if (cfg.target().kind() == LossTarget.Kind.CLASSES && logits.type().rank() != 2) {
+            throw new CompileException("the loss needs an output of shape [batch, classes]; output '" + logits.name() + "' is " + logits.type());
+        }
         if (!logits.type().dtype().isFloat()) throw new CompileException("output '" + logits.name() + "' is not floating point");
         // Passes may replace the output value (LoRA on the last layer adds after it): follow it by name.
         String logitsName = g.outputNames().get(g.outputs().indexOf(logits));
         Value input = g.inputs().size() == 1 ? g.inputs().get(0) : null;
         if (input == null) throw new CompileException("the model must have exactly one input, has " + g.inputs().size());
+        if (cfg.target().kind() == LossTarget.Kind.INPUT) {
+            Value t = g.inputs().stream().filter(v -> v.name().equals(cfg.target().input())).findFirst().orElse(null);
+            if (t == null) throw new CompileException("--target '" + cfg.target().input() + "' is not a graph input (inputs: " + g.inputs().stream().map(Value::name).toList() + ")");
+            if (!t.type().equals(logits.type())) throw new CompileException("--target input '" + t.name() + "' is " + t.type() + ", the output '" + logits.name() + "' is " + logits.type() + ": they must match");
+        }
 
         List<LoraInjection.Adapter> adapters = new ArrayList<>();
         Value[] lossHolder = new Value[2];
@@ -96,8 +103,13 @@ public final class TrainingPipeline {
         }));
         train.add(new FunctionPass("loss", "append the loss on the model's output", Set.of("lora"), x -> {
             Value lg = x.output(logitsName);
-            Value labels = x.addInput("labels", TensorType.of(DType.INT64, lg.type().dim(0)));
-            Value loss = x.addNode("loss", cfg.loss().op(), List.of(lg, labels), List.of("loss")).get(0);
+            Value labels = switch (cfg.target().kind()) {
+                case CLASSES -> x.addInput("labels", TensorType.of(DType.INT64, lg.type().dim(0)));
+                case VALUES -> x.addInput("labels", lg.type());
+                case INPUT -> null;
+            };
+            Value target = labels != null ? labels : input;
+            Value loss = x.addNode("loss", cfg.loss().op(), List.of(lg, target), List.of("loss")).get(0);
             x.addOutput("loss", loss);
             lossHolder[0] = loss;
             lossHolder[1] = labels;
@@ -105,7 +117,9 @@ public final class TrainingPipeline {
             forwardSet.addAll(x.nodes());
         }));
         train.add(new FunctionPass("autodiff", "reverse-mode gradients of the loss for every trainable tensor", Set.of("loss"), x -> {
-            List<Value> params = x.states();
+            // State that already has an update before the optimizer runs is carried, not trained
+            // (a training-mode BatchNormalization's running statistics).
+            List<Value> params = x.states().stream().filter(v -> !x.stateUpdates().containsKey(v)).toList();
             grads.putAll(Autodiff.differentiate(x, lossHolder[0], params));
             counts[1] = x.nodes().size();
             for (Node n : x.nodes()) if (!forwardSet.contains(n)) backwardSet.add(n);

@@ -9,7 +9,7 @@ import org.traindeeploy.ir.Value;
  * tools around it need to know about it.
  *
  * @param trainables the trained tensors in order, each with its gradient value
- * @param input the data input, {@code labels} the label input, {@code loss} the scalar loss
+ * @param input the data input, {@code labels} the label input (null when the loss compares the output with a graph input), {@code loss} the scalar loss
  * @param forwardNodes nodes of the forward pass and loss; {@code backwardNodes} of the gradients; {@code updateNodes} of the optimizer
  */
 public record TrainingProgram(Graph graph, List<Trainable> trainables, Value input, Value labels, Value logits, Value loss,

@@ -68,7 +68,38 @@ class GradientRulesTest {
                 c("Linear with residual", new Linear(false, 2.0), Arrays.asList(u(61, 2, 3), u(62, 3, 4), null, u(63, 2, 4)), 0, 1, 3),
                 c("MatMul batched broadcast", new MatMul(), List.of(u(57, 2, 1, 3, 4), u(58, 3, 4, 2)), 0, 1),
                 c("SoftmaxCrossEntropy", new SoftmaxCrossEntropy(), Arrays.asList(u(59, 3, 5), idx(4, 0, 2)), 0),
-                c("MseLoss", new MseLoss(), Arrays.asList(u(60, 3, 4), idx(1, 3, 0)), 0));
+                c("MseLoss", new MseLoss(), Arrays.asList(u(60, 3, 4), idx(1, 3, 0)), 0),
+                c("MseLoss float target", new MseLoss(), Arrays.asList(u(64, 2, 3, 2), u(65, 2, 3, 2)), 0),
+                c("Sigmoid", Activation.of(Activation.Kind.SIGMOID), List.of(wide(66, 2, 5)), 0),
+                c("Tanh", Activation.of(Activation.Kind.TANH), List.of(wide(67, 2, 5)), 0),
+                c("HardSigmoid", new Activation(Activation.Kind.HARD_SIGMOID, 1 / 6.0, 0.5), List.of(wide(68, 3, 6)), 0),
+                c("HardSigmoid ONNX default", new Activation(Activation.Kind.HARD_SIGMOID, 0.2, 0.5), List.of(wide(69, 3, 6)), 0),
+                c("HardSwish", Activation.of(Activation.Kind.HARD_SWISH), List.of(wide(70, 3, 6)), 0),
+                c("LeakyRelu", new Activation(Activation.Kind.LEAKY_RELU, 0.1, 0), List.of(u(71, 2, 6)), 0),
+                c("Pad", new Pad(new int[] {0, 1, 2, 0}, new int[] {1, 0, 1, 3}, 0.5), List.of(u(72, 1, 2, 3, 3)), 0),
+                c("BatchNormalization inference", new BatchNormalization(1e-5, 0.9, false),
+                        List.of(u(73, 2, 3, 2, 2), u(74, 3), u(75, 3), u(76, 3), pos(77, 3)), 0, 1, 2),
+                c("BatchNormalization training (output Y)", new FirstOutput(new BatchNormalization(1e-5, 0.9, true)),
+                        List.of(u(78, 2, 3, 2, 2), u(79, 3), u(80, 3), u(81, 3), pos(82, 3)), 0, 1, 2),
+                c("BatchNormalization training rank 2", new FirstOutput(new BatchNormalization(1e-3, 0.9, true)),
+                        List.of(u(83, 4, 3), u(84, 3), u(85, 3), u(86, 3), pos(87, 3)), 0, 1, 2));
+    }
+
+    /** Values across the kinks of the hard activations (±3, ±2.5), seeded away from them. */
+    static Tensor wide(long seed, int... shape) { return uniform(seed, -4.5, 4.5, shape); }
+
+    /**
+     * An op's first output alone: a training-mode BatchNormalization's other outputs are the
+     * running statistics, state that no loss reads and that has no gradient.
+     */
+    record FirstOutput(Op inner) implements Op {
+        @Override public String opType() { return inner.opType(); }
+
+        @Override public List<org.traindeeploy.ir.TensorType> inferTypes(List<org.traindeeploy.ir.Value> in) { return List.of(inner.inferTypes(in).get(0)); }
+
+        @Override public List<Tensor> evaluate(List<Tensor> in) { return List.of(inner.evaluate(in).get(0)); }
+
+        @Override public List<org.traindeeploy.ir.Value> gradient(GradientContext g) { return inner.gradient(g); }
     }
 
     @ParameterizedTest(name = "{0}")
