@@ -43,6 +43,8 @@ final class TileFamilies {
         if (op instanceof AveragePool ap) return t -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false);
         if (op instanceof MaxPoolGrad mg) return t -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true);
         if (op instanceof AveragePoolGrad ag) return t -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true);
+        if (op instanceof BatchNormalization bn) return t -> batchNorm(t, id, bn);
+        if (op instanceof BatchNormGrad bg) return t -> batchNormGrad(t, id, bg);
         if (op instanceof ReduceSum) return t -> reduceKept(t, id, false);
         if (op instanceof GlobalAveragePool) return t -> reduceKept(t, id, true);
         if (op instanceof Reshape) return t -> copies(t, id);
@@ -190,6 +192,35 @@ final class TileFamilies {
         }
         KernelCall call = new KernelCall.Softmax(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.size(0), s[axis], inner);
         return List.of(new Bound(call, "td_softmax_args", set("y", t.ptr(t.out(0))) + set("x", t.ptr(t.in(0))) + set("outer", "e0")));
+    }
+
+    /** Batch normalization of a block of e0 channels: X's box is [N, e0, inner], the per-channel operands their block. */
+    private static List<Bound> batchNorm(Tile t, String id, BatchNormalization op) {
+        int[] xs = t.node.input(0).type().shape();
+        boolean tr = op.training();
+        int inner = OpSupport.product(xs, 2, xs.length);
+        String[] names = {"x", "gamma", "beta", "mean", "var"};
+        KernelCall call = new KernelCall.BatchNorm(id, t.sym0(t.out(0)), tr ? t.sym0(t.out(1)) : "NULL", tr ? t.sym0(t.out(2)) : "NULL", t.sym0(t.in(0)),
+                t.sym0(t.in(1)), t.sym0(t.in(2)), t.sym0(t.in(3)), t.sym0(t.in(4)), xs[0], t.size(0), inner, CLiterals.ofDouble(op.epsilon()),
+                CLiterals.ofDouble(op.momentum()), tr ? 1 : 0);
+        StringBuilder setup = new StringBuilder(set("y", t.ptr(t.out(0))));
+        if (tr) setup.append(set("run_mean_out", t.ptr(t.out(1)))).append(set("run_var_out", t.ptr(t.out(2))));
+        for (int i = 0; i < names.length; i++) setup.append(set(names[i], t.ptr(t.in(i))));
+        setup.append(set("c", "e0"));
+        return List.of(new Bound(call, "td_batchnorm_args", setup.toString()));
+    }
+
+    /** The gradient of batch normalization for a block of e0 channels. */
+    private static List<Bound> batchNormGrad(Tile t, String id, BatchNormGrad op) {
+        int[] xs = t.node.input(1).type().shape();
+        boolean tr = op.training();
+        int inner = OpSupport.product(xs, 2, xs.length);
+        KernelCall call = new KernelCall.BatchNormGrad(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)),
+                t.sym0(t.in(2)), tr ? "NULL" : t.sym0(t.in(3)), tr ? "NULL" : t.sym0(t.in(4)), xs[0], t.size(0), inner, CLiterals.ofDouble(op.epsilon()), tr ? 1 : 0);
+        String setup = set("dx", t.ptr(t.out(0))) + set("dgamma", t.ptr(t.out(1))) + set("dbeta", t.ptr(t.out(2))) + set("dy", t.ptr(t.in(0)))
+                + set("x", t.ptr(t.in(1))) + set("gamma", t.ptr(t.in(2))) + set("c", "e0");
+        if (!tr) setup += set("mean", t.ptr(t.in(3))) + set("var", t.ptr(t.in(4)));
+        return List.of(new Bound(call, "td_batchnorm_grad_args", setup));
     }
 
     // ---- products ------------------------------------------------------------------------------

@@ -154,6 +154,23 @@ class TiledFamiliesTest {
                 new Family("AveragePool", (g, x) -> g.add("/t", new AveragePool(w3, true), x)),
                 new Family("AveragePoolGrad", (g, x) -> g.add("/t", new AveragePoolGrad(w3, false, new int[] {2, 4, 32, 32}), g.add("/p", new AveragePool(w3, false), x))),
                 new Family("ReduceSum one axis", (g, x) -> g.add("/t", new ReduceSum(new int[] {1}, false), g.add("/rows", new Reshape(new int[] {16, 512}), x))),
+                new Family("BatchNorm training, running mean", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormalization(1e-5, 0.9, true), 1, x16, g.addConstant("gamma", random(r, 16)), g.addConstant("beta", random(r, 16)),
+                            g.addConstant("mean", random(r, 16)), g.add("/var", new Exp(), g.addConstant("var", random(r, 16))));
+                }),
+                new Family("BatchNorm inference", (g, x) -> g.add("/t", new BatchNormalization(1e-5, 0.9, false), g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x),
+                        g.addConstant("gamma", random(r, 16)), g.addConstant("beta", random(r, 16)), g.addConstant("mean", random(r, 16)),
+                        g.add("/var", new Exp(), g.addConstant("var", random(r, 16))))),
+                new Family("BatchNormGrad training dX", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, true), 0, g.add("/dy", new Exp(), x16), x16, g.addConstant("gamma", random(r, 16)));
+                }),
+                new Family("BatchNormGrad inference dgamma", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, false), 1, g.add("/dy", new Exp(), x16), x16, g.addConstant("gamma", random(r, 16)),
+                            g.addConstant("mean", random(r, 16)), g.add("/var", new Exp(), g.addConstant("var", random(r, 16))));
+                }),
                 new Family("ReduceSum keeping [N, C]", (g, x) -> g.add("/t", new ReduceSum(new int[] {2, 3}, true), x)),
                 new Family("GlobalAveragePool", (g, x) -> g.add("/t", new GlobalAveragePool(), x)),
                 new Family("Transpose", (g, x) -> g.add("/t", new Transpose(new int[] {0, 2, 3, 1}), x)),

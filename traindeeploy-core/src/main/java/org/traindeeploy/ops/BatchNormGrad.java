@@ -66,4 +66,10 @@ public record BatchNormGrad(double epsilon, boolean training) implements Op {
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (training ? 12L : 6L) * out.get(0).size(); }
+
+    /** Blocks of channels: dY, X and dX [N, block, H·W…], γ, the statistics, dγ and dβ their block. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.channels(in, out);
+    }
 }

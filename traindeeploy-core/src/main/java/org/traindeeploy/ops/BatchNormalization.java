@@ -133,4 +133,10 @@ public record BatchNormalization(double epsilon, double momentum, boolean traini
     }
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (training ? 7L : 4L) * in.get(0).size(); }
+
+    /** Blocks of channels: X and Y [N, block, H·W…], the per-channel parameters and statistics their block. */
+    @Override
+    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return TileContracts.channels(in, out);
+    }
 }

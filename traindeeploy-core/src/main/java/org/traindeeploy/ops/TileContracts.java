@@ -170,6 +170,30 @@ final class TileContracts {
                 Operand.of("y", OUT, 0, 4, Axis.tiled(kept, 0))));
     }
 
+    /**
+     * Per-channel ops over X [N, C, inner…] (batch normalization and its gradient): blocks of
+     * channels; an operand of X's shape is [N, block, inner], a per-channel one [C] its block.
+     */
+    static TileContract channels(List<TensorType> in, List<TensorType> out) {
+        int[] x = in.get(0).shape();
+        if (!floats(in) || !floats(out) || x.length < 2) return TileContract.whole(in, out);
+        int n = x[0];
+        int c = x[1];
+        int inner = OpSupport.product(x, 2, x.length);
+        List<Operand> ops = new ArrayList<>();
+        for (int k = 0; k < in.size() + out.size(); k++) {
+            boolean isIn = k < in.size();
+            int i = isIn ? k : k - in.size();
+            TensorType t = isIn ? in.get(i) : out.get(i);
+            if (t == null) continue;
+            String name = (isIn ? "in" : "out") + i;
+            if (t.rank() >= 2 && java.util.Arrays.equals(t.shape(), x)) ops.add(Operand.of(name, isIn ? IN : OUT, i, 4, Axis.whole(n), Axis.tiled(c, 0), Axis.whole(inner)));
+            else if (t.rank() == 1 && t.dim(0) == c) ops.add(Operand.of(name, isIn ? IN : OUT, i, 4, Axis.tiled(c, 0)));
+            else return TileContract.whole(in, out);
+        }
+        return new TileContract(List.of(new Dim("C", c)), ops);
+    }
+
     /** Pooling ops whose windows stay inside a plane: plane blocks, every operand [planes, plane size]. */
     static TileContract planes(int planes, List<TensorType> in, List<TensorType> out) {
         if (!floats(in) || !floats(out) || planes < 1) return TileContract.whole(in, out);
