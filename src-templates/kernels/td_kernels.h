@@ -248,21 +248,23 @@ typedef struct {
 void td_conv_im2col(const td_conv_args *a);
 void td_conv_direct(const td_conv_args *a);
 
-/* dx = sum over taps of dy * w. */
+/* dx = sum over taps of dy * w; with accumulate, dx += that sum (a block of a larger reduction). */
 typedef struct {
     float *dx;
     const float *dy;
     const float *w;
     td_conv_geom g;
+    int32_t accumulate;
 } td_conv_grad_input_args;
 void td_conv_grad_input(const td_conv_grad_input_args *a);
 
-/* dw = sum over taps of dy * x. */
+/* dw = sum over taps of dy * x; with accumulate, dw += that sum (a block of images or rows of a larger reduction). */
 typedef struct {
     float *dw;
     const float *dy;
     const float *x;
     td_conv_geom g;
+    int32_t accumulate;
 } td_conv_grad_weight_args;
 void td_conv_grad_weight(const td_conv_grad_weight_args *a);
 

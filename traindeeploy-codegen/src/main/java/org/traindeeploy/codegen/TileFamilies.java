@@ -45,7 +45,8 @@ final class TileFamilies {
         if (op instanceof AveragePool ap) return t -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false);
         if (op instanceof MaxPoolGrad mg) return t -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true);
         if (op instanceof AveragePoolGrad ag) return t -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true);
-        if (op instanceof ReduceSum rs) return t -> reduceSum(t, id, rs);
+        if (op instanceof ReduceSum) return t -> reduceKept(t, id, false);
+        if (op instanceof GlobalAveragePool) return t -> reduceKept(t, id, true);
         if (op instanceof Reshape) return t -> copies(t, id);
         if (op instanceof Transpose || op instanceof Slice || op instanceof Expand || op instanceof Concat || op instanceof Split) return t -> copies(t, id);
         return null;
@@ -84,12 +85,58 @@ final class TileFamilies {
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         int a = t.in(0);
         int b = t.in(1);
+        if (t.contract.dims().size() > 1) return broadcastBinary(t, id, o, a, b);
         int[] sa = {t.contract.operands().get(a).uses(0) ? 1 : 0};
         int[] sb = {t.contract.operands().get(b).uses(0) ? 1 : 0};
         Broadcast view = new Broadcast(1, t.size(0), sa[0] == 1 && sb[0] == 1, new int[] {t.size(0)}, List.of(sa, sb, new int[1]));
         KernelCall call = new KernelCall.Binary(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), o, view);
         return List.of(new Bound(call, "td_binary_args",
                 set("y", t.ptr(t.out(0))) + set("a", t.ptr(a)) + set("b", t.ptr(b)) + set("view.n", "e0") + set("view.shape[0]", "e0")));
+    }
+
+    /** A broadcast binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
+    private static List<Bound> broadcastBinary(Tile t, String id, String o, int a, int b) {
+        int rank = t.contract.dims().size();
+        int[] shape = new int[rank];
+        for (int d = 0; d < rank; d++) shape[d] = t.size(d);
+        int[] sa = boxStrides(t, a, shape);
+        int[] sb = boxStrides(t, b, shape);
+        int n = 1;
+        for (int v : shape) n *= v;
+        Broadcast view = new Broadcast(rank, n, false, shape, List.of(sa, sb, new int[rank]));
+        KernelCall call = new KernelCall.Binary(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), o, view);
+        StringBuilder setup = new StringBuilder(set("y", t.ptr(t.out(0))) + set("a", t.ptr(a)) + set("b", t.ptr(b)));
+        StringBuilder count = new StringBuilder("e0");
+        for (int d = 1; d < rank; d++) count.append(" * e").append(d);
+        setup.append(set("view.n", count.toString()));
+        for (int d = 0; d < rank; d++) {
+            setup.append(set("view.shape[" + d + "]", "e" + d));
+            setup.append(set("view.strides[0][" + d + "]", strideExpr(t, a, d)));
+            setup.append(set("view.strides[1][" + d + "]", strideExpr(t, b, d)));
+        }
+        return List.of(new Bound(call, "td_binary_args", setup.toString()));
+    }
+
+    /** Operand k's strides in its dense box of the given tile sizes, laid against the dims (0 where it is broadcast). */
+    private static int[] boxStrides(Tile t, int k, int[] tile) {
+        var o = t.contract.operands().get(k);
+        int[] s = new int[tile.length];
+        for (int d = 0; d < tile.length; d++) {
+            if (!o.uses(d)) continue;
+            int st = 1;
+            for (int j = d + 1; j < tile.length; j++) if (o.uses(j)) st *= tile[j];
+            s[d] = st;
+        }
+        return s;
+    }
+
+    /** C expression of operand k's stride along dim d in this tile's dense box. */
+    private static String strideExpr(Tile t, int k, int d) {
+        var o = t.contract.operands().get(k);
+        if (!o.uses(d)) return "0";
+        StringBuilder s = new StringBuilder("1");
+        for (int j = d + 1; j < t.contract.dims().size(); j++) if (o.uses(j)) s.append(" * e").append(j);
+        return s.toString();
     }
 
     private static List<Bound> sgd(Tile t, String id, SgdUpdate op) {
@@ -225,39 +272,70 @@ final class TileFamilies {
         Window2d win = op.window(w[2], w[3]);
         boolean hasB = t.has(org.traindeeploy.tiling.TileContract.Role.IN, 2);
         int xi = t.in(0);
-        ConvGeometry g = new ConvGeometry(t.size(0), x[1], t.maxLen(xi, 2), x[3], t.size(1), w[1], w[2], w[3], t.size(2), y[3], win.sh(), win.sw(), win.pt(), win.pl(),
-                win.dh(), win.dw(), 1);
-        KernelCall call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", "NULL", g);
-        // The loaded rows start at lo: the tile's first window starts pt + lo - s·sh rows above them (its top padding).
-        String setup = set("y", t.ptr(t.out(0))) + set("x", t.ptr(xi)) + set("w", t.ptr(t.in(1))) + set("g.n", "e0") + set("g.m", "e1") + set("g.oh", "e2")
-                + set("g.h", t.len(xi, 2)) + set("g.pt", win.pt() + " + " + t.lo(xi, 2) + " - s2 * " + win.sh());
+        KernelCall call;
+        String setup;
+        if (op.group() == 1) {
+            ConvGeometry g = new ConvGeometry(t.size(0), x[1], t.maxLen(xi, 2), x[3], t.size(1), w[1], w[2], w[3], t.size(2), y[3], win.sh(), win.sw(), win.pt(),
+                    win.pl(), win.dh(), win.dw(), 1);
+            call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", "NULL", g);
+            // The loaded rows start at lo: the tile's first window starts pt + lo - s·sh rows above them (its top padding).
+            setup = set("y", t.ptr(t.out(0))) + set("x", t.ptr(xi)) + set("w", t.ptr(t.in(1))) + set("g.n", "e0") + set("g.m", "e1") + set("g.oh", "e2")
+                    + set("g.h", t.len(xi, 2)) + set("g.pt", win.pt() + " + " + t.lo(xi, 2) + " - s2 * " + win.sh());
+        } else {
+            // The tile's groups as a grouped convolution of their own: e_G groups of e_Mg output and cg input channels.
+            int cg = w[1];
+            int tg = t.size("G");
+            int tm = t.size("Mg");
+            ConvGeometry g = new ConvGeometry(t.size("N"), tg * cg, t.maxLen(xi, 3), x[3], tg * tm, cg, w[2], w[3], t.size("OH"), y[3], win.sh(), win.sw(), win.pt(),
+                    win.pl(), win.dh(), win.dw(), tg);
+            call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", "NULL", g);
+            String oh = "s" + t.dim("OH");
+            setup = set("y", t.ptr(t.out(0))) + set("x", t.ptr(xi)) + set("w", t.ptr(t.in(1))) + set("g.n", t.e("N")) + set("g.group", t.e("G"))
+                    + set("g.c", t.e("G") + " * " + cg) + set("g.m", t.e("G") + " * " + t.e("Mg")) + set("g.oh", t.e("OH"))
+                    + set("g.h", t.len(xi, 3)) + set("g.pt", win.pt() + " + " + t.lo(xi, 3) + " - " + oh + " * " + win.sh());
+        }
         if (hasB) setup += set("b", t.ptr(t.in(2)));
         return List.of(new Bound(call, "td_conv_args", setup));
     }
 
+    /** dW's block of e_G groups × e_M output × e_C input channels, summed over the tile's images and output rows. */
     private static List<Bound> convGradWeight(Tile t, String id, ConvGradWeight op) {
         Node n = t.node;
         int[] dy = n.input(0).type().shape();
         int[] x = n.input(1).type().shape();
         int[] w = op.weightShape();
         Window2d win = op.conv().window(w[2], w[3]);
-        ConvGeometry g = new ConvGeometry(x[0], x[1], x[2], x[3], t.size(0), w[1], w[2], w[3], dy[2], dy[3], win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), 1);
-        KernelCall call = new KernelCall.ConvGradWeight(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), g);
-        return List.of(new Bound(call, "td_conv_grad_weight_args",
-                set("dw", t.ptr(t.out(0))) + set("dy", t.ptr(t.in(0))) + set("x", t.ptr(t.in(1))) + set("g.m", "e0")));
+        int xi = t.in(1);
+        int dw = t.out(0);
+        int tg = t.size("G");
+        ConvGeometry g = new ConvGeometry(t.size("N"), tg * t.size("C"), t.maxLen(xi, 3), x[3], tg * t.size("M"), t.size("C"), w[2], w[3], t.size("OH"), dy[3],
+                win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
+        KernelCall call = new KernelCall.ConvGradWeight(id, t.sym0(dw), t.sym0(t.in(0)), t.sym0(xi), g);
+        String oh = "s" + t.dim("OH");
+        return List.of(new Bound(call, "td_conv_grad_weight_args", set("dw", t.ptr(dw)) + set("dy", t.ptr(t.in(0))) + set("x", t.ptr(xi))
+                + set("g.n", t.e("N")) + set("g.group", t.e("G")) + set("g.c", t.e("G") + " * " + t.e("C")) + set("g.cg", t.e("C"))
+                + set("g.m", t.e("G") + " * " + t.e("M")) + set("g.oh", t.e("OH")) + set("g.h", t.len(xi, 3))
+                + set("g.pt", win.pt() + " + " + t.lo(xi, 3) + " - " + oh + " * " + win.sh()) + set("accumulate", t.acc(dw))));
     }
 
+    /** dX's block of e_N images × e_G groups × e_C channels × the tile's input rows, summed over a block of e_M output channels. */
     private static List<Bound> convGradInput(Tile t, String id, ConvGradInput op) {
         Node n = t.node;
         int[] dy = n.input(0).type().shape();
         int[] w = n.input(1).type().shape();
         int[] dx = n.output(0).type().shape();
         Window2d win = op.conv().window(w[2], w[3]);
-        ConvGeometry g = new ConvGeometry(t.size(0), t.size(1), dx[2], dx[3], w[0], t.size(1), w[2], w[3], dy[2], dy[3], win.sh(), win.sw(), win.pt(), win.pl(),
-                win.dh(), win.dw(), 1);
-        KernelCall call = new KernelCall.ConvGradInput(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), g);
-        return List.of(new Bound(call, "td_conv_grad_input_args", set("dx", t.ptr(t.out(0))) + set("dy", t.ptr(t.in(0))) + set("w", t.ptr(t.in(1)))
-                + set("g.n", "e0") + set("g.c", "e1") + set("g.cg", "e1")));
+        int dyi = t.in(0);
+        int dxi = t.out(0);
+        int tg = t.size("G");
+        ConvGeometry g = new ConvGeometry(t.size("N"), tg * t.size("C"), t.maxLen(dxi, 3), dx[3], tg * t.size("M"), t.size("C"), w[2], w[3], t.maxLen(dyi, 3), dy[3],
+                win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
+        KernelCall call = new KernelCall.ConvGradInput(id, t.sym0(dxi), t.sym0(dyi), t.sym0(t.in(1)), g);
+        // Local rows: dX row r is global lo_dx + r, dY row q global lo_dy + q; taps satisfy q·sh = r + pt' − i·dh with pt' = pt + lo_dx − sh·lo_dy.
+        return List.of(new Bound(call, "td_conv_grad_input_args", set("dx", t.ptr(dxi)) + set("dy", t.ptr(dyi)) + set("w", t.ptr(t.in(1)))
+                + set("g.n", t.e("N")) + set("g.group", t.e("G")) + set("g.c", t.e("G") + " * " + t.e("C")) + set("g.cg", t.e("C"))
+                + set("g.m", t.e("G") + " * " + t.e("M")) + set("g.h", t.len(dxi, 3)) + set("g.oh", t.len(dyi, 3))
+                + set("g.pt", win.pt() + " + " + t.lo(dxi, 3) + " - " + win.sh() + " * " + t.lo(dyi, 3)) + set("accumulate", t.acc(dxi))));
     }
 
     /** Pooling: planes (and, for MaxPool, output rows with the window's halo). {@code grad}: out = dX, in = dY (and x = X for MaxPool). */
@@ -281,8 +359,8 @@ final class TileFamilies {
 
     // ---- reductions and copies -------------------------------------------------------------------
 
-    /** ReduceSum keeping one axis d: X's box is [outer, e0, inner]; y[j] sums its row j. */
-    private static List<Bound> reduceSum(Tile t, String id, ReduceSum op) {
+    /** A reduction keeping a run of axes: X's box is [outer, e0, inner]; y[j] sums (or averages: {@code mean}) its row j. */
+    private static List<Bound> reduceKept(Tile t, String id, boolean mean) {
         int x = t.in(0);
         int y = t.out(0);
         var axes = t.contract.operands().get(x).axes();
@@ -291,7 +369,7 @@ final class TileFamilies {
         int tile = t.size(0);
         // The box as [outer, tile, inner]: output j starts at j·inner; reduce over outer (stride tile·inner) and inner (1).
         KernelCall call = new KernelCall.Reduce(id, t.sym0(y), t.sym0(x), tile, new int[] {tile}, new int[] {inner}, new int[] {outer, inner},
-                new int[] {tile * inner, 1}, CLiterals.ofDouble(1));
+                new int[] {tile * inner, 1}, CLiterals.ofDouble(mean ? (double) outer * inner : 1));
         return List.of(new Bound(call, "td_reduce_args", set("y", t.ptr(y)) + set("x", t.ptr(x)) + set("n_out", "e0") + set("out_shape[0]", "e0")
                 + set("red_strides[0]", "e0 * " + inner)));
     }

@@ -118,6 +118,21 @@ final class TileLoops {
         /** Tile size of dim d (the full tile). */
         int size(int d) { return tiling.tile()[d]; }
 
+        /** The index of the contract's dim called {@code name}, or −1 when the contract has none. */
+        int dim(String name) {
+            for (int d = 0; d < contract.dims().size(); d++) if (contract.dims().get(d).name().equals(name)) return d;
+            return -1;
+        }
+
+        /** The tile size of the dim called {@code name} (1 when the contract left it out). */
+        int size(String name) { return dim(name) < 0 ? 1 : size(dim(name)); }
+
+        /** The C expression of this tile's extent along the dim called {@code name} ("1" when left out). */
+        String e(String name) { return dim(name) < 0 ? "1" : "e" + dim(name); }
+
+        /** The C expression of this tile's start along the dim called {@code name} ("0" when left out). */
+        String s(String name) { return dim(name) < 0 ? "0" : "s" + dim(name); }
+
         /** The largest box length of axis i of operand k. */
         int maxLen(int k, int i) {
             Axis a = contract.operands().get(k).axes().get(i);

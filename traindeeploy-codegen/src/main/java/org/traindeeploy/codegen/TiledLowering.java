@@ -103,7 +103,7 @@ final class TiledLowering {
         }
         if (off > l1Size) {
             throw CompileException.atNode(n, "needs " + off + " bytes of L1 for its operands and scratch in one tile, but L1 has " + l1Size
-                    + " (raise --l1; " + n.op().opType() + " is not split into tiles" + (n.op() instanceof org.traindeeploy.ops.Conv c && c.group() != 1 ? " when grouped" : "") + ")");
+                    + " (raise --l1; " + n.op().opType() + " is not split into tiles)");
         }
         macros.addAll(nodeMacros);
         if (calls.isEmpty()) return List.of();

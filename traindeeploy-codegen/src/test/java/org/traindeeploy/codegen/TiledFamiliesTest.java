@@ -52,6 +52,8 @@ class TiledFamiliesTest {
         Window2d w3 = Window2d.of(new int[] {3, 3}, new int[] {2, 2}, new int[] {1, 1, 1, 1}, new int[] {1, 1}, false);
         Conv conv = new Conv(1, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
         Conv conv2 = new Conv(1, new int[] {2, 1}, new int[] {1, 0, 1, 2}, new int[] {1, 1});
+        Conv depthwise = new Conv(4, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        Conv grouped = new Conv(2, new int[] {2, 1}, new int[] {1, 0, 0, 1}, new int[] {1, 1});
         Slice half = new Slice(new int[] {0, 0, 1, 0}, new int[] {1, 1, 4, 3}, new int[] {2, 4, 8, 8});
         List<Family> f = List.of(
                 new Family("elementwise Add", (g, x) -> g.add("/t", new Add(), x, g.add("/gelu", new Gelu(false), x))),
@@ -108,6 +110,40 @@ class TiledFamiliesTest {
                     Value xs = g.add("/half", half, x);
                     return g.add("/t", new ConvGradWeight(conv, new int[] {8, 4, 3, 3}), g.add("/y", conv, xs, g.addConstant("w", random(r, 8, 4, 3, 3))), xs);
                 }),
+                new Family("Conv depthwise", (g, x) -> g.add("/t", depthwise, x, g.addConstant("w", random(r, 4, 1, 3, 3)), g.addConstant("b", random(r, 4)))),
+                new Family("Conv grouped strided, 3 outputs per group", (g, x) -> g.add("/t", grouped, x, g.addConstant("w", random(r, 6, 2, 3, 2)),
+                        g.addConstant("b", random(r, 6)))),
+                new Family("ConvGradWeight images and rows", (g, x) -> g.add("/t", new ConvGradWeight(conv, new int[] {8, 4, 3, 3}),
+                        g.add("/y", conv, x, g.addConstant("w", random(r, 8, 4, 3, 3))), x)),
+                new Family("ConvGradWeight 64 input channels", (g, x) -> {
+                    // X of 64 channels (512 KiB), dY of 16: dW blocks of input channels, summed over images and row blocks.
+                    Value x64 = g.add("/x64", conv, x, g.addConstant("w0", random(r, 64, 4, 3, 3)));
+                    return g.add("/t", new ConvGradWeight(conv, new int[] {16, 64, 3, 3}), g.add("/y", conv, x, g.addConstant("w", random(r, 16, 4, 3, 3))), x64);
+                }),
+                new Family("ConvGradWeight depthwise", (g, x) -> g.add("/t", new ConvGradWeight(depthwise, new int[] {4, 1, 3, 3}),
+                        g.add("/y", depthwise, x, g.addConstant("w", random(r, 4, 1, 3, 3))), x)),
+                new Family("ConvGradWeight grouped strided", (g, x) -> g.add("/t", new ConvGradWeight(grouped, new int[] {6, 2, 3, 2}),
+                        g.add("/y", grouped, x, g.addConstant("w", random(r, 6, 2, 3, 2))), x)),
+                new Family("ConvGradInput rows and output channels", (g, x) -> {
+                    Value w = g.addConstant("w", random(r, 8, 4, 3, 3));
+                    return g.add("/t", new ConvGradInput(conv, new int[] {2, 4, 32, 32}), g.add("/y", conv, x, w), w);
+                }),
+                new Family("ConvGradInput strided", (g, x) -> {
+                    Value w = g.addConstant("w", random(r, 6, 4, 3, 2));
+                    return g.add("/t", new ConvGradInput(conv2, new int[] {2, 4, 32, 32}), g.add("/y", conv2, x, w), w);
+                }),
+                new Family("ConvGradInput depthwise", (g, x) -> {
+                    Value w = g.addConstant("w", random(r, 4, 1, 3, 3));
+                    return g.add("/t", new ConvGradInput(depthwise, new int[] {2, 4, 32, 32}), g.add("/y", depthwise, x, w), w);
+                }),
+                new Family("ConvGradInput grouped strided", (g, x) -> {
+                    Value w = g.addConstant("w", random(r, 6, 2, 3, 2));
+                    return g.add("/t", new ConvGradInput(grouped, new int[] {2, 4, 32, 32}), g.add("/y", grouped, x, w), w);
+                }),
+                new Family("Add channel bias [C,1,1]", (g, x) -> g.add("/t", new Add(), x, g.addConstant("b", random(r, 4, 1, 1)))),
+                new Family("Add row bias [W]", (g, x) -> g.add("/t", new Add(), g.addConstant("b", random(r, 32)), x)),
+                new Family("Mul channel scale [N,C,1,1]", (g, x) -> g.add("/t", new Mul(), x,
+                        g.add("/s", new Slice(new int[] {0, 0, 5, 7}, new int[] {1, 1, 1, 1}, new int[] {2, 4, 1, 1}), x))),
                 new Family("MaxPool", (g, x) -> g.add("/t", new MaxPool(w3), x)),
                 new Family("MaxPoolGrad", (g, x) -> {
                     // Its tiles are plane blocks (whole planes: no row split of a window gradient yet), so a plane must fit.
@@ -118,6 +154,25 @@ class TiledFamiliesTest {
                 new Family("AveragePool", (g, x) -> g.add("/t", new AveragePool(w3, true), x)),
                 new Family("AveragePoolGrad", (g, x) -> g.add("/t", new AveragePoolGrad(w3, false, new int[] {2, 4, 32, 32}), g.add("/p", new AveragePool(w3, false), x))),
                 new Family("ReduceSum one axis", (g, x) -> g.add("/t", new ReduceSum(new int[] {1}, false), g.add("/rows", new Reshape(new int[] {16, 512}), x))),
+                new Family("BatchNorm training, running mean", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormalization(1e-5, 0.9, true), 1, x16, g.addConstant("gamma", random(r, 16)), g.addConstant("beta", random(r, 16)),
+                            g.addConstant("mean", random(r, 16)), g.add("/var", new Exp(), g.addConstant("var", random(r, 16))));
+                }),
+                new Family("BatchNorm inference", (g, x) -> g.add("/t", new BatchNormalization(1e-5, 0.9, false), g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x),
+                        g.addConstant("gamma", random(r, 16)), g.addConstant("beta", random(r, 16)), g.addConstant("mean", random(r, 16)),
+                        g.add("/var", new Exp(), g.addConstant("var", random(r, 16))))),
+                new Family("BatchNormGrad training dX", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, true), 0, g.add("/dy", new Exp(), x16), x16, g.addConstant("gamma", random(r, 16)));
+                }),
+                new Family("BatchNormGrad inference dgamma", (g, x) -> {
+                    Value x16 = g.add("/x16", new Reshape(new int[] {2, 16, 16, 16}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, false), 1, g.add("/dy", new Exp(), x16), x16, g.addConstant("gamma", random(r, 16)),
+                            g.addConstant("mean", random(r, 16)), g.add("/var", new Exp(), g.addConstant("var", random(r, 16))));
+                }),
+                new Family("ReduceSum keeping [N, C]", (g, x) -> g.add("/t", new ReduceSum(new int[] {2, 3}, true), x)),
+                new Family("GlobalAveragePool", (g, x) -> g.add("/t", new GlobalAveragePool(), x)),
                 new Family("Transpose", (g, x) -> g.add("/t", new Transpose(new int[] {0, 2, 3, 1}), x)),
                 new Family("Slice strided", (g, x) -> g.add("/t", half, x)),
                 new Family("Expand", (g, x) -> g.add("/t", new Expand(new int[] {2, 4, 32, 32}),

@@ -127,21 +127,44 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
     }
 
     /**
-     * Batch, output channels and output rows in parallel, input channels as a reduction (Y
-     * accumulates); an input tile spans the rows its output rows read: s·t + (k−1)·d + 1 − s (the halo).
+     * Group 1: dims images, output channels, output rows; X's rows with the window's halo, all
+     * input channels. Grouped (e.g. depthwise): dims images, groups, output channels within a
+     * group (when more than one), output rows; X's channels of the tile's groups with the halo rows.
      */
-    /** Group 1: dims images, output channels, output rows; X's rows with the window's halo, all channels. Grouped: one tile. */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] x = in.get(0).shape();
         int[] w = in.get(1).shape();
         int[] y = out.get(0).shape();
-        if (group != 1 || x.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
+        if (x.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
+        if (group != 1) return groupedContract(in, x, w, y);
         List<Operand> ops = new java.util.ArrayList<>();
         ops.add(Operand.of("x", Role.IN, 0, 4, Axis.tiled(x[0], 0), Axis.whole(x[1]), TileContracts.rowsWithHalo(x[2], 2, window(w[2], w[3])), Axis.whole(x[3])));
         ops.add(Operand.of("w", Role.IN, 1, 4, Axis.tiled(w[0], 1), Axis.whole(w[1] * w[2] * w[3])));
         if (in.size() > 2 && in.get(2) != null) ops.add(Operand.of("b", Role.IN, 2, 4, Axis.tiled(w[0], 1)));
         ops.add(Operand.of("y", Role.OUT, 0, 4, Axis.tiled(y[0], 0), Axis.tiled(y[1], 1), Axis.tiled(y[2], 2), Axis.whole(y[3])));
         return new TileContract(List.of(new Dim("N", y[0]), new Dim("M", y[1]), new Dim("OH", y[2])), ops);
+    }
+
+    /** Dims N, G, Mg (only when a group has several output channels), OH; operands viewed per group. */
+    private TileContract groupedContract(List<TensorType> in, int[] x, int[] w, int[] y) {
+        int cg = w[1];
+        int mg = w[0] / group;
+        List<Dim> dims = new java.util.ArrayList<>(List.of(new Dim("N", y[0]), new Dim("G", group)));
+        int dm = -1;
+        if (mg > 1) {
+            dm = dims.size();
+            dims.add(new Dim("Mg", mg));
+        }
+        int doh = dims.size();
+        dims.add(new Dim("OH", y[2]));
+        Axis mAxis = mg > 1 ? Axis.tiled(mg, dm) : Axis.whole(1);
+        List<Operand> ops = new java.util.ArrayList<>();
+        ops.add(Operand.of("x", Role.IN, 0, 4, Axis.tiled(x[0], 0), Axis.tiled(group, 1), Axis.whole(cg), TileContracts.rowsWithHalo(x[2], doh, window(w[2], w[3])),
+                Axis.whole(x[3])));
+        ops.add(Operand.of("w", Role.IN, 1, 4, Axis.tiled(group, 1), mAxis, Axis.whole(cg * w[2] * w[3])));
+        if (in.size() > 2 && in.get(2) != null) ops.add(Operand.of("b", Role.IN, 2, 4, Axis.tiled(group, 1), mAxis));
+        ops.add(Operand.of("y", Role.OUT, 0, 4, Axis.tiled(y[0], 0), Axis.tiled(group, 1), mAxis, Axis.tiled(y[2], doh), Axis.whole(y[3])));
+        return new TileContract(dims, ops);
     }
 }

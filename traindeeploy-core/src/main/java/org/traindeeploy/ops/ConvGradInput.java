@@ -34,17 +34,37 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
     @Override
     public long macs(List<TensorType> in, List<TensorType> out) { return conv.macs(List.of(out.get(0), in.get(1)), List.of(in.get(0))); }
 
-    /** Batch, input channels and input rows in parallel, output channels as a reduction; dY rows with the kernel's halo. */
-    /** Group 1: images × input-channel blocks; dY of the images (all channels), W's input-channel block. Grouped: one tile. */
+    /**
+     * dX's blocks in parallel: images, groups (when grouped), input channels within a group (when
+     * more than one), input rows in units of the stride; the output channels of a group as a
+     * reduction, innermost (dX accumulates in L1). dY's box: the tile's images and channels, the
+     * output rows whose windows reach the tile's input rows; W's: the tile's channel blocks.
+     */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] dy = in.get(0).shape();
         int[] w = in.get(1).shape();
         int[] dx = out.get(0).shape();
-        if (conv.group() != 1 || dy.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
-        return new TileContract(List.of(new Dim("N", dx[0]), new Dim("C", dx[1])), List.of(
-                Operand.of("dy", Role.IN, 0, 4, Axis.tiled(dy[0], 0), Axis.whole(dy[1] * dy[2] * dy[3])),
-                Operand.of("w", Role.IN, 1, 4, Axis.whole(w[0]), Axis.tiled(w[1], 1), Axis.whole(w[2] * w[3])),
-                Operand.of("dx", Role.OUT, 0, 4, Axis.tiled(dx[0], 0), Axis.tiled(dx[1], 1), Axis.whole(dx[2] * dx[3]))));
+        if (dy.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
+        int g = conv.group();
+        int mg = w[0] / g;
+        int cg = w[1];
+        Window2d win = conv.window(w[2], w[3]);
+        List<Dim> dims = new java.util.ArrayList<>();
+        int dn = TileContracts.addDim(dims, "N", dx[0]);
+        int dg = g > 1 ? TileContracts.addDim(dims, "G", g) : -1;
+        int dc = cg > 1 ? TileContracts.addDim(dims, "C", cg) : -1;
+        int dh = TileContracts.addDim(dims, "H", (dx[2] + win.sh() - 1) / win.sh());
+        int dm = mg > 1 ? TileContracts.addDim(dims, "M", mg) : -1;
+        Axis ga = TileContracts.maybeTiled(g, dg);
+        Axis ma = TileContracts.maybeTiled(mg, dm);
+        Axis ca = TileContracts.maybeTiled(cg, dc);
+        // dX rows [sh·s, sh·(s+e)) receive the taps of dY rows [s + ⌈(pt − (kh−1)·dh)/sh⌉, s + e + ⌊(pt − 1)/sh⌋ + 1).
+        int first = -Math.floorDiv(-(win.pt() - (win.kh() - 1) * win.dh()), win.sh());
+        int window = Math.floorDiv(win.pt() - 1, win.sh()) + 2 - first;
+        return new TileContract(dims, List.of(
+                Operand.of("dy", Role.IN, 0, 4, Axis.tiled(dy[0], dn), ga, ma, Axis.strided(dy[2], dh, 1, first, window), Axis.whole(dy[3])),
+                Operand.of("w", Role.IN, 1, 4, ga, ma, ca, Axis.whole(w[2] * w[3])),
+                Operand.of("dx", Role.OUT, 0, 4, Axis.tiled(dx[0], dn), ga, ca, Axis.strided(dx[2], dh, win.sh(), 0, win.sh()), Axis.whole(dx[3]))));
     }
 }

@@ -34,16 +34,33 @@ public record ConvGradWeight(Conv conv, int[] weightShape) implements Op {
     @Override
     public long macs(List<TensorType> in, List<TensorType> out) { return conv.macs(List.of(in.get(1), out.get(0)), List.of(in.get(0))); }
 
-    /** Output and input channels of dW in parallel; batch and output rows as reductions (dW accumulates in L1). */
-    /** Group 1: output-channel blocks; dY's channels of every image, X whole. Grouped: one tile. */
+    /**
+     * dW's blocks in parallel: groups (when grouped), output and input channels within a group
+     * (each when more than one); images and output rows as reductions, innermost (dW accumulates
+     * in L1 and is stored once per block). dY's box: the tile's images, channels and rows; X's: the
+     * tile's images and input channels, the rows those output rows read (the window's halo).
+     */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] dy = in.get(0).shape();
+        int[] x = in.get(1).shape();
         int[] w = weightShape;
-        if (conv.group() != 1 || dy.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
-        return new TileContract(List.of(new Dim("M", w[0])), List.of(
-                Operand.of("dy", Role.IN, 0, 4, Axis.whole(dy[0]), Axis.tiled(dy[1], 0), Axis.whole(dy[2] * dy[3])),
-                Operand.flat("x", Role.IN, 1, in.get(1)),
-                Operand.of("dw", Role.OUT, 0, 4, Axis.tiled(w[0], 0), Axis.whole(w[1] * w[2] * w[3]))));
+        if (dy.length != 4 || !TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);
+        int g = conv.group();
+        int mg = w[0] / g;
+        int cg = w[1];
+        List<Dim> dims = new java.util.ArrayList<>();
+        int dg = g > 1 ? TileContracts.addDim(dims, "G", g) : -1;
+        int dm = mg > 1 ? TileContracts.addDim(dims, "M", mg) : -1;
+        int dc = cg > 1 ? TileContracts.addDim(dims, "C", cg) : -1;
+        int dn = TileContracts.addDim(dims, "N", dy[0]);
+        int doh = TileContracts.addDim(dims, "OH", dy[2]);
+        Axis ga = TileContracts.maybeTiled(g, dg);
+        Axis ma = TileContracts.maybeTiled(mg, dm);
+        Axis ca = TileContracts.maybeTiled(cg, dc);
+        return new TileContract(dims, List.of(
+                Operand.of("dy", Role.IN, 0, 4, Axis.tiled(dy[0], dn), ga, ma, Axis.tiled(dy[2], doh), Axis.whole(dy[3])),
+                Operand.of("x", Role.IN, 1, 4, Axis.tiled(x[0], dn), ga, ca, TileContracts.rowsWithHalo(x[2], doh, conv.window(w[2], w[3])), Axis.whole(x[3])),
+                Operand.of("dw", Role.OUT, 0, 4, ga, ma, ca, Axis.whole(w[2] * w[3]))));
     }
 }

@@ -35,9 +35,11 @@ public record GlobalAveragePool() implements Op {
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return in.get(0).size(); }
 
-    /** Whole rows (the normalized extent) per tile. */
+    /** Blocks of planes (N·C), each plane whole. */
     @Override
     public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.whole(in, out);
+        int[] axes = new int[in.get(0).rank() - 2];
+        for (int i = 0; i < axes.length; i++) axes[i] = i + 2;
+        return TileContracts.keptBlock(axes, in, out);
     }
 }

@@ -38,7 +38,7 @@ final class TileContracts {
             if (t == null) continue;
             if (t.size() == n) ops.add(Operand.of("in" + i, IN, i, 4, Axis.tiled(n, 0)));
             else if (t.size() == 1) ops.add(Operand.of("in" + i, IN, i, 4, Axis.whole(1)));
-            else return TileContract.whole(in, out);
+            else return broadcast(in, out);
         }
         for (int i = 0; i < out.size(); i++) {
             if (out.get(i).size() != n) return TileContract.whole(in, out);
@@ -47,6 +47,63 @@ final class TileContracts {
         return new TileContract(List.of(new Dim("elements", Math.max(1, n))), ops);
     }
 
+
+    /**
+     * Operands broadcast against the output (a bias [C] or [C,1,1], a channel scale [N,C,1,1]): the
+     * output's axes of extent > 1, adjacent ones merged where every input has both or neither, are
+     * the dims; an input's axis is bound to its dim when it has it and stays one element when it is
+     * broadcast along it. Every box is dense in L1; the kernel walks the tile with broadcast strides.
+     */
+    static TileContract broadcast(List<TensorType> in, List<TensorType> out) {
+        int[] y = out.get(0).shape();
+        int r = y.length;
+        List<boolean[]> has = new ArrayList<>();
+        for (TensorType t : in) {
+            if (t == null) continue;
+            if (t.rank() > r) return TileContract.whole(in, out);
+            boolean[] h = new boolean[r];
+            for (int a = 0; a < r; a++) {
+                int d = a - (r - t.rank()) >= 0 ? t.dim(a - (r - t.rank())) : 1;
+                if (d == y[a] && y[a] > 1) h[a] = true;
+                else if (d != 1) return TileContract.whole(in, out);
+            }
+            has.add(h);
+        }
+        for (TensorType t : out) if (!java.util.Arrays.equals(t.shape(), y)) return TileContract.whole(in, out);
+        // Groups of output axes: per group its extent and, per input, whether the input has it.
+        List<Integer> extent = new ArrayList<>();
+        List<boolean[]> present = new ArrayList<>();
+        for (int a = 0; a < r; a++) {
+            if (y[a] == 1) continue;
+            boolean[] p = new boolean[has.size()];
+            for (int k = 0; k < p.length; k++) p[k] = has.get(k)[a];
+            int last = extent.size() - 1;
+            if (last >= 0 && java.util.Arrays.equals(present.get(last), p)) {
+                extent.set(last, extent.get(last) * y[a]);
+            } else {
+                extent.add(y[a]);
+                present.add(p);
+            }
+        }
+        if (extent.isEmpty()) return TileContract.whole(in, out);
+        List<Dim> dims = new ArrayList<>();
+        for (int d = 0; d < extent.size(); d++) dims.add(new Dim("axis " + d, extent.get(d)));
+        List<Operand> ops = new ArrayList<>();
+        int k = 0;
+        for (int i = 0; i < in.size(); i++) {
+            if (in.get(i) == null) continue;
+            List<Axis> axes = new ArrayList<>();
+            for (int d = 0; d < extent.size(); d++) axes.add(present.get(d)[k] ? Axis.tiled(extent.get(d), d) : Axis.whole(1));
+            ops.add(new Operand("in" + i, IN, i, 4, axes));
+            k++;
+        }
+        for (int i = 0; i < out.size(); i++) {
+            List<Axis> axes = new ArrayList<>();
+            for (int d = 0; d < extent.size(); d++) axes.add(Axis.tiled(extent.get(d), d));
+            ops.add(new Operand("out" + i, OUT, i, 4, axes));
+        }
+        return new TileContract(dims, ops);
+    }
 
     /** Row blocks: operands of rows × cols elements stream by rows; the others ({@code cols} long: γ, β) stay whole. */
     static TileContract rows(int rows, int cols, List<TensorType> in, List<TensorType> out) {
@@ -71,13 +128,44 @@ final class TileContracts {
 
 
 
+    /** Appends dim (name, extent) and returns its index. */
+    static int addDim(List<Dim> dims, String name, int extent) {
+        dims.add(new Dim(name, extent));
+        return dims.size() - 1;
+    }
+
+    /** An axis of {@code size} bound to dim d, or whole when d < 0 (the dim was left out: size 1). */
+    static Axis maybeTiled(int size, int d) { return d < 0 ? Axis.whole(size) : Axis.tiled(size, d); }
+
     /** The input rows a block of output rows reads: [sh·s − pt, sh·(s+e−1) − pt + (kh−1)·dh + 1). */
     static Axis rowsWithHalo(int h, int dim, Window2d win) {
         return Axis.strided(h, dim, win.sh(), -win.pt(), (win.kh() - 1) * win.dh() + 1);
     }
 
-
-
+    /**
+     * A reduction of X over {@code reduced} (normalized axes) that keeps one run of adjacent axes
+     * (those of extent > 1 that are not reduced): blocks of the kept run; X's box is [outer, block,
+     * inner], Y's the block. Any other reduction runs whole.
+     */
+    static TileContract keptBlock(int[] reduced, List<TensorType> in, List<TensorType> out) {
+        int[] xs = in.get(0).shape();
+        if (!floats(in) || !floats(out)) return TileContract.whole(in, out);
+        boolean[] red = new boolean[xs.length];
+        for (int a : reduced) red[a] = true;
+        int d0 = -1;
+        int d1 = -1;
+        for (int a = 0; a < xs.length; a++) {
+            if (red[a] || xs[a] == 1) continue;
+            if (d0 < 0) d0 = a;
+            d1 = a;
+        }
+        if (d0 < 0) return TileContract.whole(in, out);
+        for (int a = d0; a <= d1; a++) if (red[a] && xs[a] != 1) return TileContract.whole(in, out);
+        int kept = OpSupport.product(xs, d0, d1 + 1);
+        return new TileContract(List.of(new Dim("kept", kept)), List.of(
+                Operand.of("x", IN, 0, 4, Axis.whole(OpSupport.product(xs, 0, d0)), Axis.tiled(kept, 0), Axis.whole(OpSupport.product(xs, d1 + 1, xs.length))),
+                Operand.of("y", OUT, 0, 4, Axis.tiled(kept, 0))));
+    }
 
     /**
      * Per-channel ops over X [N, C, inner...] (batch normalization): channel blocks; X-sized operands

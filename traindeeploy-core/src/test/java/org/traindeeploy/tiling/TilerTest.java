@@ -119,6 +119,56 @@ class TilerTest {
         assertTrue(t.doubled(0) && !t.doubled(1) && t.doubled(2));
     }
 
+    /** ResNet-8 / MobileNet / DS-CNN feature maps (64 channels of 32×32, batch 2): every conv node of a training step fits 64 KiB as several tiles. */
+    @Test
+    void edgeConvolutionsFit64KiB() {
+        Target s = Target.load("siracusa");
+        long l1 = 64 * 1024;
+        org.traindeeploy.ops.Conv full = new org.traindeeploy.ops.Conv(1, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        org.traindeeploy.ops.Conv dw = new org.traindeeploy.ops.Conv(64, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        org.traindeeploy.ops.Conv dw2 = new org.traindeeploy.ops.Conv(64, new int[] {2, 2}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        for (org.traindeeploy.ops.Conv conv : List.of(full, dw, dw2)) {
+            for (int[] hw : new int[][] {{32, 32}, {49, 10}}) {
+                int[] ws = {64, 64 / conv.group(), 3, 3};
+                Graph g = new Graph();
+                Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 64, hw[0], hw[1]));
+                Value w = g.addInput("w", TensorType.of(DType.FLOAT, ws));
+                Value y = g.add("fwd", conv, x, w);
+                g.add("dx", new org.traindeeploy.ops.ConvGradInput(conv, x.type().shape()), y, w);
+                g.add("dw", new org.traindeeploy.ops.ConvGradWeight(conv, ws), y, x);
+                for (Node n : g.nodes()) {
+                    Tiler.Tiling t = Tiler.tile(n, l1, s);
+                    String what = n.name() + " group " + conv.group() + " " + java.util.Arrays.toString(hw) + ": " + java.util.Arrays.toString(t.tile());
+                    assertTrue(t.contract().dims().size() >= 3 && t.tiles() > 1 && t.l1Bytes() <= l1, what);
+                    // Every element of every operand is moved at least once.
+                    long in = 0;
+                    for (Value v : n.inputs()) in += v.type().bytes();
+                    assertTrue(t.bytesIn() >= in && t.bytesOut() >= n.output(0).type().bytes(), what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theWeightGradientAccumulatesOverImagesAndRows() {
+        org.traindeeploy.ops.Conv conv = new org.traindeeploy.ops.Conv(1, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
+        Graph g = new Graph();
+        Value dy = g.addInput("dy", TensorType.of(DType.FLOAT, 2, 8, 16, 16));
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 4, 16, 16));
+        g.add("dw", new org.traindeeploy.ops.ConvGradWeight(conv, new int[] {8, 4, 3, 3}), dy, x);
+        Node n = g.nodes().get(0);
+        TileContract c = n.op().tileContract(List.of(dy.type(), x.type()), List.of(n.output(0).type()));
+        assertEquals(List.of("M", "C", "N", "OH"), c.dims().stream().map(TileContract.Dim::name).toList());
+        // M, C whole; one image and 4 output rows per tile: 2 × 4 tiles, dW stored once after the last.
+        Tiler.Tiling t = Tiler.evaluate(c, new int[] {8, 4, 1, 4}, new int[] {0, 1, 2}, 0, 8, 0);
+        assertEquals(8, t.tiles());
+        assertEquals(8, t.period(2));
+        assertEquals(8L * 4 * 9 * 4, t.moved()[2]);
+        assertEquals(2L * 8 * 16 * 16 * 4, t.moved()[0]);
+        // X's rows with the halo, clipped: per image 5 + 6 + 6 + 5 rows of 16 floats, 4 channels.
+        assertEquals(2L * 4 * 22 * 16 * 4, t.moved()[1]);
+    }
+
     @Test
     void aBoxNeedingMoreThanOne2dCopyIsNotATiling() {
         TileContract.Operand o = TileContract.Operand.of("y", TileContract.Role.OUT, 0, 4, TileContract.Axis.tiled(4, 0), TileContract.Axis.tiled(6, 1),
