@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.traindeeploy.codegen.DataSet;
+import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.codegen.Rv32Profile;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.DType;
@@ -43,8 +44,12 @@ final class ProfileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL.onnx", description = "The ONNX model.")
     Path model;
 
-    @Option(names = {"-o", "--output-dir"}, required = true, paramLabel = "DIR", description = "Folder for profile.json (created if missing).")
+    @Option(names = {"-o", "--output-dir"}, required = true, paramLabel = "DIR",
+            description = "New folder for profile.json (an earlier output folder of traindeeploy is replaced only with --force).")
     Path outDir;
+
+    @Option(names = "--force", description = "Replace the output folder if it is an earlier output of traindeeploy.")
+    boolean force;
 
     @Option(names = "--cores", paramLabel = "N", description = "Harts (cluster cores) to run on (default: the target's cores).")
     Integer cores;
@@ -70,6 +75,9 @@ final class ProfileCommand implements Callable<Integer> {
         Target target = targetOptions.load();
         int n = cores == null ? target.cores() : cores;
         if (n < 1 || n > 64) throw new CompileException("--cores " + n + " must be between 1 and 64");
+        // Paths before any work: the output folder may be written, the kept build folder is new.
+        OutputFolder.check(outDir, force, "-o");
+        if (keep != null) OutputFolder.check(keep, false, "--keep");
         TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
         Tensor[] batch = batch(p);
         out.printf(Locale.ROOT, "profiling one training step of %s on %s (%d hart(s), L1 %,d B) under qemu-system-riscv32 ...%n", model.getFileName(),
@@ -77,10 +85,9 @@ final class ProfileCommand implements Callable<Integer> {
         out.flush();
         Rv32Profile.Profile r = Rv32Profile.run(p, CompileCommand.name(model), target, n, batch[0], batch[1], keep);
         print(out, r);
-        Files.createDirectories(outDir);
         ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        Files.writeString(outDir.resolve("profile.json"), om.writeValueAsString(r) + "\n");
-        out.printf("wrote %s%n", outDir.resolve("profile.json"));
+        OutputFolder.write(outDir, java.util.Map.of("profile.json", om.writeValueAsString(r) + "\n"), force, "-o");
+        out.printf("wrote %s%n", CompileException.printable(outDir.resolve("profile.json").toString()));
         return Main.OK;
     }
 
