@@ -58,6 +58,28 @@ class TiledFamiliesTest {
         List<Family> f = List.of(
                 new Family("elementwise Add", (g, x) -> g.add("/t", new Add(), x, g.add("/gelu", new Gelu(false), x))),
                 new Family("unary grad", (g, x) -> g.add("/t", new GeluGrad(false), g.add("/e", new Exp(), x), x)),
+                new Family("HardSwish", (g, x) -> g.add("/t", Activation.of(Activation.Kind.HARD_SWISH), g.add("/s", new Mul(), x, g.addConstant("k", Tensor.scalar(DType.FLOAT, 3))))),
+                new Family("Sigmoid grad", (g, x) -> g.add("/t", new ActivationGrad(Activation.of(Activation.Kind.SIGMOID)), g.add("/e", new Neg(), x),
+                        g.add("/y", Activation.of(Activation.Kind.SIGMOID), x))),
+                new Family("BatchNorm training", (g, x) -> one(g, "/t", new BatchNormalization(1e-5, 0.9, true), 0, g.add("/ch", new Reshape(new int[] {2, 64, 64}), x),
+                        g.addConstant("gamma", random(r, 64)), g.addConstant("beta", random(r, 64)), g.addConstant("rm", random(r, 64)), g.addConstant("rv", Tensor.zeros(TensorType.of(DType.FLOAT, 64))))),
+                new Family("BatchNorm running variance", (g, x) -> one(g, "/t", new BatchNormalization(1e-5, 0.9, true), 2, g.add("/ch", new Reshape(new int[] {2, 64, 64}), x),
+                        g.addConstant("gamma", random(r, 64)), g.addConstant("beta", random(r, 64)), g.addConstant("rm", random(r, 64)), g.addConstant("rv", random(r, 64)))),
+                new Family("BatchNorm inference", (g, x) -> g.add("/t", new BatchNormalization(1e-5, 0.9, false), g.add("/ch", new Reshape(new int[] {2, 64, 64}), x),
+                        g.addConstant("gamma", random(r, 64)), g.addConstant("beta", random(r, 64)), g.addConstant("rm", random(r, 64)), g.add("/rv", new Exp(), g.addConstant("lv", random(r, 64))))),
+                new Family("BatchNormGrad training dx", (g, x) -> {
+                    Value ch = g.add("/ch", new Reshape(new int[] {2, 64, 64}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, true), 0, g.add("/dy", new Exp(), ch), ch, g.addConstant("gamma", random(r, 64)));
+                }),
+                new Family("BatchNormGrad training dgamma", (g, x) -> {
+                    Value ch = g.add("/ch", new Reshape(new int[] {2, 64, 64}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, true), 1, g.add("/dy", new Exp(), ch), ch, g.addConstant("gamma", random(r, 64)));
+                }),
+                new Family("BatchNormGrad inference dx", (g, x) -> {
+                    Value ch = g.add("/ch", new Reshape(new int[] {2, 64, 64}), x);
+                    return one(g, "/t", new BatchNormGrad(1e-5, false), 0, g.add("/dy", new Exp(), ch), ch, g.addConstant("gamma", random(r, 64)),
+                            g.addConstant("rm", random(r, 64)), g.add("/rv", new Exp(), g.addConstant("lv", random(r, 64))));
+                }),
                 new Family("scalar Mul", (g, x) -> g.add("/t", new Mul(), x, g.addConstant("k", Tensor.scalar(DType.FLOAT, 3)))),
                 new Family("SGD momentum", (g, x) -> {
                     Value flat = g.add("/flat", new Reshape(new int[] {8192}), x);
