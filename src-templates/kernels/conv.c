@@ -150,7 +150,7 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
             }
             acc += part;
         }
-        a->dx[e] = (float)((double)acc + (a->accumulate ? (double)a->dx[e] : 0.0));
+        a->dx[e] = (float)(acc + (a->accumulate ? (td_acc)a->dx[e] : 0));
     }
 }
 
@@ -183,6 +183,6 @@ void td_conv_grad_weight(const td_conv_grad_weight_args *a) {
                 acc += part;
             }
         }
-        a->dw[e] = (float)((double)acc + (a->accumulate ? (double)a->dw[e] : 0.0));
+        a->dw[e] = (float)(acc + (a->accumulate ? (td_acc)a->dw[e] : 0));
     }
 }

@@ -58,6 +58,11 @@ class Rv32EngineTest {
     @Test
     void cct2LastLayerMatchesPyTorch() { check("cct2", List.of("LP"), false, 8); }
 
+    /** The edge models (Pad, BatchNorm in both modes, activations, depthwise convs, MSE targets, token ids, accumulate): every strategy. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"kws", "resnet", "mbv2", "ae", "text", "bntrain"})
+    void edgeModelsMatchPyTorch(String kase) { check(kase, List.of(), true, 8); }
+
     @Test
     void profileCountsAddUpAndRepeat() {
         Manifest m = Manifest.read(Path.of("tests/conformance/mlp"));

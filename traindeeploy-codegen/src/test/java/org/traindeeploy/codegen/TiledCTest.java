@@ -39,7 +39,8 @@ class TiledCTest {
 
     @ParameterizedTest(name = "{0} at L1 = {1} B")
     @CsvSource({"mlp, 262144, true", "cnn, 262144, true", "cct, 262144, true", "cct2, 262144, false", "mlp, 65536, false", "cnn, 65536, false",
-            "cct, 65536, false", "cct2, 65536, true"})
+            "cct, 65536, false", "cct2, 65536, true", "kws, 65536, false", "resnet, 65536, false", "mbv2, 65536, false", "ae, 65536, false",
+            "text, 65536, false", "bntrain, 65536, true"})
     void everyStrategyMatchesPyTorch(String kase, long l1, boolean sanitize) {
         Manifest m = Manifest.read(CASES.resolve(kase));
         StringWriter report = new StringWriter();

@@ -30,6 +30,12 @@ import org.traindeeploy.target.Target;
  * LayerNormGrad's dγ/dβ; and the boxes with halos or strides: Conv and MaxPool rows, a strided
  * Slice), built and run in the host simulation (sanitized, 3 cores) and compared with the
  * reference interpreter. The node's comment in network.c states its tile count.
+ *
+ * The kernels compute in double here ({@code doubleFpu} on): this test checks the tiling's geometry
+ * and accumulation, which must then agree with the interpreter up to summation order, also on sums
+ * that cancel (a random ConvGradWeight over 2048 positions does). The float arithmetic of the device
+ * is checked by KernelZooTest's float flavour and by every conformance case on siracusa at 64 KiB
+ * (TiledCTest, against PyTorch, whose float32 tolerances are meant for float-against-float).
  */
 class TiledFamiliesTest {
     private static final long L1 = 16 * 1024;
@@ -207,7 +213,7 @@ class TiledFamiliesTest {
         Graph g = new Graph();
         Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 4, 32, 32));
         g.addOutput("out", family.build().apply(g, x));
-        Target target = Target.load("siracusa").withLevelSize("L1", L1);
+        Target target = Target.load("siracusa").withLevelSize("L1", L1).withDoubleFpu(true);
         String c = HostTarget.sources(EmitSpec.inference("m.onnx", g), 3, target, false).get("network.c");
         Matcher m = Pattern.compile("/t \\([A-Za-z]+\\): (\\d+) tiles? through L1").matcher(c);
         assertTrue(m.find(), "no tile loop for /t:\n" + c);
