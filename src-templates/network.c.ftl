@@ -13,6 +13,9 @@
 #include "network.h"
 #include "network_data.h"
 #include "td_kernels.h"
+<#if memory.l1 gt 0>
+#include "td_tiled.h"
+</#if>
 
 /* ---- buffers: planned places in the arena of each level ----------------------------------
  *
@@ -49,6 +52,9 @@ static td_acc td_scratch_acc[${scratchAcc}]; /* scratch (per-row statistics) */
 <#list calls as c>
 <#include "calls/" + c.template + ".ftl">
 </#list>
+<#if memory.l1 gt 0>
+<#include "tiles/tables.ftl">
+</#if>
 
 /* ---- step bodies (run by every core) ---------------------------------------------------- */
 
@@ -58,15 +64,12 @@ static void network_infer_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
-<#if s.code?? && s.allCores>
+<#if s.prof gte 0>
+    TD_PROF_NODE(${s.prof});
+<#elseif s.core0>
 <#if s.comment??>    /* ${s.comment} */
 </#if>
-${s.code}<#elseif s.code??>
-<#if s.comment??>    /* ${s.comment} */
-</#if>
-    if (td_core_id() == 0) {
-${s.code}
-    }
+    if (td_core_id() == 0) ${s.function}(&${s.args});
 <#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
 </#if>
@@ -80,15 +83,12 @@ static void network_train_body(void *arg) {
 <#if s.barrier>
     td_barrier();
 </#if>
-<#if s.code?? && s.allCores>
+<#if s.prof gte 0>
+    TD_PROF_NODE(${s.prof});
+<#elseif s.core0>
 <#if s.comment??>    /* ${s.comment} */
 </#if>
-${s.code}<#elseif s.code??>
-<#if s.comment??>    /* ${s.comment} */
-</#if>
-    if (td_core_id() == 0) {
-${s.code}
-    }
+    if (td_core_id() == 0) ${s.function}(&${s.args});
 <#else>
     ${s.function}(&${s.args});<#if s.comment??> /* ${s.comment} */</#if>
 </#if>

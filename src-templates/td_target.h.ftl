@@ -9,6 +9,11 @@
 #define TD_L2_SIZE ${memory.l2}u /* td_l2: the planned bytes of L2 (arena, weights and state kept there; the level has ${memory.l2Level}) */
 #define TD_L3_SIZE ${memory.l3}u /* external RAM; 0: nothing lives there */
 #define TD_DMA_MAX ${memory.dmaMax}u /* largest single DMA transfer, bytes */
+<#if memory.l1 gt 0>
+#define TD_TILE_DIMS ${tables.maxDims} /* the most dims, operands and box axes of a tiled node (td_tiled.h) */
+#define TD_TILE_OPS ${tables.maxOps}
+#define TD_TILE_BOXES ${tables.maxBoxes}
+</#if>
 <#if !memory.doubleFpu>
 #define TD_NO_DOUBLE 1 /* the cores have no double-precision FPU: the kernels compute in float only (td_real) */
 </#if>

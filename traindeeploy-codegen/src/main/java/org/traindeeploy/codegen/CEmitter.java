@@ -37,6 +37,9 @@ public final class CEmitter {
     static final List<String> KERNEL_SOURCES = List.of("conv.c", "elementwise.c", "linear.c", "loss.c", "movement.c", "norm.c",
             "optimizer.c", "pool.c", "reduce.c", "softmax.c");
     static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_math.h", "td_nd.h");
+    /** The tile driver and its header (kernels/), compiled for targets with an L1 scratchpad. */
+    static final String TILE_DRIVER_SOURCE = "td_tiled.c";
+    static final String TILE_DRIVER_HEADER = "td_tiled.h";
 
     /** Alignment of every array in network_data.bin and in its section (enough for any element type and for DMA). */
     static final int DATA_ALIGNMENT = 16;
@@ -223,9 +226,28 @@ public final class CEmitter {
             placed = withStates;
         }
         NetworkModel.Memory mem = NetworkModel.Memory.of(target, plan);
+        NetworkModel.Tables tables = NetworkModel.Tables.NONE;
+        List<String> sources = KERNEL_SOURCES;
+        if (tiles != null) {
+            // Only the tables a body runs (C warns on unused static objects).
+            Set<String> usedTables = new HashSet<>();
+            train.forEach(s -> usedTables.add(s.args()));
+            infer.forEach(s -> usedTables.add(s.args()));
+            List<TileLoops.TiledNode> tn = tiles.tiledNodes().stream().filter(t -> usedTables.contains(t.id())).toList();
+            int dims = 1, ops = 1, boxes = 1;
+            for (TileLoops.TiledNode t : tn) {
+                dims = Math.max(dims, t.dims().size());
+                ops = Math.max(ops, t.ops().size());
+                boxes = Math.max(boxes, t.boxes());
+            }
+            tables = new NetworkModel.Tables(tn, tiles.wholeNodes().stream().filter(w -> usedTables.contains(w.id())).toList(),
+                    tiles.stateCopies().stream().filter(c -> usedTables.contains(c.id())).toList(), dims, ops, boxes);
+            sources = new ArrayList<>(KERNEL_SOURCES);
+            sources.add(TILE_DRIVER_SOURCE);
+        }
         return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
                 constants, states, placed, mem, tiles == null ? List.of() : tiles.macros(),
-                scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, KERNEL_SOURCES, profNodes);
+                scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, sources, profNodes, tables);
     }
 
     private static List<Buffer> used(List<Buffer> all, Set<String> used) {
@@ -233,18 +255,25 @@ public final class CEmitter {
     }
 
     /**
-     * A call and the comment naming its node (on the node's first call only), or a piece of C run by
-     * core 0 alone ({@code code}: DMA between levels), preceded by a barrier when {@code barrier}.
+     * A kernel call and the comment naming its node (on the node's first call only), preceded by a
+     * barrier when {@code barrier}; or a driver of td_tiled.h run on a table ({@code driver},
+     * {@code table}: a tiled node's loop on every core, or core 0's copies of a node run whole or
+     * of a state update), always after a barrier; {@code uses}: the kernel calls the table names;
+     * or, with {@code prof} ≥ 0, the profile's marker where scheduled node {@code prof} starts.
      */
-    record Planned(KernelCall call, String comment, String code, boolean barrier, boolean allCores, List<KernelCall> uses) {
-        Planned(KernelCall call, String comment) { this(call, comment, null, false); }
+    record Planned(KernelCall call, String comment, String driver, String table, boolean barrier, boolean allCores, List<KernelCall> uses, int prof) {
+        Planned(KernelCall call, String comment) { this(call, comment, false); }
 
-        Planned(KernelCall call, String comment, String code, boolean barrier) { this(call, comment, code, barrier, false, List.of()); }
+        Planned(KernelCall call, String comment, boolean barrier) { this(call, comment, null, null, barrier, true, List.of(), -1); }
+
+        static Planned driver(String driver, String table, String comment, boolean allCores, List<KernelCall> uses) {
+            return new Planned(null, comment, driver, table, true, allCores, uses, -1);
+        }
     }
 
     /** Where scheduled node {@code k} starts: the profiling build counts each node's instructions (a no-op otherwise). */
     private static Planned profileMarker(int k) {
-        return new Planned(null, null, "    TD_PROF_NODE(" + k + ");\n", false, true, List.of());
+        return new Planned(null, null, null, null, false, true, List.of(), k);
     }
 
     private static void addNode(List<Planned> seq, Node n, List<KernelCall> calls) {
@@ -272,12 +301,16 @@ public final class CEmitter {
             return unplanned.computeIfAbsent(sym, k -> new long[] {(2L + unplanned.size()) << 40, ((2L + unplanned.size()) << 40) + 1});
         };
         for (Planned p : seq) {
-            if (p.code() != null) {
+            if (p.prof() >= 0) {
+                out.add(new Step(null, null, false, null, false, List.of(), p.prof()));
+                continue;
+            }
+            if (p.driver() != null) {
                 if (p.barrier()) {
                     written.clear();
                     read.clear();
                 }
-                out.add(new Step(null, null, p.barrier(), p.comment(), p.code(), p.allCores(), p.uses().stream().map(KernelCall::id).toList()));
+                out.add(new Step(p.driver(), p.table(), p.barrier(), p.comment(), !p.allCores(), p.uses().stream().map(KernelCall::id).toList(), -1));
                 continue;
             }
             KernelCall c = p.call();
@@ -290,7 +323,7 @@ public final class CEmitter {
             }
             written.addAll(w);
             read.addAll(r);
-            out.add(new Step(c.function(), c.id(), barrier, p.comment(), null, false, List.of()));
+            out.add(new Step(c.function(), c.id(), barrier, p.comment(), false, List.of(), -1));
         }
         return out;
     }

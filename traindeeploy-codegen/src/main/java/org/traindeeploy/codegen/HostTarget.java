@@ -61,7 +61,8 @@ public final class HostTarget {
             files.put("Makefile.pulp", Templates.render("device/Makefile.pulp.ftl", m));
         }
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
-        for (String k : CEmitter.KERNEL_SOURCES) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
+        for (String k : m.kernelSources()) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
+        if (m.kernelSources().contains(CEmitter.TILE_DRIVER_SOURCE)) files.put("kernels/" + CEmitter.TILE_DRIVER_HEADER, Templates.verbatim("kernels/" + CEmitter.TILE_DRIVER_HEADER));
         files.put("tensors.json", manifest(spec, cores));
         return new GeneratedFolder(files, Map.of("network_data.bin", CEmitter.dataBlob(m)));
     }

@@ -14,17 +14,27 @@ import org.traindeeploy.codegen.BufferPlan.Buffer;
 public record NetworkModel(String model, int cores, boolean training, Buffer input, Buffer labels, Buffer output, Buffer loss,
                            List<Buffer> constants, List<Buffer> states, List<Buffer> placed, Memory memory, List<L1Macro> l1, int scratchFloats, int scratchAcc,
                            List<KernelCall> calls, List<Step> trainSteps, List<Step> inferSteps, List<Trained> trained,
-                           List<DataArray> data, List<String> kernelSources, List<ProfNode> profNodes) {
+                           List<DataArray> data, List<String> kernelSources, List<ProfNode> profNodes, Tables tables) {
 
     /** An entry of the profile (docs/rv32.md): a scheduled node, or the state updates after them; its kernels joined by '+'. */
     public record ProfNode(String name, String op, String kernel) {}
 
     /**
-     * One kernel invocation in a body, with a barrier before it when it depends on work of the previous phase;
-     * or a piece of C ({@code code}) run by core 0 alone, or by every core when {@code allCores} (a tile
-     * loop, which calls the kernels whose argument structs {@code uses} names).
+     * One call in a body, {@code function(&args)}, with a barrier before it when it depends on work of the
+     * previous phase: a kernel on its constant argument struct, or a driver of td_tiled.h on a table (run by
+     * core 0 alone when {@code core0}; {@code uses} names the kernel argument structs the table calls); or,
+     * with {@code prof} ≥ 0, the profile's marker where scheduled node {@code prof} starts.
      */
-    public record Step(String function, String args, boolean barrier, String comment, String code, boolean allCores, List<String> uses) {}
+    public record Step(String function, String args, boolean barrier, String comment, boolean core0, List<String> uses, int prof) {}
+
+    /**
+     * The tables of a cluster target's program (td_tiled.h): tiled nodes, nodes run as one tile, state
+     * copies; and the largest per-tile state a tiled node needs (dims, operands, box axes), for td_target.h.
+     */
+    public record Tables(List<TileLoops.TiledNode> tiled, List<TiledLowering.WholeNode> whole, List<TiledLowering.StateCopy> stateCopies,
+                         int maxDims, int maxOps, int maxBoxes) {
+        static final Tables NONE = new Tables(List.of(), List.of(), List.of(), 0, 0, 0);
+    }
 
     /** An L1 address of the tiled program: a node's operand copy or scratch, at a fixed offset of td_l1. */
     public record L1Macro(String symbol, String ctype, long offset, long bytes, String comment) {}

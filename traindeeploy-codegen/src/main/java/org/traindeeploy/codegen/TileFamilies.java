@@ -9,6 +9,7 @@ import org.traindeeploy.codegen.TileLoops.Bound;
 import org.traindeeploy.codegen.TileLoops.Tile;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ops.*;
+import org.traindeeploy.tiling.TileContract.Role;
 
 /**
  * The kernel side of every tiled op family: given a tile's boxes (see {@link TileLoops.Tile}), the
@@ -52,7 +53,10 @@ final class TileFamilies {
         return null;
     }
 
-    private static String set(String field, String value) { return "        a." + field + " = " + value + ";\n"; }
+    /** Operand index k, or −1 when absent (the bind passes NULL, as the constant struct has). */
+    private static int opt(Tile t, Role r, int i) { return t.has(r, i) ? (r == Role.IN ? t.in(i) : t.out(i)) : -1; }
+
+    private static Bound bound(KernelCall call, int... params) { return new Bound(call, params); }
 
     // ---- elementwise ---------------------------------------------------------------------------
 
@@ -66,7 +70,7 @@ final class TileFamilies {
         int x = t.in(0);
         int y = t.out(0);
         KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
-        return List.of(new Bound(call, "td_unary_args", set("y", t.ptr(y)) + set("x", t.ptr(x)) + set("n", "e0")));
+        return List.of(bound(call, y, x));
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
@@ -76,45 +80,38 @@ final class TileFamilies {
                 : op instanceof ActivationGrad ag ? ag.forward().kind().cName() + "_GRAD" : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
-        return List.of(new Bound(call, "td_unary_grad_args",
-                set("dx", t.ptr(t.out(0))) + set("dy", t.ptr(t.in(0))) + set("saved", t.ptr(t.in(1))) + set("n", "e0")));
+        return List.of(bound(call, t.out(0), t.in(0), t.in(1)));
     }
 
+    /** A binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
     private static List<Bound> binary(Tile t, String id, Op op) {
         String o = op instanceof Add ? "TD_ADD" : op instanceof Sub ? "TD_SUB" : op instanceof Mul ? "TD_MUL" : op instanceof Div ? "TD_DIV" : op instanceof Pow ? "TD_POW" : null;
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         int a = t.in(0);
         int b = t.in(1);
-        if (t.contract.dims().size() > 1) return broadcastBinary(t, id, o, a, b);
-        int[] sa = {t.contract.operands().get(a).uses(0) ? 1 : 0};
-        int[] sb = {t.contract.operands().get(b).uses(0) ? 1 : 0};
-        Broadcast view = new Broadcast(1, t.size(0), sa[0] == 1 && sb[0] == 1, new int[] {t.size(0)}, List.of(sa, sb, new int[1]));
+        int rank = t.contract.dims().size();
+        if (rank >= 31) throw new IllegalStateException(t.node.name() + ": " + rank + " tiled dims");
+        Broadcast view;
+        if (rank == 1) {
+            int[] sa = {t.contract.operands().get(a).uses(0) ? 1 : 0};
+            int[] sb = {t.contract.operands().get(b).uses(0) ? 1 : 0};
+            view = new Broadcast(1, t.size(0), sa[0] == 1 && sb[0] == 1, new int[] {t.size(0)}, List.of(sa, sb, new int[1]));
+        } else {
+            int[] shape = new int[rank];
+            for (int d = 0; d < rank; d++) shape[d] = t.size(d);
+            int n = 1;
+            for (int v : shape) n *= v;
+            view = new Broadcast(rank, n, false, shape, List.of(boxStrides(t, a, shape), boxStrides(t, b, shape), new int[rank]));
+        }
         KernelCall call = new KernelCall.Binary(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), o, view);
-        return List.of(new Bound(call, "td_binary_args",
-                set("y", t.ptr(t.out(0))) + set("a", t.ptr(a)) + set("b", t.ptr(b)) + set("view.n", "e0") + set("view.shape[0]", "e0")));
+        return List.of(bound(call, t.out(0), a, b, rank, uses(t, a), uses(t, b)));
     }
 
-    /** A broadcast binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
-    private static List<Bound> broadcastBinary(Tile t, String id, String o, int a, int b) {
-        int rank = t.contract.dims().size();
-        int[] shape = new int[rank];
-        for (int d = 0; d < rank; d++) shape[d] = t.size(d);
-        int[] sa = boxStrides(t, a, shape);
-        int[] sb = boxStrides(t, b, shape);
-        int n = 1;
-        for (int v : shape) n *= v;
-        Broadcast view = new Broadcast(rank, n, false, shape, List.of(sa, sb, new int[rank]));
-        KernelCall call = new KernelCall.Binary(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), o, view);
-        StringBuilder setup = new StringBuilder(set("y", t.ptr(t.out(0))) + set("a", t.ptr(a)) + set("b", t.ptr(b)));
-        StringBuilder count = new StringBuilder("e0");
-        for (int d = 1; d < rank; d++) count.append(" * e").append(d);
-        setup.append(set("view.n", count.toString()));
-        for (int d = 0; d < rank; d++) {
-            setup.append(set("view.shape[" + d + "]", "e" + d));
-            setup.append(set("view.strides[0][" + d + "]", strideExpr(t, a, d)));
-            setup.append(set("view.strides[1][" + d + "]", strideExpr(t, b, d)));
-        }
-        return List.of(new Bound(call, "td_binary_args", setup.toString()));
+    /** The dims operand k's box uses, as a bit mask. */
+    private static int uses(Tile t, int k) {
+        int m = 0;
+        for (int d = 0; d < t.contract.dims().size(); d++) if (t.contract.operands().get(k).uses(d)) m |= 1 << d;
+        return m;
     }
 
     /** Operand k's strides in its dense box of the given tile sizes, laid against the dims (0 where it is broadcast). */
@@ -130,30 +127,18 @@ final class TileFamilies {
         return s;
     }
 
-    /** C expression of operand k's stride along dim d in this tile's dense box. */
-    private static String strideExpr(Tile t, int k, int d) {
-        var o = t.contract.operands().get(k);
-        if (!o.uses(d)) return "0";
-        StringBuilder s = new StringBuilder("1");
-        for (int j = d + 1; j < t.contract.dims().size(); j++) if (o.uses(j)) s.append(" * e").append(j);
-        return s.toString();
-    }
-
     private static List<Bound> sgd(Tile t, String id, SgdUpdate op) {
         boolean v = op.hasVelocity();
         KernelCall call = new KernelCall.Sgd(id, t.sym0(t.out(0)), v ? t.sym0(t.out(1)) : "NULL", t.sym0(t.in(0)), t.sym0(t.in(1)), v ? t.sym0(t.in(2)) : "NULL",
                 t.size(0), CLiterals.ofDouble(op.lr()), CLiterals.ofDouble(op.momentum()), CLiterals.ofDouble(op.weightDecay()), op.nesterov() ? 1 : 0);
-        String setup = set("p_out", t.ptr(t.out(0))) + set("p", t.ptr(t.in(0))) + set("g", t.ptr(t.in(1))) + set("n", "e0");
-        if (v) setup += set("v_out", t.ptr(t.out(1))) + set("v", t.ptr(t.in(2)));
-        return List.of(new Bound(call, "td_sgd_args", setup));
+        return List.of(bound(call, t.out(0), v ? t.out(1) : -1, t.in(0), t.in(1), v ? t.in(2) : -1));
     }
 
     private static List<Bound> adam(Tile t, String id, AdamUpdate op) {
         KernelCall call = new KernelCall.Adam(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.sym0(t.in(2)),
                 t.sym0(t.in(3)), t.sym0(t.in(4)), t.size(0), CLiterals.ofDouble(op.lr()), CLiterals.ofDouble(op.beta1()), CLiterals.ofDouble(op.beta2()),
                 CLiterals.ofDouble(op.eps()), CLiterals.ofDouble(op.weightDecay()));
-        return List.of(new Bound(call, "td_adam_args", set("p_out", t.ptr(t.out(0))) + set("m_out", t.ptr(t.out(1))) + set("v_out", t.ptr(t.out(2)))
-                + set("p", t.ptr(t.in(0))) + set("g", t.ptr(t.in(1))) + set("m", t.ptr(t.in(2))) + set("v", t.ptr(t.in(3))) + set("step", t.ptr(t.in(4))) + set("n", "e0")));
+        return List.of(bound(call, t.out(0), t.out(1), t.out(2), t.in(0), t.in(1), t.in(2), t.in(3), t.in(4)));
     }
 
     // ---- rows ----------------------------------------------------------------------------------
@@ -163,12 +148,10 @@ final class TileFamilies {
     private static List<Bound> layerNorm(Tile t, String id, LayerNormalization op) {
         int x = t.in(0);
         int y = t.out(0);
-        boolean hasB = t.has(org.traindeeploy.tiling.TileContract.Role.IN, 2);
-        KernelCall call = new KernelCall.LayerNorm(id, t.sym0(y), t.sym0(x), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", t.size(0), cols(t, x),
+        int b = opt(t, Role.IN, 2);
+        KernelCall call = new KernelCall.LayerNorm(id, t.sym0(y), t.sym0(x), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", t.size(0), cols(t, x),
                 CLiterals.ofDouble(op.epsilon()));
-        String setup = set("y", t.ptr(y)) + set("x", t.ptr(x)) + set("gamma", t.ptr(t.in(1))) + set("rows", "e0");
-        if (hasB) setup += set("beta", t.ptr(t.in(2)));
-        return List.of(new Bound(call, "td_layernorm_args", setup));
+        return List.of(bound(call, y, x, t.in(1), b));
     }
 
     private static List<Bound> layerNormGrad(Tile t, String id, LayerNormGrad op) {
@@ -177,8 +160,7 @@ final class TileFamilies {
         int db = t.out(2);
         KernelCall call = new KernelCall.LayerNormGrad(id, t.sym0(dx), t.sym0(dg), t.sym0(db), t.sym0(t.in(0)), t.sym0(t.in(1)), t.sym0(t.in(2)),
                 t.sym0(t.scratch()), t.size(0), cols(t, t.in(1)), CLiterals.ofDouble(op.epsilon()), 0);
-        return List.of(new Bound(call, "td_layernorm_grad_args", set("dx", t.ptr(dx)) + set("dgamma", t.ptr(dg)) + set("dbeta", t.ptr(db))
-                + set("dy", t.ptr(t.in(0))) + set("x", t.ptr(t.in(1))) + set("gamma", t.ptr(t.in(2))) + set("rows", "e0") + set("accumulate", t.acc(dg))));
+        return List.of(bound(call, dx, dg, db, t.in(0), t.in(1), t.in(2)));
     }
 
     // ---- channels --------------------------------------------------------------------------
@@ -193,10 +175,7 @@ final class TileFamilies {
         KernelCall call = new KernelCall.BatchNorm(id, t.sym0(y), tr ? t.sym0(t.out(1)) : "NULL", tr ? t.sym0(t.out(2)) : "NULL", t.sym0(t.in(0)),
                 t.sym0(t.in(1)), t.sym0(t.in(2)), t.sym0(t.in(3)), t.sym0(t.in(4)), l[0], t.size(0), l[2], CLiterals.ofDouble(op.epsilon()),
                 CLiterals.ofDouble(op.momentum()), tr ? 1 : 0);
-        String setup = set("y", t.ptr(y)) + set("x", t.ptr(t.in(0))) + set("gamma", t.ptr(t.in(1))) + set("beta", t.ptr(t.in(2)))
-                + set("mean", t.ptr(t.in(3))) + set("var", t.ptr(t.in(4))) + set("c", "e0");
-        if (tr) setup += set("run_mean_out", t.ptr(t.out(1))) + set("run_var_out", t.ptr(t.out(2)));
-        return List.of(new Bound(call, "td_batchnorm_args", setup));
+        return List.of(bound(call, y, tr ? t.out(1) : -1, tr ? t.out(2) : -1, t.in(0), t.in(1), t.in(2), t.in(3), t.in(4)));
     }
 
     private static List<Bound> batchNormGrad(Tile t, String id, BatchNormGrad op) {
@@ -205,10 +184,7 @@ final class TileFamilies {
         boolean tr = op.training();
         KernelCall call = new KernelCall.BatchNormGrad(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)),
                 t.sym0(t.in(2)), tr ? "NULL" : t.sym0(t.in(3)), tr ? "NULL" : t.sym0(t.in(4)), xs[0], t.size(0), inner, CLiterals.ofDouble(op.epsilon()), tr ? 1 : 0);
-        String setup = set("dx", t.ptr(t.out(0))) + set("dgamma", t.ptr(t.out(1))) + set("dbeta", t.ptr(t.out(2))) + set("dy", t.ptr(t.in(0)))
-                + set("x", t.ptr(t.in(1))) + set("gamma", t.ptr(t.in(2))) + set("c", "e0");
-        if (!tr) setup += set("mean", t.ptr(t.in(3))) + set("var", t.ptr(t.in(4)));
-        return List.of(new Bound(call, "td_batchnorm_grad_args", setup));
+        return List.of(bound(call, t.out(0), t.out(1), t.out(2), t.in(0), t.in(1), t.in(2), tr ? -1 : t.in(3), tr ? -1 : t.in(4)));
     }
 
     private static List<Bound> softmax(Tile t, String id, boolean grad) {
@@ -218,33 +194,28 @@ final class TileFamilies {
         int inner = OpSupport.product(s, axis + 1, s.length);
         if (grad) {
             KernelCall call = new KernelCall.SoftmaxGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), s[axis], inner);
-            return List.of(new Bound(call, "td_softmax_grad_args", set("dx", t.ptr(t.out(0))) + set("dy", t.ptr(t.in(0))) + set("y", t.ptr(t.in(1))) + set("outer", "e0")));
+            return List.of(bound(call, t.out(0), t.in(0), t.in(1)));
         }
         KernelCall call = new KernelCall.Softmax(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.size(0), s[axis], inner);
-        return List.of(new Bound(call, "td_softmax_args", set("y", t.ptr(t.out(0))) + set("x", t.ptr(t.in(0))) + set("outer", "e0")));
+        return List.of(bound(call, t.out(0), t.in(0)));
     }
 
     // ---- products ------------------------------------------------------------------------------
 
     private static List<Bound> linear(Tile t, String id, Linear op) {
-        boolean hasB = t.has(org.traindeeploy.tiling.TileContract.Role.IN, 2);
-        boolean hasR = t.has(org.traindeeploy.tiling.TileContract.Role.IN, 3);
+        int b = opt(t, Role.IN, 2);
+        int r = opt(t, Role.IN, 3);
         int y = t.out(0);
-        KernelCall call = new KernelCall.Linear(id, t.sym0(y), t.sym0(t.in(0)), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", hasR ? t.sym0(t.in(3)) : "NULL",
+        KernelCall call = new KernelCall.Linear(id, t.sym0(y), t.sym0(t.in(0)), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", r >= 0 ? t.sym0(r) : "NULL",
                 t.size(0), t.size(2), t.size(1), op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()));
-        String setup = set("y", t.ptr(y)) + set("x", t.ptr(t.in(0))) + set("w", t.ptr(t.in(1))) + set("rows", "e0") + set("n", "e1") + set("k", "e2")
-                + set("accumulate", t.acc(y));
-        if (hasB) setup += set("b", t.ptr(t.in(2)));
-        if (hasR) setup += set("r", t.ptr(t.in(3)));
-        return List.of(new Bound(call, "td_linear_args", setup));
+        return List.of(bound(call, y, t.in(0), t.in(1), b, r));
     }
 
     private static List<Bound> linearGradWeight(Tile t, String id, LinearGradWeight op) {
         int dw = t.out(0);
         KernelCall call = new KernelCall.LinearGradWeight(id, t.sym0(dw), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(2), t.size(0), t.size(1), op.transW() ? 1 : 0,
                 CLiterals.ofDouble(op.alpha()));
-        return List.of(new Bound(call, "td_linear_grad_weight_args", set("dw", t.ptr(dw)) + set("x", t.ptr(t.in(0))) + set("dy", t.ptr(t.in(1)))
-                + set("k", "e0") + set("n", "e1") + set("rows", "e2") + set("accumulate", t.acc(dw))));
+        return List.of(bound(call, dw, t.in(0), t.in(1)));
     }
 
     private static List<Bound> matmul(Tile t, String id) {
@@ -255,11 +226,7 @@ final class TileFamilies {
         boolean bBatch = t.contract.operands().get(b).uses(0);
         int[] zeros = new int[t.size(0)];
         KernelCall call = new KernelCall.MatMul(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), zeros, zeros.clone(), t.size(1), k, t.size(2));
-        String setup = "        int32_t ao[" + t.size(0) + "], bo[" + t.size(0) + "], p;\n"
-                + "        for (p = 0; p < e0; p++) { ao[p] = " + (aBatch ? "p * e1 * " + k : "0") + "; bo[p] = " + (bBatch ? "p * " + k + " * e2" : "0") + "; }\n"
-                + set("y", t.ptr(t.out(0))) + set("a", t.ptr(a)) + set("b", t.ptr(b)) + set("a_off", "ao") + set("b_off", "bo")
-                + set("batch", "e0") + set("m", "e1") + set("n", "e2");
-        return List.of(new Bound(call, "td_matmul_args", setup));
+        return List.of(bound(call, t.out(0), a, b, aBatch ? 1 : 0, bBatch ? 1 : 0, k));
     }
 
     // ---- convolution and pooling ----------------------------------------------------------------
@@ -270,32 +237,26 @@ final class TileFamilies {
         int[] w = n.input(1).type().shape();
         int[] y = n.output(0).type().shape();
         Window2d win = op.window(w[2], w[3]);
-        boolean hasB = t.has(org.traindeeploy.tiling.TileContract.Role.IN, 2);
+        int b = opt(t, Role.IN, 2);
         int xi = t.in(0);
-        KernelCall call;
-        String setup;
+        ConvGeometry g;
+        int[] dims;
+        int rowAxis;
         if (op.group() == 1) {
-            ConvGeometry g = new ConvGeometry(t.size(0), x[1], t.maxLen(xi, 2), x[3], t.size(1), w[1], w[2], w[3], t.size(2), y[3], win.sh(), win.sw(), win.pt(),
+            g = new ConvGeometry(t.size(0), x[1], t.maxLen(xi, 2), x[3], t.size(1), w[1], w[2], w[3], t.size(2), y[3], win.sh(), win.sw(), win.pt(),
                     win.pl(), win.dh(), win.dw(), 1);
-            call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", "NULL", g);
-            // The loaded rows start at lo: the tile's first window starts pt + lo - s·sh rows above them (its top padding).
-            setup = set("y", t.ptr(t.out(0))) + set("x", t.ptr(xi)) + set("w", t.ptr(t.in(1))) + set("g.n", "e0") + set("g.m", "e1") + set("g.oh", "e2")
-                    + set("g.h", t.len(xi, 2)) + set("g.pt", win.pt() + " + " + t.lo(xi, 2) + " - s2 * " + win.sh());
+            dims = new int[] {0, -1, 1, 2};
+            rowAxis = 2;
         } else {
             // The tile's groups as a grouped convolution of their own: e_G groups of e_Mg output and cg input channels.
-            int cg = w[1];
             int tg = t.size("G");
-            int tm = t.size("Mg");
-            ConvGeometry g = new ConvGeometry(t.size("N"), tg * cg, t.maxLen(xi, 3), x[3], tg * tm, cg, w[2], w[3], t.size("OH"), y[3], win.sh(), win.sw(), win.pt(),
-                    win.pl(), win.dh(), win.dw(), tg);
-            call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), hasB ? t.sym0(t.in(2)) : "NULL", "NULL", g);
-            String oh = "s" + t.dim("OH");
-            setup = set("y", t.ptr(t.out(0))) + set("x", t.ptr(xi)) + set("w", t.ptr(t.in(1))) + set("g.n", t.e("N")) + set("g.group", t.e("G"))
-                    + set("g.c", t.e("G") + " * " + cg) + set("g.m", t.e("G") + " * " + t.e("Mg")) + set("g.oh", t.e("OH"))
-                    + set("g.h", t.len(xi, 3)) + set("g.pt", win.pt() + " + " + t.lo(xi, 3) + " - " + oh + " * " + win.sh());
+            g = new ConvGeometry(t.size("N"), tg * w[1], t.maxLen(xi, 3), x[3], tg * t.size("Mg"), w[1], w[2], w[3], t.size("OH"), y[3], win.sh(), win.sw(),
+                    win.pt(), win.pl(), win.dh(), win.dw(), tg);
+            dims = new int[] {t.dim("N"), t.dim("G"), t.dim("Mg"), t.dim("OH")};
+            rowAxis = 3;
         }
-        if (hasB) setup += set("b", t.ptr(t.in(2)));
-        return List.of(new Bound(call, "td_conv_args", setup));
+        KernelCall call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", "NULL", g);
+        return List.of(bound(call, t.out(0), xi, t.in(1), b, dims[0], dims[1], dims[2], dims[3], w[1], rowAxis, win.pt(), win.sh()));
     }
 
     /** dW's block of e_G groups × e_M output × e_C input channels, summed over the tile's images and output rows. */
@@ -311,11 +272,8 @@ final class TileFamilies {
         ConvGeometry g = new ConvGeometry(t.size("N"), tg * t.size("C"), t.maxLen(xi, 3), x[3], tg * t.size("M"), t.size("C"), w[2], w[3], t.size("OH"), dy[3],
                 win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
         KernelCall call = new KernelCall.ConvGradWeight(id, t.sym0(dw), t.sym0(t.in(0)), t.sym0(xi), g);
-        String oh = "s" + t.dim("OH");
-        return List.of(new Bound(call, "td_conv_grad_weight_args", set("dw", t.ptr(dw)) + set("dy", t.ptr(t.in(0))) + set("x", t.ptr(xi))
-                + set("g.n", t.e("N")) + set("g.group", t.e("G")) + set("g.c", t.e("G") + " * " + t.e("C")) + set("g.cg", t.e("C"))
-                + set("g.m", t.e("G") + " * " + t.e("M")) + set("g.oh", t.e("OH")) + set("g.h", t.len(xi, 3))
-                + set("g.pt", win.pt() + " + " + t.lo(xi, 3) + " - " + oh + " * " + win.sh()) + set("accumulate", t.acc(dw))));
+        if (t.dim("OH") < 0) throw new IllegalStateException(n.name() + ": ConvGradWeight's contract has no OH dim");
+        return List.of(bound(call, dw, t.in(0), xi, t.dim("N"), t.dim("G"), t.dim("C"), t.dim("M"), t.dim("OH"), win.pt(), win.sh()));
     }
 
     /** dX's block of e_N images × e_G groups × e_C channels × the tile's input rows, summed over a block of e_M output channels. */
@@ -331,11 +289,7 @@ final class TileFamilies {
         ConvGeometry g = new ConvGeometry(t.size("N"), tg * t.size("C"), t.maxLen(dxi, 3), dx[3], tg * t.size("M"), t.size("C"), w[2], w[3], t.maxLen(dyi, 3), dy[3],
                 win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
         KernelCall call = new KernelCall.ConvGradInput(id, t.sym0(dxi), t.sym0(dyi), t.sym0(t.in(1)), g);
-        // Local rows: dX row r is global lo_dx + r, dY row q global lo_dy + q; taps satisfy q·sh = r + pt' − i·dh with pt' = pt + lo_dx − sh·lo_dy.
-        return List.of(new Bound(call, "td_conv_grad_input_args", set("dx", t.ptr(dxi)) + set("dy", t.ptr(dyi)) + set("w", t.ptr(t.in(1)))
-                + set("g.n", t.e("N")) + set("g.group", t.e("G")) + set("g.c", t.e("G") + " * " + t.e("C")) + set("g.cg", t.e("C"))
-                + set("g.m", t.e("G") + " * " + t.e("M")) + set("g.h", t.len(dxi, 3)) + set("g.oh", t.len(dyi, 3))
-                + set("g.pt", win.pt() + " + " + t.lo(dxi, 3) + " - " + win.sh() + " * " + t.lo(dyi, 3)) + set("accumulate", t.acc(dxi))));
+        return List.of(bound(call, dxi, dyi, t.in(1), t.dim("N"), t.dim("G"), t.dim("C"), t.dim("M"), win.pt(), win.sh()));
     }
 
     /** Pooling: planes (and, for MaxPool, output rows with the window's halo). {@code grad}: out = dX, in = dY (and x = X for MaxPool). */
@@ -351,11 +305,13 @@ final class TileFamilies {
                 win.pl(), win.pb(), win.pr(), win.dh(), win.dw(), countIncludePad);
         boolean readsX = grad && n.op() instanceof MaxPoolGrad;
         KernelCall call = new KernelCall.Pool(id, fn, t.sym0(out), t.sym0(in), readsX ? t.sym0(t.in(1)) : "NULL", g);
-        String setup = set("out", t.ptr(out)) + set("in", t.ptr(in)) + set("g.planes", "e0");
-        if (readsX) setup += set("x", t.ptr(t.in(1)));
-        if (rows) setup += set("g.oh", "e1") + set("g.h", t.len(in, 1)) + set("g.pt", win.pt() + " + " + t.lo(in, 1) + " - s1 * " + win.sh());
-        return List.of(new Bound(call, "td_pool_args", setup));
+        int kernel = POOL_KERNELS.indexOf(fn);
+        if (kernel < 0) throw new IllegalStateException("no pool kernel " + fn);
+        return List.of(bound(call, out, in, readsX ? t.in(1) : -1, kernel, rows ? 1 : 0, win.pt(), win.sh()));
     }
+
+    /** The pooling kernels in the order td_bind_pool's parameter selects them. */
+    private static final List<String> POOL_KERNELS = List.of("td_maxpool", "td_avgpool", "td_maxpool_grad", "td_avgpool_grad");
 
     // ---- reductions and copies -------------------------------------------------------------------
 
@@ -370,8 +326,7 @@ final class TileFamilies {
         // The box as [outer, tile, inner]: output j starts at j·inner; reduce over outer (stride tile·inner) and inner (1).
         KernelCall call = new KernelCall.Reduce(id, t.sym0(y), t.sym0(x), tile, new int[] {tile}, new int[] {inner}, new int[] {outer, inner},
                 new int[] {tile * inner, 1}, CLiterals.ofDouble(mean ? (double) outer * inner : 1));
-        return List.of(new Bound(call, "td_reduce_args", set("y", t.ptr(y)) + set("x", t.ptr(x)) + set("n_out", "e0") + set("out_shape[0]", "e0")
-                + set("red_strides[0]", "e0 * " + inner)));
+        return List.of(bound(call, y, x, inner));
     }
 
     /** Region copies within one tile: every box is dense in L1, so strides come from the box extents. */
@@ -382,36 +337,33 @@ final class TileFamilies {
         if (op instanceof Concat cc) {
             int axis = cc.axis() < 0 ? cc.axis() + n.output(0).type().rank() : cc.axis();
             int y = t.out(0);
-            String at = "0";
+            int at = 0;
             for (int i = 0; i < n.inputs().size(); i++) {
                 int x = t.in(i);
                 int rank = n.input(i).type().rank();
-                int[] perm = identity(rank);
-                String yOff = "(" + at + ") * " + stride(t, y, axis);
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, perm, null, yOff, "0", x));
-                at = at + " + " + n.input(i).type().dim(axis);
+                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(rank), null, 1, at, axis, x));
+                at += n.input(i).type().dim(axis);
             }
             return out;
         }
         if (op instanceof Split sp) {
             int axis = sp.axis() < 0 ? sp.axis() + n.input(0).type().rank() : sp.axis();
             int x = t.in(0);
-            String at = "0";
+            int at = 0;
             for (int i = 0; i < n.outputs().size(); i++) {
                 int y = t.out(i);
-                String xOff = "(" + at + ") * " + stride(t, x, axis);
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, "0", xOff, y));
-                at = at + " + " + n.output(i).type().dim(axis);
+                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, 2, at, axis, y));
+                at += n.output(i).type().dim(axis);
             }
             return out;
         }
         int x = t.in(0);
         int y = t.out(0);
-        if (op instanceof Reshape) return List.of(copy(t, id, x, y, identity(1), null, "0", "0", y));
+        if (op instanceof Reshape) return List.of(copy(t, id, x, y, identity(1), null, 0, 0, 0, y));
         int rank = n.output(0).type().rank();
-        if (op instanceof Transpose tr) return List.of(copy(t, id, x, y, tr.perm(), null, "0", "0", y));
-        if (op instanceof Slice sl) return List.of(copy(t, id, x, y, identity(rank), sl.steps(), "0", "0", y));
-        return List.of(copy(t, id, x, y, identity(rank), null, "0", "0", y));
+        if (op instanceof Transpose tr) return List.of(copy(t, id, x, y, tr.perm(), null, 0, 0, 0, y));
+        if (op instanceof Slice sl) return List.of(copy(t, id, x, y, identity(rank), sl.steps(), 0, 0, 0, y));
+        return List.of(copy(t, id, x, y, identity(rank), null, 0, 0, 0, y));
     }
 
     private static int[] identity(int rank) {
@@ -420,19 +372,12 @@ final class TileFamilies {
         return p;
     }
 
-    /** C expression: the dense stride of axis a in operand k's box (the product of the later axes' extents). */
-    private static String stride(Tile t, int k, int a) {
-        int rank = t.contract.operands().get(k).axes().size();
-        StringBuilder s = new StringBuilder("1");
-        for (int b = a + 1; b < rank; b++) s.append(" * ").append(t.len(k, b));
-        return "(" + s + ")";
-    }
-
     /**
      * One td_copy over the box of {@code shapeOf} (y's box, or x's for Concat): y[i] = x[perm-mapped i];
      * broadcast axes of x (size 1 where y is longer) get stride 0; slice steps scale x's strides.
+     * {@code offsetOf}: 1 when y starts {@code at} elements along {@code axis} into its box (Concat), 2 when x does (Split).
      */
-    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, String yOff, String xOff, int shapeOf) {
+    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, int offsetOf, int at, int axis, int shapeOf) {
         int rank = perm.length;
         int elem = t.contract.operands().get(y).elemBytes();
         var xAxes = t.contract.operands().get(x).axes();
@@ -440,19 +385,24 @@ final class TileFamilies {
         int[] ones = new int[rank];
         java.util.Arrays.fill(ones, 1);
         KernelCall.Copy call = new KernelCall.Copy(id, t.sym0(y), t.sym0(x), elem, ones, zeros, zeros.clone(), 0, 0);
-        StringBuilder s = new StringBuilder(set("y", t.ptr(y)) + set("x", t.ptr(x)) + set("y_offset", yOff) + set("x_offset", xOff));
-        StringBuilder count = new StringBuilder("1");
+        int[] p = new int[9 + 3 * rank];
+        p[0] = y;
+        p[1] = x;
+        p[2] = shapeOf;
+        p[3] = rank;
+        p[4] = t.contract.operands().get(y).axes().size();
+        p[5] = xAxes.size();
+        p[6] = offsetOf;
+        p[7] = at;
+        p[8] = axis;
         for (int i = 0; i < rank; i++) {
-            s.append(set("shape[" + i + "]", t.len(shapeOf, i)));
-            s.append(set("y_strides[" + i + "]", stride(t, y, i)));
             int xa = perm[i];
             boolean broadcast = xAxes.get(xa).size() == 1 && t.node.output(0).type().rank() == rank && !(t.node.op() instanceof Concat)
                     && !(t.node.op() instanceof Split) && t.node.output(0).type().dim(i) > 1;
-            String xs = broadcast ? "0" : stride(t, x, xa) + (steps != null ? " * " + steps[xa] : "");
-            s.append(set("x_strides[" + i + "]", xs));
-            count.append(" * ").append(t.len(shapeOf, i));
+            p[9 + 3 * i] = xa;
+            p[10 + 3 * i] = steps != null ? steps[xa] : 1;
+            p[11 + 3 * i] = broadcast ? 1 : 0;
         }
-        s.append(set("n", count.toString()));
-        return new Bound(call, "td_copy_args", s.toString());
+        return bound(call, p);
     }
 }

@@ -33,6 +33,34 @@ final class TiledLowering {
     private final Target target;
     private final List<L1Macro> macros = new ArrayList<>();
     private final Set<String> homes = new LinkedHashSet<>();
+    private final List<TileLoops.TiledNode> tiledNodes = new ArrayList<>();
+    private final List<WholeNode> wholeNodes = new ArrayList<>();
+    private final List<StateCopy> stateCopies = new ArrayList<>();
+
+    /** The C drivers (td_tiled.h) the step bodies call with a table. */
+    static final String DRIVER_TILED = "td_run_tiled";
+    static final String DRIVER_LOAD = "td_whole_load";
+    static final String DRIVER_STORE = "td_whole_store";
+    static final String DRIVER_STATE = "td_run_state_copy";
+
+    /** A copy of a whole buffer between L1 and its home (td_whole_copy): {@code l2} its L2 symbol, or null when the home is L3 offset {@code l3}. */
+    public record WholeCopy(String l1, String l2, String l3, long bytes) {}
+
+    /** An L1 array checked against L1's bounds (td_l1_span). */
+    public record L1Span(String symbol, long bytes) {}
+
+    /** A node run as one tile (td_whole_node): its loads into L1 and stores back. */
+    public record WholeNode(String id, String what, List<WholeCopy> in, List<WholeCopy> out, List<L1Span> check) {}
+
+    /** A state's next value copied through L1 (td_state_copy). */
+    public record StateCopy(String id, String what, String dstL2, String srcL2, String dstL3, String srcL3, long bytes, long chunk) {}
+
+    /** The tables of the lowered nodes, for network.c. */
+    List<TileLoops.TiledNode> tiledNodes() { return tiledNodes; }
+
+    List<WholeNode> wholeNodes() { return wholeNodes; }
+
+    List<StateCopy> stateCopies() { return stateCopies; }
 
     /** The L2/L3 symbols the DMA code of the lowered nodes reads or writes. */
     Set<String> homes() { return homes; }
@@ -57,7 +85,9 @@ final class TiledLowering {
             Tiler.Tiling tiling = Tiler.tile(n, l1Size, target, plan::planned);
             TileLoops.Binder binder = TileFamilies.binder(n, names);
             if (binder == null) throw new IllegalStateException(n.op().opType() + " has a tile contract but no tiled kernel binding");
-            return new TileLoops(plan, names, macros, homes).lower(n, contract, tiling, binder);
+            TileLoops.TiledNode tn = new TileLoops(plan, names, macros, homes).lower(n, contract, tiling, binder);
+            tiledNodes.add(tn);
+            return List.of(Planned.driver(DRIVER_TILED, tn.id(), tn.comment(), true, tn.kernelCalls()));
         }
         String what = literal(n.name());
         Map<org.traindeeploy.memory.Buffer, Buffer> l1 = new LinkedHashMap<>();
@@ -108,69 +138,35 @@ final class TiledLowering {
         macros.addAll(nodeMacros);
         if (calls.isEmpty()) return List.of();
 
-        StringBuilder in = new StringBuilder("        td_dma req = {0};\n");
-        int pending = 0;
-        for (L1Macro m : nodeMacros) in.append("        td_check_l1(").append(m.symbol()).append(", ").append(m.bytes()).append("u, \"").append(what).append("\");\n");
-        for (org.traindeeploy.memory.Buffer pb : loads) {
-            Buffer h = home.get(pb);
-            Buffer c = l1.get(pb);
-            if (h.bytes() == 0) continue;
-            if (h.inL3()) {
-                in.append("        td_l3_read((uint8_t *)").append(c.symbol()).append(", ").append(h.symbol()).append(", ").append(h.bytes())
-                        .append("u, \"").append(what).append("\");\n");
-            } else {
-                in.append("        td_dma_in((uint8_t *)").append(c.symbol()).append(", (const uint8_t *)").append(h.symbol()).append(", 1u, ")
-                        .append(h.bytes()).append("u, 0u, 0u, &req, \"").append(what).append("\");\n");
-                if (++pending == BufferPlanSlots.SLOTS) {
-                    in.append("        td_dma_wait(&req);\n");
-                    pending = 0;
-                }
-            }
-        }
-        in.append("        td_dma_wait(&req);");
-        StringBuilder out = new StringBuilder("        td_dma req = {0};\n");
-        pending = 0;
-        for (org.traindeeploy.memory.Buffer pb : stores) {
-            Buffer h = home.get(pb);
-            Buffer c = l1.get(pb);
-            if (h.bytes() == 0) continue;
-            if (h.inL3()) {
-                out.append("        td_l3_write(").append(h.symbol()).append(", (const uint8_t *)").append(c.symbol()).append(", ").append(h.bytes())
-                        .append("u, \"").append(what).append("\");\n");
-            } else {
-                out.append("        td_dma_out((uint8_t *)").append(h.symbol()).append(", (const uint8_t *)").append(c.symbol()).append(", 1u, ")
-                        .append(h.bytes()).append("u, 0u, 0u, &req, \"").append(what).append("\");\n");
-                if (++pending == BufferPlanSlots.SLOTS) {
-                    out.append("        td_dma_wait(&req);\n");
-                    pending = 0;
-                }
-            }
-        }
-        out.append("        td_dma_wait(&req);");
+        List<WholeCopy> in = new ArrayList<>();
+        for (org.traindeeploy.memory.Buffer pb : loads) in.add(copy(home.get(pb), l1.get(pb)));
+        List<WholeCopy> out = new ArrayList<>();
+        for (org.traindeeploy.memory.Buffer pb : stores) out.add(copy(home.get(pb), l1.get(pb)));
+        List<L1Span> check = nodeMacros.stream().map(m -> new L1Span(m.symbol(), m.bytes())).toList();
+        WholeNode w = new WholeNode(names.fresh("wn_", n.name()), what, in, out, check);
+        wholeNodes.add(w);
 
         List<Planned> seq = new ArrayList<>();
         // The previous node's kernels may still read L1 (other cores): wait for all before overwriting it.
-        seq.add(new Planned(null, CNames.comment(n.name() + " (" + n.op().opType() + "): load into L1"), in.toString(), true));
-        for (int i = 0; i < calls.size(); i++) seq.add(new Planned(calls.get(i), null, null, i == 0));
-        seq.add(new Planned(null, "store", out.toString(), true));
+        seq.add(Planned.driver(DRIVER_LOAD, w.id(), CNames.comment(n.name() + " (" + n.op().opType() + "): load into L1"), false, List.of()));
+        for (int i = 0; i < calls.size(); i++) seq.add(new Planned(calls.get(i), null, i == 0));
+        seq.add(Planned.driver(DRIVER_STORE, w.id(), "store", false, List.of()));
         return seq;
+    }
+
+    private static WholeCopy copy(Buffer home, Buffer l1) {
+        return new WholeCopy(l1.symbol(), home.inL3() ? null : home.symbol(), home.inL3() ? home.symbol() : null, home.bytes());
     }
 
     /** A state takes its next value (buffers in L2 or L3) by copies through L1, in chunks of at most L1's size. */
     List<Planned> stateCopy(Buffer dst, Buffer src, String comment) {
         long chunk = Math.max(Tiler.ALIGN, l1Size / Tiler.ALIGN * Tiler.ALIGN);
-        String what = literal("update " + dst.value().name());
         homes.add(dst.symbol());
         homes.add(src.symbol());
-        String load = src.inL3() ? "td_l3_read(td_l1, " + src.symbol() + " + o, k, \"" + what + "\");"
-                : "td_dma_in(td_l1, (const uint8_t *)" + src.symbol() + " + o, 1u, k, 0u, 0u, &req, \"" + what + "\");\n            td_dma_wait(&req);";
-        String store = dst.inL3() ? "td_l3_write(" + dst.symbol() + " + o, td_l1, k, \"" + what + "\");"
-                : "td_dma_out((uint8_t *)" + dst.symbol() + " + o, td_l1, 1u, k, 0u, 0u, &req, \"" + what + "\");\n            td_dma_wait(&req);";
-        String code = "        td_dma req = {0};\n        uint32_t o;\n        (void)req;\n"
-                + "        for (o = 0; o < " + dst.bytes() + "u; o += " + chunk + "u) {\n"
-                + "            uint32_t k = " + dst.bytes() + "u - o < " + chunk + "u ? " + dst.bytes() + "u - o : " + chunk + "u;\n"
-                + "            " + load + "\n            " + store + "\n        }";
-        return List.of(new Planned(null, comment, code, true));
+        StateCopy c = new StateCopy(names.fresh("sc_", dst.value().name()), literal("update " + dst.value().name()), dst.inL3() ? null : dst.symbol(),
+                src.inL3() ? null : src.symbol(), dst.inL3() ? dst.symbol() : null, src.inL3() ? src.symbol() : null, dst.bytes(), chunk);
+        stateCopies.add(c);
+        return List.of(Planned.driver(DRIVER_STATE, c.id(), comment, false, List.of()));
     }
 
     /** Text safe inside a C string literal. */
@@ -178,12 +174,5 @@ final class TiledLowering {
         StringBuilder b = new StringBuilder();
         for (char c : s.toCharArray()) b.append(c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?' ? c : '_');
         return b.toString();
-    }
-
-    /** Copies one td_dma request holds (TD_DMA_SLOTS in td_runtime.h). */
-    static final class BufferPlanSlots {
-        static final int SLOTS = 4;
-
-        private BufferPlanSlots() {}
     }
 }
