@@ -1,5 +1,5 @@
 <#-- The tables of a cluster target's program (td_tiled.h), included once by network.c.ftl. -->
-<#function ptr s><#if s??><#return "(uint8_t *)" + s></#if><#return "NULL"></#function>
+<#function ptr s=""><#if s?has_content><#return "(uint8_t *)" + s></#if><#return "NULL"></#function>
 
 /* ---- tile tables: what td_run_tiled / td_whole_load / td_whole_store / td_run_state_copy do ---- */
 

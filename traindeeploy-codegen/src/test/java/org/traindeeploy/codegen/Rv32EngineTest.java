@@ -121,6 +121,7 @@ class Rv32EngineTest {
                 assertTrue(mk.contains("PULP_SDK_HOME") && mk.contains("-std=gnu99") && mk.contains("device/main_pmsis.c"), mk);
                 List<String> files = new java.util.ArrayList<>(List.of("device/main_pmsis.c", "runtime/td_runtime_pulp.c", "network.c", "network_data.S"));
                 for (String k : CEmitter.KERNEL_SOURCES) files.add("kernels/" + k);
+                files.add("kernels/" + CEmitter.TILE_DRIVER_SOURCE);
                 for (String f : files) {
                     List<String> cmd = List.of("riscv64-unknown-elf-gcc", "-march=rv32imafc", "-mabi=ilp32f", "--specs=picolibc.specs", "-std=gnu99", "-O2",
                             "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-DTD_PULP", "-DTD_NUM_CORES=8", "-I.", "-Iruntime", "-Ikernels",

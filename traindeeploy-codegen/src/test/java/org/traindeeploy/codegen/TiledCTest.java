@@ -84,10 +84,14 @@ class TiledCTest {
         assertTrue(a.get("td_target.h").contains("#define TD_NO_DOUBLE 1"), "siracusa has no double FPU");
         assertTrue(a.containsKey("runtime/td_runtime_pulp.c"));
         assertTrue(a.get("td_target.h").contains("#define TD_L1_SIZE 262144u"), a.get("td_target.h"));
-        assertTrue(a.get("network.c").contains("td_dma_in("));
+        // Tiled nodes are tables run by the one tile driver: network.c holds no loop and no DMA call of its own.
+        assertTrue(a.get("network.c").contains("td_run_tiled(&") && a.get("network.c").contains("static const td_tiled_node "), "tile tables");
+        assertTrue(!a.get("network.c").contains("td_dma_in(") && !a.get("network.c").contains("for ("), "no tile loop in network.c");
+        assertTrue(a.get("kernels/td_tiled.c").contains("void td_run_tiled(") && a.get("td_target.h").contains("#define TD_TILE_OPS "));
         Map<String, String> host = HostTarget.sources(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
                 Target.load("host"), false);
-        assertTrue(!host.containsKey("runtime/td_runtime_pulp.c") && !host.get("network.c").contains("td_dma_in("));
+        assertTrue(!host.containsKey("runtime/td_runtime_pulp.c") && !host.get("network.c").contains("td_run_tiled(")
+                && !host.containsKey("kernels/td_tiled.c"));
         assertTrue(!host.get("td_target.h").contains("TD_NO_DOUBLE"), "the host computes in double");
         assertNotEquals(a.get("network.c"), host.get("network.c"));
     }
