@@ -85,23 +85,19 @@ final class OpLowering {
 
     static {
         // elementwise.c ------------------------------------------------------------------
-        on(Neg.class, (op, cx) -> unary(cx, "TD_NEG", 0, 0));
-        on(Exp.class, (op, cx) -> unary(cx, "TD_EXP", 0, 0));
-        on(Sqrt.class, (op, cx) -> unary(cx, "TD_SQRT", 0, 0));
-        on(Erf.class, (op, cx) -> unary(cx, "TD_ERF", 0, 0));
-        on(Relu.class, (op, cx) -> unary(cx, "TD_RELU", 0, 0));
-        on(Gelu.class, (op, cx) -> unary(cx, op.tanh() ? "TD_GELU_TANH" : "TD_GELU", 0, 0));
-        on(Clip.class, (op, cx) -> unary(cx, "TD_CLIP", op.min(), op.max()));
-        on(Activation.class, (op, cx) -> unary(cx, op.kind().cName(), op.alpha(), op.beta()));
-        on(ReluGrad.class, (op, cx) -> unaryGrad(cx, "TD_RELU_GRAD", 0, 0));
-        on(ActivationGrad.class, (op, cx) -> unaryGrad(cx, op.forward().kind().cName() + "_GRAD", op.forward().alpha(), op.forward().beta()));
-        on(GeluGrad.class, (op, cx) -> unaryGrad(cx, op.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD", 0, 0));
-        on(ClipGrad.class, (op, cx) -> unaryGrad(cx, "TD_CLIP_GRAD", op.min(), op.max()));
-        on(Add.class, (op, cx) -> binary(cx, "TD_ADD"));
-        on(Sub.class, (op, cx) -> binary(cx, "TD_SUB"));
-        on(Mul.class, (op, cx) -> binary(cx, "TD_MUL"));
-        on(Div.class, (op, cx) -> binary(cx, "TD_DIV"));
-        on(Pow.class, (op, cx) -> binary(cx, "TD_POW"));
+        for (Class<? extends Op> c : List.of(Neg.class, Exp.class, Sqrt.class, Erf.class, Relu.class, Gelu.class, Clip.class, Activation.class)) {
+            on(c, (op, cx) -> {
+                KernelOpcodes.Code k = KernelOpcodes.unary(op);
+                return unary(cx, k.op(), k.lo(), k.hi());
+            });
+        }
+        for (Class<? extends Op> c : List.of(ReluGrad.class, ActivationGrad.class, GeluGrad.class, ClipGrad.class)) {
+            on(c, (op, cx) -> {
+                KernelOpcodes.Code k = KernelOpcodes.unaryGrad(op);
+                return unaryGrad(cx, k.op(), k.lo(), k.hi());
+            });
+        }
+        for (Class<? extends Op> c : List.of(Add.class, Sub.class, Mul.class, Div.class, Pow.class)) on(c, (op, cx) -> binary(cx, KernelOpcodes.binary(op)));
         on(org.traindeeploy.ops.Equal.class, (op, cx) -> {
             DType d = cx.input(0).type().dtype();
             if (d != DType.FLOAT && d != DType.INT64) throw cx.unsupported("Equal on " + d.text());

@@ -1,7 +1,9 @@
 package org.traindeeploy.codegen;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.traindeeploy.codegen.KernelCall.Broadcast;
 import org.traindeeploy.codegen.KernelCall.ConvGeometry;
 import org.traindeeploy.codegen.KernelCall.PoolGeometry;
@@ -21,36 +23,54 @@ import org.traindeeploy.tiling.TileContract.Role;
 final class TileFamilies {
     private TileFamilies() {}
 
-    /** The binder of node n's op, or null when its contract has no dims (the node runs whole). */
+    /** A tiled kernel family: given the node's op and the kernel argument struct's name, the binding of every tile. */
+    @FunctionalInterface
+    private interface Family<O extends Op> {
+        List<Bound> bind(Tile t, String id, O op);
+    }
+
+    /** The registry: op class (or the interface its family is keyed by: Unary, UnaryGrad, Binary) to its tiled family. */
+    private static final Map<Class<? extends Op>, Family<? extends Op>> FAMILIES = new LinkedHashMap<>();
+
+    private static <O extends Op> void on(Class<O> type, Family<O> f) { FAMILIES.put(type, f); }
+
+    static {
+        on(Unary.class, TileFamilies::unary);
+        on(UnaryGrad.class, TileFamilies::unaryGrad);
+        on(Binary.class, TileFamilies::binary);
+        on(SgdUpdate.class, TileFamilies::sgd);
+        on(AdamUpdate.class, TileFamilies::adam);
+        on(LayerNormalization.class, TileFamilies::layerNorm);
+        on(LayerNormGrad.class, TileFamilies::layerNormGrad);
+        on(BatchNormalization.class, TileFamilies::batchNorm);
+        on(BatchNormGrad.class, TileFamilies::batchNormGrad);
+        on(Softmax.class, (t, id, op) -> softmax(t, id, false));
+        on(SoftmaxGrad.class, (t, id, op) -> softmax(t, id, true));
+        on(Linear.class, TileFamilies::linear);
+        on(LinearGradWeight.class, TileFamilies::linearGradWeight);
+        on(MatMul.class, (t, id, op) -> matmul(t, id));
+        on(Conv.class, TileFamilies::conv);
+        on(ConvGradWeight.class, TileFamilies::convGradWeight);
+        on(ConvGradInput.class, TileFamilies::convGradInput);
+        on(MaxPool.class, (t, id, mp) -> pool(t, id, "td_maxpool", mp.window(), 0, false));
+        on(AveragePool.class, (t, id, ap) -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false));
+        on(MaxPoolGrad.class, (t, id, mg) -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true));
+        on(AveragePoolGrad.class, (t, id, ag) -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true));
+        on(ReduceSum.class, (t, id, op) -> reduceKept(t, id, false));
+        on(GlobalAveragePool.class, (t, id, op) -> reduceKept(t, id, true));
+        for (Class<? extends Op> c : List.of(Reshape.class, Transpose.class, Slice.class, Expand.class, Concat.class, Split.class)) on(c, (t, id, op) -> copies(t, id));
+    }
+
+    /** The binder of node n's op, or null when its op has no tiled family (its contract has no dims: the node runs whole). */
+    @SuppressWarnings("unchecked")
     static TileLoops.Binder binder(Node n, CNames names) {
         Op op = n.op();
+        Family<Op> f = (Family<Op>) FAMILIES.get(op.getClass());
+        if (f == null) for (Class<?> i : op.getClass().getInterfaces()) if (f == null) f = (Family<Op>) FAMILIES.get(i);
+        if (f == null) return null;
         String id = names.fresh("k_", n.name());
-        if (op instanceof Unary) return t -> unary(t, id, op);
-        if (op instanceof UnaryGrad) return t -> unaryGrad(t, id, op);
-        if (op instanceof Binary) return t -> binary(t, id, op);
-        if (op instanceof SgdUpdate sgd) return t -> sgd(t, id, sgd);
-        if (op instanceof AdamUpdate adam) return t -> adam(t, id, adam);
-        if (op instanceof LayerNormalization ln) return t -> layerNorm(t, id, ln);
-        if (op instanceof LayerNormGrad lg) return t -> layerNormGrad(t, id, lg);
-        if (op instanceof BatchNormalization bn) return t -> batchNorm(t, id, bn);
-        if (op instanceof BatchNormGrad bg) return t -> batchNormGrad(t, id, bg);
-        if (op instanceof Softmax) return t -> softmax(t, id, false);
-        if (op instanceof SoftmaxGrad) return t -> softmax(t, id, true);
-        if (op instanceof Linear li) return t -> linear(t, id, li);
-        if (op instanceof LinearGradWeight lg) return t -> linearGradWeight(t, id, lg);
-        if (op instanceof MatMul) return t -> matmul(t, id);
-        if (op instanceof Conv cv) return t -> conv(t, id, cv);
-        if (op instanceof ConvGradWeight cg) return t -> convGradWeight(t, id, cg);
-        if (op instanceof ConvGradInput ci) return t -> convGradInput(t, id, ci);
-        if (op instanceof MaxPool mp) return t -> pool(t, id, "td_maxpool", mp.window(), 0, false);
-        if (op instanceof AveragePool ap) return t -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false);
-        if (op instanceof MaxPoolGrad mg) return t -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true);
-        if (op instanceof AveragePoolGrad ag) return t -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true);
-        if (op instanceof ReduceSum) return t -> reduceKept(t, id, false);
-        if (op instanceof GlobalAveragePool) return t -> reduceKept(t, id, true);
-        if (op instanceof Reshape) return t -> copies(t, id);
-        if (op instanceof Transpose || op instanceof Slice || op instanceof Expand || op instanceof Concat || op instanceof Split) return t -> copies(t, id);
-        return null;
+        Family<Op> family = f;
+        return t -> family.bind(t, id, op);
     }
 
     /** Operand index k, or −1 when absent (the bind passes NULL, as the constant struct has). */
@@ -61,31 +81,25 @@ final class TileFamilies {
     // ---- elementwise ---------------------------------------------------------------------------
 
     private static List<Bound> unary(Tile t, String id, Op op) {
-        String o = op instanceof Relu ? "TD_RELU" : op instanceof Gelu g ? (g.tanh() ? "TD_GELU_TANH" : "TD_GELU") : op instanceof Neg ? "TD_NEG"
-                : op instanceof Exp ? "TD_EXP" : op instanceof Sqrt ? "TD_SQRT" : op instanceof Erf ? "TD_ERF" : op instanceof Clip ? "TD_CLIP"
-                : op instanceof Activation ac ? ac.kind().cName() : null;
+        KernelOpcodes.Code o = KernelOpcodes.unary(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
-        double lo = op instanceof Clip c ? c.min() : op instanceof Activation ac ? ac.alpha() : 0;
-        double hi = op instanceof Clip c ? c.max() : op instanceof Activation ac ? ac.beta() : 0;
         int x = t.in(0);
         int y = t.out(0);
-        KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
+        KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o.op(), CLiterals.ofDouble(o.lo()), CLiterals.ofDouble(o.hi()));
         return List.of(bound(call, y, x));
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
-        double lo = op instanceof ClipGrad cg ? cg.min() : op instanceof ActivationGrad ag ? ag.forward().alpha() : 0;
-        double hi = op instanceof ClipGrad cg ? cg.max() : op instanceof ActivationGrad ag ? ag.forward().beta() : 0;
-        String o = op instanceof ReluGrad ? "TD_RELU_GRAD" : op instanceof GeluGrad gg ? (gg.tanh() ? "TD_GELU_TANH_GRAD" : "TD_GELU_GRAD") : op instanceof ClipGrad ? "TD_CLIP_GRAD"
-                : op instanceof ActivationGrad ag ? ag.forward().kind().cName() + "_GRAD" : null;
+        KernelOpcodes.Code o = KernelOpcodes.unaryGrad(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
-        KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o, CLiterals.ofDouble(lo), CLiterals.ofDouble(hi));
+        KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o.op(), CLiterals.ofDouble(o.lo()),
+                CLiterals.ofDouble(o.hi()));
         return List.of(bound(call, t.out(0), t.in(0), t.in(1)));
     }
 
     /** A binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
     private static List<Bound> binary(Tile t, String id, Op op) {
-        String o = op instanceof Add ? "TD_ADD" : op instanceof Sub ? "TD_SUB" : op instanceof Mul ? "TD_MUL" : op instanceof Div ? "TD_DIV" : op instanceof Pow ? "TD_POW" : null;
+        String o = KernelOpcodes.binary(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         int a = t.in(0);
         int b = t.in(1);
