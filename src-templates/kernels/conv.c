@@ -176,32 +176,39 @@ void td_conv_direct(const td_conv_args *a) {
     const int32_t cores = (int32_t)td_num_cores();
     int32_t lo, hi, e;
     if (g->group == 1 && g->kw == 3 && g->sw == 1 && g->dw == 1 && g->m >= 4 && g->ow >= 2 && g->cg > 0) {
-        /* Units: (image, block of 4 output channels, output row, block of cxb columns); the output
-           channels past the last full block and the columns past the last full block of a row are
-           computed one element at a time (td_conv_point). Blocks of 2 columns when 4 would leave the
-           cores unevenly loaded. */
-        int32_t mb = g->m / 4, cxb = 4, xb = g->ow / 4, units, u;
-        units = g->n * mb * g->oh * xb;
-        if (g->ow < 4 || (units % cores != 0 && units < 8 * cores)) {
-            cxb = 2;
-            xb = g->ow / 2;
-            units = g->n * mb * g->oh * xb;
-        }
-        td_split(units, &lo, &hi);
+        /* Blocks of 4 output channels x 4 columns of one output row, as many whole rounds of them as
+           every core can take one each; the rest of the 4-column blocks, halved, and a 2-column
+           block where a row's width leaves 2 or 3, in a second split; then the last odd column and
+           the output channels past the last block of 4, one element at a time (td_conv_point). */
+        const int32_t mb = g->m / 4, xb = g->ow / 4, x2 = g->ow % 4 >= 2;
+        const int32_t rows = g->n * mb * g->oh;
+        const int32_t u4 = rows * xb, full = u4 / cores * cores;
+        const int32_t halves = 2 * (u4 - full), u2 = halves + rows * x2;
+        int32_t u;
+        td_split(full, &lo, &hi);
         for (u = lo; u < hi; u++) {
-            int32_t bx = u % xb, oy = (u / xb) % g->oh, ob = (u / (xb * g->oh)) % mb, b = u / (xb * g->oh * mb);
-            if (cxb == 4) td_conv_block4(a, b, ob * 4, oy, bx * 4);
-            else td_conv_block2(a, b, ob * 4, oy, bx * 2);
+            int32_t bx = u % xb, row = u / xb;
+            td_conv_block4(a, row / (mb * g->oh), row / g->oh % mb * 4, row % g->oh, bx * 4);
+        }
+        td_split(u2, &lo, &hi);
+        for (u = lo; u < hi; u++) {
+            int32_t row, ox0;
+            if (u < halves) {
+                int32_t v = full + u / 2;
+                row = v / xb, ox0 = v % xb * 4 + u % 2 * 2;
+            } else {
+                row = u - halves, ox0 = xb * 4;
+            }
+            td_conv_block2(a, row / (mb * g->oh), row / g->oh % mb * 4, row % g->oh, ox0);
         }
         {
-            /* the rest: columns [xb * cxb, ow) of the blocked channels, and all of the remaining channels */
-            int32_t rc = g->ow - xb * cxb, rm = g->m - mb * 4;
-            int32_t per_img = mb * 4 * g->oh * rc + rm * g->oh * g->ow;
+            const int32_t rc = g->ow - xb * 4 - 2 * x2, rm = g->m - mb * 4;
+            const int32_t per_img = mb * 4 * g->oh * rc + rm * g->oh * g->ow;
             td_split(g->n * per_img, &lo, &hi);
             for (e = lo; e < hi; e++) {
                 int32_t b = e / per_img, t = e % per_img, oc, oy, ox;
                 if (t < mb * 4 * g->oh * rc) {
-                    ox = xb * cxb + t % rc;
+                    ox = g->ow - rc + t % rc;
                     oy = (t / rc) % g->oh;
                     oc = t / (rc * g->oh);
                 } else {

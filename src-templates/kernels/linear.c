@@ -28,17 +28,30 @@
         if (BPACK) pb[0] += bts;                                                   \
     } while (0)
 
+/* Where a block's sums go (tot: scratch of MR * NR totals for k > TD_SUM_BLOCK): C(i, j) = c[i * ldc + j] gets alpha * sum (+ bias[j] + res[i * ldr + j] when
+   those are not NULL), or with accumulate C += alpha * sum. */
+typedef struct {
+    int32_t ldc, ldr;
+    td_real alpha;
+    int32_t accumulate;
+} td_epi;
+
 #define TD_GEMM_KERNEL(NAME, MR, NR, APACK, BPACK)                                                      \
     static void NAME(const float *a, int32_t ars, int32_t ats, const float *b, int32_t bts, int32_t bcs, \
-                     int32_t k, td_acc *out) {                                                          \
+                     int32_t k, float *c, const float *bias, const float *res, const td_epi *e, td_acc *tot, \
+                     int32_t nblk) {                                                                    \
+        const td_real alpha = e->alpha;                                                                 \
+        for (; nblk > 0; nblk--, b += (size_t)NR * bcs, c += NR, bias = bias != NULL ? bias + NR : NULL, \
+                         res = res != NULL ? res + NR : NULL) {                                         \
         const float *pa[MR], *pb[NR];                                                                   \
+        td_acc s[MR][NR];                                                                               \
         int32_t i, j, t0;                                                                               \
         TD_UNROLL for (i = 0; i < MR; i++) pa[i] = a + (APACK ? (size_t)i : (size_t)i * ars);           \
         TD_UNROLL for (j = 0; j < NR; j++) pb[j] = b + (BPACK ? (size_t)j : (size_t)j * bcs);           \
+        TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0;              \
         for (t0 = 0; t0 < k; t0 += TD_SUM_BLOCK) {                                                      \
             int32_t t = k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK;                                  \
-            td_acc s[MR][NR];                                                                           \
-            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0;          \
+            if (t0 > 0) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0; \
             for (; t >= 2; t -= 2) {                                                                    \
                 TD_GEMM_STEP(MR, NR, APACK, BPACK, 0);                                                  \
                 TD_GEMM_STEP(MR, NR, APACK, BPACK, 1);                                                  \
@@ -50,13 +63,24 @@
                 if (!APACK) TD_UNROLL for (i = 0; i < MR; i++) pa[i] += 1;                              \
                 if (!BPACK) TD_UNROLL for (j = 0; j < NR; j++) pb[j] += 1;                              \
             }                                                                                           \
-            if (t0 == 0) {                                                                              \
-                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) out[i * NR + j] = s[i][j]; \
-            } else {                                                                                    \
-                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) out[i * NR + j] += s[i][j]; \
+            if (k > TD_SUM_BLOCK) {                                                                     \
+                if (t0 == 0) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] = s[i][j]; \
+                else TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] += s[i][j]; \
             }                                                                                           \
         }                                                                                               \
-        if (k <= 0) TD_UNROLL for (i = 0; i < MR * NR; i++) out[i] = 0;                                \
+        if (k > TD_SUM_BLOCK) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = tot[i * NR + j]; \
+        if (e->accumulate) {                                                                            \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
+                c[i * e->ldc + j] = (float)TD_FMA(alpha, (td_real)s[i][j], (td_real)c[i * e->ldc + j]);  \
+        } else if (bias == NULL && res == NULL) {                                                       \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
+                c[i * e->ldc + j] = (float)(alpha * (td_real)s[i][j]);                                  \
+        } else {                                                                                        \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
+                c[i * e->ldc + j] = (float)(alpha * (td_real)s[i][j] + (bias != NULL ? (td_real)bias[j] : 0) + \
+                                            (res != NULL ? (td_real)res[i * e->ldr + j] : 0));          \
+        }                                                                                               \
+        }                                                                                               \
     }
 
 /* The three layouts: rows x contiguous-columns (x W, A B), rows x column pointers (x W^T),
@@ -72,13 +96,17 @@ TD_GEMM_LAYOUT(rc, 0, 1)
 TD_GEMM_LAYOUT(rr, 0, 0)
 TD_GEMM_LAYOUT(cc, 1, 1)
 
-typedef void (*td_gemm_fn)(const float *, int32_t, int32_t, const float *, int32_t, int32_t, int32_t, td_acc *);
+typedef void (*td_gemm_fn)(const float *, int32_t, int32_t, const float *, int32_t, int32_t, int32_t, float *,
+                           const float *, const float *, const td_epi *, td_acc *, int32_t);
 
-/* A product's operands and the kernels of its layout ([row block 4 or 1][column block 4, 2, 1]). */
+/* A product's operands, its output and the kernels of its layout ([row block 4 or 1][column block 4, 2, 1]). */
 typedef struct {
     const float *a, *b;
     int32_t ars, ats, bts, bcs;
     int32_t m, n, k;
+    float *c;
+    const float *bias, *res;
+    td_epi e;
     td_gemm_fn fn[2][3];
 } td_gemm;
 
@@ -98,81 +126,46 @@ static void td_gemm_init(td_gemm *g, int32_t apack, int32_t bpack) {
 /* Column blocks of n: n / 4 blocks of 4, then one of 2 and one of 1 as the remainder needs. */
 static int32_t td_col_blocks(int32_t n) { return n / 4 + (n % 4 >= 2) + (n % 2); }
 
-/* Column block c: its first column and width. */
-static void td_col_block(int32_t n, int32_t c, int32_t *j0, int32_t *nr) {
-    int32_t full = n / 4;
-    if (c < full) {
-        *j0 = c * 4, *nr = 4;
-    } else if (c == full && n % 4 >= 2) {
-        *j0 = full * 4, *nr = 2;
-    } else {
-        *j0 = n - 1, *nr = 1;
-    }
-}
-
 /* Rows per row block: 4, unless single rows spread the work over the cores much more evenly. */
 static int32_t td_row_block(int32_t units_per_row, int32_t m) {
     int32_t cores = (int32_t)td_num_cores();
     int32_t u4 = (m / 4 + m % 4) * units_per_row, u1 = m * units_per_row;
-    /* busiest core's rows of work, 4-row blocks a little cheaper per output than single rows */
+    /* the busiest core's rows of work; 4-row blocks cost about 4/5 of single rows per output */
     int32_t w4 = (u4 + cores - 1) / cores * 4, w1 = (u1 + cores - 1) / cores;
     return m >= 4 && 4 * w4 <= 5 * w1 ? 4 : 1;
 }
 
-/* Row block r of m with mr-row blocks: first row and height (the rows past m / 4 * 4 are single). */
-static void td_row_of(int32_t m, int32_t mr, int32_t r, int32_t *i0, int32_t *rows) {
-    int32_t full = mr == 4 ? m / 4 : 0;
-    if (r < full) {
-        *i0 = r * 4, *rows = 4;
-    } else {
-        *i0 = full * 4 + (r - full), *rows = 1;
-    }
-}
-
-/* Calls visit(ctx, i0, rows, j0, cols, sums) for this core's blocks of the m x n product (sums row-major
-   [rows][cols]); unit order: batch-major, then row block, then column block. */
-typedef void (*td_gemm_visit)(const void *ctx, int32_t p, int32_t i0, int32_t rows, int32_t j0, int32_t cols, const td_acc *sums);
-
-static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off, td_gemm_visit visit, const void *ctx) {
+/* This core's blocks of the batch of m x n products: units batch-major, then row block, then column
+   block; C of product p at c + p * m * ldc, A at a + a_off[p], B at b + b_off[p] (offsets optional). */
+static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off) {
     int32_t cb = td_col_blocks(g->n);
     int32_t mr = td_row_block(cb * batch, g->m);
-    int32_t rb = mr == 4 ? g->m / 4 + g->m % 4 : g->m;
+    int32_t full = mr == 4 ? g->m / 4 : 0;
+    int32_t rb = full + (g->m - 4 * full);
     int32_t lo, hi, u;
-    td_acc sums[16];
+    td_acc tot[16]; /* the kernels' running totals of sums longer than TD_SUM_BLOCK */
+    if (g->m <= 0 || g->n <= 0) return;
     td_split(batch * rb * cb, &lo, &hi);
-    for (u = lo; u < hi; u++) {
-        int32_t p = u / (rb * cb), r = (u / cb) % rb, c = u % cb;
-        int32_t i0, rows, j0, cols;
-        const float *a, *b;
-        td_row_of(g->m, mr, r, &i0, &rows);
-        td_col_block(g->n, c, &j0, &cols);
-        a = g->a + (a_off != NULL ? a_off[p] : 0) + (size_t)i0 * g->ars;
-        b = g->b + (b_off != NULL ? b_off[p] : 0) + (size_t)j0 * g->bcs;
-        g->fn[rows == 4 ? 0 : 1][cols == 4 ? 0 : cols == 2 ? 1 : 2](a, g->ars, g->ats, b, g->bts, g->bcs, g->k, sums);
-        visit(ctx, p, i0, rows, j0, cols, sums);
-    }
-}
-
-static void td_linear_store(const void *ctx, int32_t p, int32_t i0, int32_t rows, int32_t j0, int32_t cols, const td_acc *s) {
-    const td_linear_args *a = (const td_linear_args *)ctx;
-    const td_real alpha = a->alpha;
-    int32_t i, j;
-    (void)p;
-    for (i = 0; i < rows; i++) {
-        float *y = a->y + (size_t)(i0 + i) * a->n + j0;
-        const td_acc *si = s + i * cols;
-        if (a->accumulate) {
-            for (j = 0; j < cols; j++) y[j] = (float)((td_real)y[j] + alpha * (td_real)si[j]);
-        } else if (a->b == NULL && a->r == NULL) {
-            for (j = 0; j < cols; j++) y[j] = (float)(alpha * (td_real)si[j]);
+    for (u = lo; u < hi;) {
+        int32_t p = u / (rb * cb), r = (u / cb) % rb, cbk = u % cb;
+        int32_t i0, j0, rows, cols, nblk = 1;
+        if (r < full) i0 = r * 4, rows = 4;
+        else i0 = 4 * full + (r - full), rows = 1;
+        if (cbk < g->n / 4) {
+            /* this core's run of 4-column blocks in the row block: one call */
+            j0 = cbk * 4, cols = 4;
+            nblk = g->n / 4 - cbk < hi - u ? g->n / 4 - cbk : hi - u;
+        } else if (cbk == g->n / 4 && g->n % 4 >= 2) {
+            j0 = g->n / 4 * 4, cols = 2;
         } else {
-            const float *r = a->r != NULL ? a->r + (size_t)(i0 + i) * a->n + j0 : NULL;
-            for (j = 0; j < cols; j++) {
-                td_real bias = a->b != NULL ? (td_real)a->b[j0 + j] : 0;
-                td_real res = r != NULL ? (td_real)r[j] : 0;
-                y[j] = (float)(alpha * (td_real)si[j] + bias + res);
-            }
+            j0 = g->n - 1, cols = 1;
         }
+        g->fn[rows == 4 ? 0 : 1][cols == 4 ? 0 : cols == 2 ? 1 : 2](
+            g->a + (a_off != NULL ? a_off[p] : 0) + (size_t)i0 * g->ars, g->ars, g->ats,
+            g->b + (b_off != NULL ? b_off[p] : 0) + (size_t)j0 * g->bcs, g->bts, g->bcs, g->k,
+            g->c + ((size_t)p * g->m + i0) * g->e.ldc + j0, g->bias != NULL ? g->bias + j0 : NULL,
+            g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL, &g->e, tot, nblk);
+        u += nblk;
     }
 }
 
@@ -183,30 +176,16 @@ void td_linear(const td_linear_args *a) {
     if (a->trans_w) g.bts = 1, g.bcs = a->k;
     else g.bts = a->n, g.bcs = 1;
     g.m = a->rows, g.n = a->n, g.k = a->k;
+    g.c = a->y, g.e.ldc = a->n, g.e.ldr = a->n, g.e.alpha = a->alpha, g.e.accumulate = a->accumulate;
+    /* with accumulate, b and r were added by the first block of the reduction */
+    g.bias = a->accumulate ? NULL : a->b, g.res = a->accumulate ? NULL : a->r;
     td_gemm_init(&g, 0, !a->trans_w);
-    td_gemm_run(&g, 1, NULL, NULL, td_linear_store, a);
-}
-
-/* Blocks of dw (i over k, j over n), or with trans_w of dw^T (i over n, j over k), stored in dw's layout. */
-static void td_grad_weight_store(const void *ctx, int32_t p, int32_t i0, int32_t rows, int32_t j0, int32_t cols, const td_acc *s) {
-    const td_linear_grad_weight_args *a = (const td_linear_grad_weight_args *)ctx;
-    const td_real alpha = a->alpha;
-    int32_t i, j;
-    (void)p;
-    for (i = 0; i < rows; i++) {
-        float *dw = a->dw + (size_t)(i0 + i) * (a->trans_w ? a->k : a->n) + j0;
-        const td_acc *si = s + i * cols;
-        if (a->accumulate) {
-            for (j = 0; j < cols; j++) dw[j] = (float)((td_real)si[j] * alpha + (td_real)dw[j]);
-        } else {
-            for (j = 0; j < cols; j++) dw[j] = (float)((td_real)si[j] * alpha);
-        }
-    }
+    td_gemm_run(&g, 1, NULL, NULL);
 }
 
 void td_linear_grad_weight(const td_linear_grad_weight_args *a) {
     td_gemm g;
-    /* dw = x^T dy: A(i, t) = x[t k + i], B(t, j) = dy[t n + j]; with trans_w dw = dy^T x. */
+    /* dw = x^T dy: A(i, t) = x[t k + i], B(t, j) = dy[t n + j]; with trans_w dw [n, k] = dy^T x. */
     if (a->trans_w) {
         g.a = a->dy, g.ats = a->n, g.b = a->x, g.bts = a->k;
         g.m = a->n, g.n = a->k;
@@ -215,17 +194,10 @@ void td_linear_grad_weight(const td_linear_grad_weight_args *a) {
         g.m = a->k, g.n = a->n;
     }
     g.ars = 1, g.bcs = 1, g.k = a->rows;
+    g.c = a->dw, g.e.ldc = g.n, g.e.ldr = 0, g.e.alpha = a->alpha, g.e.accumulate = a->accumulate;
+    g.bias = NULL, g.res = NULL;
     td_gemm_init(&g, 1, 1);
-    td_gemm_run(&g, 1, NULL, NULL, td_grad_weight_store, a);
-}
-
-static void td_matmul_store(const void *ctx, int32_t p, int32_t i0, int32_t rows, int32_t j0, int32_t cols, const td_acc *s) {
-    const td_matmul_args *a = (const td_matmul_args *)ctx;
-    int32_t i, j;
-    for (i = 0; i < rows; i++) {
-        float *y = a->y + ((size_t)p * a->m + i0 + i) * a->n + j0;
-        for (j = 0; j < cols; j++) y[j] = (float)s[i * cols + j];
-    }
+    td_gemm_run(&g, 1, NULL, NULL);
 }
 
 void td_matmul(const td_matmul_args *a) {
@@ -233,6 +205,8 @@ void td_matmul(const td_matmul_args *a) {
     g.a = a->a, g.ars = a->k, g.ats = 1;
     g.b = a->b, g.bts = a->n, g.bcs = 1;
     g.m = a->m, g.n = a->n, g.k = a->k;
+    g.c = a->y, g.e.ldc = a->n, g.e.ldr = 0, g.e.alpha = 1, g.e.accumulate = 0;
+    g.bias = NULL, g.res = NULL;
     td_gemm_init(&g, 0, 1);
-    td_gemm_run(&g, a->batch, a->a_off, a->b_off, td_matmul_store, a);
+    td_gemm_run(&g, a->batch, a->a_off, a->b_off);
 }
