@@ -80,36 +80,156 @@ void td_conv_im2col(const td_conv_args *a) {
     }
 }
 
+/* One element of the direct form: y at (b, oc, oy, ox), taps skipped where they hang over the padding. */
+static td_acc td_conv_point(const td_conv_args *a, int32_t b, int32_t oc, int32_t oy, int32_t ox) {
+    const td_conv_geom *g = &a->g;
+    int32_t grp = oc / (g->m / g->group);
+    td_acc acc = 0;
+    int32_t ic, i, j;
+    for (ic = 0; ic < g->cg; ic++) {
+        const float *x = a->x + ((size_t)b * g->c + grp * g->cg + ic) * g->h * g->w;
+        const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
+        td_acc part = 0;
+        for (i = 0; i < g->kh; i++) {
+            int32_t hy = oy * g->sh - g->pt + i * g->dh;
+            if (hy < 0 || hy >= g->h) continue;
+            for (j = 0; j < g->kw; j++) {
+                int32_t wx = ox * g->sw - g->pl + j * g->dw;
+                if (wx < 0 || wx >= g->w) continue;
+                part += (td_acc)x[hy * g->w + wx] * w[i * g->kw + j];
+            }
+        }
+        acc += part;
+    }
+    return acc;
+}
+
+/*
+ * The blocked direct form for group 1, 3-wide kernel rows, unit horizontal stride and dilation: a unit
+ * is 4 output channels x TD_CXB outputs of one output row, its 4 x TD_CXB sums held in registers. Per
+ * input row the TD_CXB + 2 input values the block reads are loaded once (zeros over the padding) and
+ * each of the 4 x 3 weights once, for 12 TD_CXB multiply-adds. Sums run over blocks of input channels
+ * (at most TD_SUM_BLOCK taps each) added into the totals, the taps in the reference's order.
+ */
+#define TD_CONV_BLOCK(TD_CXB)                                                                              \
+    static void td_conv_block##TD_CXB(const td_conv_args *a, int32_t b, int32_t oc, int32_t oy, int32_t ox0) { \
+        const td_conv_geom *g = &a->g;                                                                     \
+        const int32_t taps = g->kh * 3;                                                                    \
+        const int32_t icb = TD_SUM_BLOCK / taps > 0 ? TD_SUM_BLOCK / taps : 1;                             \
+        const size_t ws = (size_t)g->cg * taps;                                                            \
+        const int32_t xl = ox0 - g->pl;                                                                    \
+        const int32_t inside = xl >= 0 && xl + TD_CXB + 2 <= g->w;                                         \
+        td_acc tot[4 * TD_CXB];                                                                            \
+        int32_t ic0, ic, i, q;                                                                             \
+        for (ic0 = 0; ic0 < g->cg; ic0 += icb) {                                                           \
+            int32_t ic1 = g->cg - ic0 < icb ? g->cg : ic0 + icb;                                           \
+            td_acc s[4][TD_CXB];                                                                           \
+            TD_UNROLL for (q = 0; q < TD_CXB; q++) s[0][q] = s[1][q] = s[2][q] = s[3][q] = 0;              \
+            for (ic = ic0; ic < ic1; ic++) {                                                               \
+                const float *xp = a->x + ((size_t)b * g->c + ic) * g->h * g->w;                            \
+                const float *w0 = a->w + (size_t)oc * ws + (size_t)ic * taps;                              \
+                for (i = 0; i < g->kh; i++, w0 += 3) {                                                     \
+                    const int32_t hy = oy * g->sh - g->pt + i * g->dh;                                     \
+                    const float *w1 = w0 + ws, *w2 = w1 + ws, *w3 = w2 + ws;                               \
+                    td_acc xv[TD_CXB + 2];                                                                 \
+                    if (hy < 0 || hy >= g->h) continue;                                                    \
+                    if (inside) {                                                                          \
+                        const float *xr = xp + hy * g->w + xl;                                             \
+                        TD_UNROLL for (q = 0; q < TD_CXB + 2; q++) xv[q] = xr[q];                          \
+                    } else {                                                                               \
+                        TD_UNROLL for (q = 0; q < TD_CXB + 2; q++)                                         \
+                            xv[q] = xl + q >= 0 && xl + q < g->w ? xp[hy * g->w + xl + q] : 0;             \
+                    }                                                                                      \
+                    TD_UNROLL for (q = 0; q < 3; q++) {                                                    \
+                        const td_acc v0 = w0[q], v1 = w1[q], v2 = w2[q], v3 = w3[q];                       \
+                        int32_t o;                                                                         \
+                        TD_UNROLL for (o = 0; o < TD_CXB; o++) {                                           \
+                            s[0][o] = TD_FMA(v0, xv[o + q], s[0][o]);                                      \
+                            s[1][o] = TD_FMA(v1, xv[o + q], s[1][o]);                                      \
+                            s[2][o] = TD_FMA(v2, xv[o + q], s[2][o]);                                      \
+                            s[3][o] = TD_FMA(v3, xv[o + q], s[3][o]);                                      \
+                        }                                                                                  \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+            TD_UNROLL for (q = 0; q < TD_CXB; q++) {                                                       \
+                if (ic0 == 0) {                                                                            \
+                    tot[q] = s[0][q], tot[TD_CXB + q] = s[1][q];                                           \
+                    tot[2 * TD_CXB + q] = s[2][q], tot[3 * TD_CXB + q] = s[3][q];                          \
+                } else {                                                                                   \
+                    tot[q] += s[0][q], tot[TD_CXB + q] += s[1][q];                                         \
+                    tot[2 * TD_CXB + q] += s[2][q], tot[3 * TD_CXB + q] += s[3][q];                        \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+        for (i = 0; i < 4; i++) {                                                                          \
+            float *y = a->y + (((size_t)b * g->m + oc + i) * g->oh + oy) * g->ow + ox0;                    \
+            const td_real bias = a->b != NULL ? (td_real)a->b[oc + i] : 0;                                 \
+            for (q = 0; q < TD_CXB; q++) y[q] = (float)((td_real)tot[i * TD_CXB + q] + bias);              \
+        }                                                                                                  \
+    }
+TD_CONV_BLOCK(4)
+TD_CONV_BLOCK(2)
+
 void td_conv_direct(const td_conv_args *a) {
     const td_conv_geom *g = &a->g;
-    int32_t mg = g->m / g->group;
-    int32_t total = g->n * g->m * g->oh * g->ow;
+    const int32_t cores = (int32_t)td_num_cores();
     int32_t lo, hi, e;
-    td_split(total, &lo, &hi);
+    if (g->group == 1 && g->kw == 3 && g->sw == 1 && g->dw == 1 && g->m >= 4 && g->ow >= 2 && g->cg > 0) {
+        /* Blocks of 4 output channels x 4 columns of one output row, as many whole rounds of them as
+           every core can take one each; the rest of the 4-column blocks, halved, and a 2-column
+           block where a row's width leaves 2 or 3, in a second split; then the last odd column and
+           the output channels past the last block of 4, one element at a time (td_conv_point). */
+        const int32_t mb = g->m / 4, xb = g->ow / 4, x2 = g->ow % 4 >= 2;
+        const int32_t rows = g->n * mb * g->oh;
+        const int32_t u4 = rows * xb, full = u4 / cores * cores;
+        const int32_t halves = 2 * (u4 - full), u2 = halves + rows * x2;
+        int32_t u;
+        td_split(full, &lo, &hi);
+        for (u = lo; u < hi; u++) {
+            int32_t bx = u % xb, row = u / xb;
+            td_conv_block4(a, row / (mb * g->oh), row / g->oh % mb * 4, row % g->oh, bx * 4);
+        }
+        td_split(u2, &lo, &hi);
+        for (u = lo; u < hi; u++) {
+            int32_t row, ox0;
+            if (u < halves) {
+                int32_t v = full + u / 2;
+                row = v / xb, ox0 = v % xb * 4 + u % 2 * 2;
+            } else {
+                row = u - halves, ox0 = xb * 4;
+            }
+            td_conv_block2(a, row / (mb * g->oh), row / g->oh % mb * 4, row % g->oh, ox0);
+        }
+        {
+            const int32_t rc = g->ow - xb * 4 - 2 * x2, rm = g->m - mb * 4;
+            const int32_t per_img = mb * 4 * g->oh * rc + rm * g->oh * g->ow;
+            td_split(g->n * per_img, &lo, &hi);
+            for (e = lo; e < hi; e++) {
+                int32_t b = e / per_img, t = e % per_img, oc, oy, ox;
+                if (t < mb * 4 * g->oh * rc) {
+                    ox = g->ow - rc + t % rc;
+                    oy = (t / rc) % g->oh;
+                    oc = t / (rc * g->oh);
+                } else {
+                    t -= mb * 4 * g->oh * rc;
+                    ox = t % g->ow;
+                    oy = (t / g->ow) % g->oh;
+                    oc = mb * 4 + t / (g->ow * g->oh);
+                }
+                a->y[(((size_t)b * g->m + oc) * g->oh + oy) * g->ow + ox] =
+                    (float)((td_real)td_conv_point(a, b, oc, oy, ox) + (a->b != NULL ? (td_real)a->b[oc] : 0));
+            }
+        }
+        return;
+    }
+    td_split(g->n * g->m * g->oh * g->ow, &lo, &hi);
     for (e = lo; e < hi; e++) {
         int32_t ox = e % g->ow;
         int32_t oy = (e / g->ow) % g->oh;
         int32_t oc = (e / (g->ow * g->oh)) % g->m;
         int32_t b = e / (g->ow * g->oh * g->m);
-        int32_t grp = oc / mg;
-        td_acc acc = 0;
-        int32_t ic, i, j;
-        for (ic = 0; ic < g->cg; ic++) {
-            const float *x = a->x + ((size_t)b * g->c + grp * g->cg + ic) * g->h * g->w;
-            const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
-            td_acc part = 0;
-            for (i = 0; i < g->kh; i++) {
-                int32_t hy = oy * g->sh - g->pt + i * g->dh;
-                if (hy < 0 || hy >= g->h) continue;
-                for (j = 0; j < g->kw; j++) {
-                    int32_t wx = ox * g->sw - g->pl + j * g->dw;
-                    if (wx < 0 || wx >= g->w) continue;
-                    part += (td_acc)x[hy * g->w + wx] * w[i * g->kw + j];
-                }
-            }
-            acc += part;
-        }
-        a->y[e] = (float)((td_real)acc + (a->b != NULL ? (td_real)a->b[oc] : 0));
+        a->y[e] = (float)((td_real)td_conv_point(a, b, oc, oy, ox) + (a->b != NULL ? (td_real)a->b[oc] : 0));
     }
 }
 

@@ -118,23 +118,34 @@ void td_unary_grad(const td_unary_grad_args *a) {
     }
 }
 
-/* One loop over [lo, hi) of a binary op: contiguous operands, or a broadcast walk of the view. */
-#define TD_MAP2(expr)                                                          \
-    if (v->contiguous) {                                                       \
-        for (i = lo; i < hi; i++) {                                            \
-            const td_real x = a->a[i], y = a->b[i];                            \
-            (void)y;                                                           \
-            a->y[i] = (float)(expr);                                           \
-        }                                                                      \
-    } else {                                                                   \
-        td_nd_seek(v->rank, v->shape, 2, strides, lo, idx, off);               \
-        for (i = lo; i < hi; i++) {                                            \
-            const td_real x = a->a[off[0]], y = a->b[off[1]];                  \
-            (void)y;                                                           \
-            a->y[i] = (float)(expr);                                           \
-            td_nd_next(v->rank, v->shape, 2, strides, idx, off);               \
-        }                                                                      \
-    }                                                                          \
+/* One loop over [lo, hi) of a binary op: contiguous operands, or a broadcast walk of the view in
+   runs along its last axis (one strided loop per run, the multi-index carried between runs). */
+#define TD_MAP2(expr)                                                                      \
+    if (v->contiguous || v->rank == 0) {                                                   \
+        for (i = lo; i < hi; i++) {                                                        \
+            const td_real x = a->a[i], y = a->b[i];                                        \
+            (void)y;                                                                       \
+            a->y[i] = (float)(expr);                                                       \
+        }                                                                                  \
+    } else {                                                                               \
+        const int32_t last = v->rank - 1, sa = strides[0][last], sb = strides[1][last];    \
+        td_nd_seek(v->rank, v->shape, 2, strides, lo, idx, off);                           \
+        for (i = lo; i < hi;) {                                                            \
+            int32_t run = v->shape[last] - idx[last], r;                                   \
+            const float *pa = a->a + off[0], *pb = a->b + off[1];                          \
+            float *py = a->y + i;                                                          \
+            if (run > hi - i) run = hi - i;                                                \
+            for (r = 0; r < run; r++) {                                                    \
+                const td_real x = pa[r * sa], y = pb[r * sb];                              \
+                (void)y;                                                                   \
+                py[r] = (float)(expr);                                                     \
+            }                                                                              \
+            i += run;                                                                      \
+            if (i >= hi) break;                                                            \
+            off[0] += (run - 1) * sa, off[1] += (run - 1) * sb, idx[last] += run - 1;      \
+            td_nd_next(v->rank, v->shape, 2, strides, idx, off);                           \
+        }                                                                                  \
+    }                                                                                      \
     break
 
 void td_binary(const td_binary_args *a) {

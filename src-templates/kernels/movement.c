@@ -4,27 +4,53 @@
 #include "td_kernels.h"
 #include "td_nd.h"
 
+/* n elements of elem_size bytes from x (stride xs elements) to y (stride ys). */
+static void td_copy_run(unsigned char *y, int32_t ys, const unsigned char *x, int32_t xs, int32_t n, int32_t elem_size) {
+    int32_t r;
+    if (elem_size == 4 && ((uintptr_t)y & 3u) == 0 && ((uintptr_t)x & 3u) == 0) {
+        uint32_t *yw = (uint32_t *)(void *)y;
+        const uint32_t *xw = (const uint32_t *)(const void *)x;
+        if (ys == 1 && xs == 1) {
+            for (r = 0; r < n; r++) yw[r] = xw[r];
+        } else {
+            for (r = 0; r < n; r++, yw += ys, xw += xs) *yw = *xw;
+        }
+    } else if (elem_size == 1) {
+        for (r = 0; r < n; r++) y[(size_t)r * ys] = x[(size_t)r * xs];
+    } else {
+        for (r = 0; r < n; r++) memcpy(y + (size_t)r * ys * elem_size, x + (size_t)r * xs * elem_size, (size_t)elem_size);
+    }
+}
+
+/* The region is walked in runs along its last axis: one tight strided loop per run. */
 void td_copy(const td_copy_args *a) {
     const int32_t *strides[2];
     int32_t idx[TD_MAX_RANK];
     int32_t off[2];
-    int32_t lo, hi, i;
+    int32_t lo, hi, i, last = a->rank - 1;
     unsigned char *y = (unsigned char *)a->y;
     const unsigned char *x = (const unsigned char *)a->x;
+    const size_t es = (size_t)a->elem_size;
     td_split(a->n, &lo, &hi);
     if (lo >= hi) return;
+    if (a->rank == 0) {
+        memcpy(y + es * (size_t)a->y_offset, x + es * (size_t)a->x_offset, es);
+        return;
+    }
     strides[0] = a->y_strides;
     strides[1] = a->x_strides;
     td_nd_seek(a->rank, a->shape, 2, strides, lo, idx, off);
-    for (i = lo; i < hi; i++) {
-        size_t yo = (size_t)(a->y_offset + off[0]);
-        size_t xo = (size_t)(a->x_offset + off[1]);
-        switch (a->elem_size) {
-            case 1: y[yo] = x[xo]; break;
-            case 4: memcpy(y + 4 * yo, x + 4 * xo, 4); break;
-            case 8: memcpy(y + 8 * yo, x + 8 * xo, 8); break;
-            default: memcpy(y + (size_t)a->elem_size * yo, x + (size_t)a->elem_size * xo, (size_t)a->elem_size); break;
-        }
+    for (i = lo; i < hi;) {
+        int32_t run = a->shape[last] - idx[last];
+        if (run > hi - i) run = hi - i;
+        td_copy_run(y + es * (size_t)(a->y_offset + off[0]), a->y_strides[last], x + es * (size_t)(a->x_offset + off[1]),
+                    a->x_strides[last], run, a->elem_size);
+        i += run;
+        if (i >= hi) break;
+        /* to the run's last element, then one step (which carries into the outer axes) */
+        off[0] += (run - 1) * a->y_strides[last];
+        off[1] += (run - 1) * a->x_strides[last];
+        idx[last] += run - 1;
         td_nd_next(a->rank, a->shape, 2, strides, idx, off);
     }
 }

@@ -31,17 +31,39 @@ static int32_t td_argmax(const td_pool_geom *g, const float *x, int32_t oy, int3
     return best;
 }
 
+/* The window taps of output row oy (or column) that fall inside [0, n): first tap i0, end i1. */
+static void td_taps(int32_t o, int32_t stride, int32_t pad, int32_t dil, int32_t k, int32_t n, int32_t *i0, int32_t *i1) {
+    int32_t base = o * stride - pad, lo = 0, hi = k;
+    while (lo < k && base + lo * dil < 0) lo++;
+    while (hi > lo && base + (hi - 1) * dil >= n) hi--;
+    *i0 = lo, *i1 = hi;
+}
+
+/* The first maximum of each window (NaN wins, as td_argmax), walking only the taps inside the input. */
 void td_maxpool(const td_pool_args *a) {
     const td_pool_geom *g = &a->g;
     int32_t lo, hi, e;
     td_split(g->planes * g->oh * g->ow, &lo, &hi);
-    for (e = lo; e < hi; e++) {
+    for (e = lo; e < hi;) {
         int32_t ox = e % g->ow;
         int32_t oy = (e / g->ow) % g->oh;
         int32_t plane = e / (g->ow * g->oh);
         const float *x = a->in + (size_t)plane * g->h * g->w;
-        int32_t k = td_argmax(g, x, oy, ox);
-        a->out[e] = k < 0 ? -HUGE_VALF : x[k];
+        int32_t i0, i1, end = e + (g->ow - ox) < hi ? e + (g->ow - ox) : hi;
+        td_taps(oy, g->sh, g->pt, g->dh, g->kh, g->h, &i0, &i1);
+        for (; e < end; e++, ox++) {
+            int32_t j0, j1, i, j, found = 0;
+            float m = -HUGE_VALF;
+            td_taps(ox, g->sw, g->pl, g->dw, g->kw, g->w, &j0, &j1);
+            for (i = i0; i < i1; i++) {
+                const int32_t r0 = (oy * g->sh - g->pt + i * g->dh) * g->w + ox * g->sw - g->pl;
+                for (j = j0; j < j1; j++) {
+                    float v = x[r0 + j * g->dw];
+                    if (!found || v > m || v != v) m = v, found = 1;
+                }
+            }
+            a->out[e] = m;
+        }
     }
 }
 

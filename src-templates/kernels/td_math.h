@@ -28,6 +28,23 @@
    running total, so a float sum of n terms errs like one of about TD_SUM_BLOCK + n / TD_SUM_BLOCK. */
 #define TD_SUM_BLOCK 64
 
+/* c + a * b: one fused multiply-add (one rounding) where a float build runs on cores that have one
+   (RISC-V F: fmadd.s; the generated Makefile's -std=c99 keeps the compiler from contracting a * b + c
+   itself), a multiply and an add elsewhere (the host's double arithmetic, where a libm fma call
+   would cost more than it saves). The dot-product kernels write their inner loops with it. */
+#if defined(TD_NO_DOUBLE) && (defined(__riscv) || defined(FP_FAST_FMAF))
+#define TD_FMA(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define TD_FMA(a, b, c) ((c) + (a) * (b))
+#endif
+
+/* Full unrolling of a short constant-count loop whose arrays should live in registers (GCC, Clang). */
+#if defined(__GNUC__)
+#define TD_UNROLL _Pragma("GCC unroll 16")
+#else
+#define TD_UNROLL
+#endif
+
 #ifdef TD_NO_DOUBLE
 
 #define TD_R(c) c##f
