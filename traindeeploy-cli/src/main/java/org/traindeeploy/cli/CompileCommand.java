@@ -78,9 +78,9 @@ final class CompileCommand implements Callable<Integer> {
             if (training.wantsTraining()) {
                 TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
                 es = EmitSpec.training(name(model), p);
-                files = HostTarget.folder(es, n, target, keepGradients);
-                // The report of the plan the sources were generated from: its byte counts are what the code moves.
-                MemoryPlan plan = HostTarget.plan(es, target, keepGradients);
+                // One schedule and plan for the sources and the report: its byte counts are what the code moves.
+                MemoryPlan plan = HostTarget.scheduleAndPlan(es, target, keepGradients);
+                files = HostTarget.folder(es, n, target, keepGradients, plan);
                 StepReport report = StepReport.of(p, target, plan);
                 files = files.withText(Map.of("report.json", Reports.json(report),
                         "report.html", HtmlReport.single(name(model), training.describe(), report, plan)));

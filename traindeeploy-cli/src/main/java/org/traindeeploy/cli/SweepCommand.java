@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.io.InputFile;
@@ -91,18 +95,33 @@ final class SweepCommand implements Callable<Integer> {
             }
             flags.add(f);
         }
+        // The strategies compile in parallel, one per core; results, progress lines and the first error
+        // (in strategy order) come out in the order given, so the output does not depend on timing.
         List<HtmlReport.SweepRow> rows = new ArrayList<>();
         Progress progress = new Progress(spec.commandLine().getErr(), o, list.size());
-        for (int i = 0; i < list.size(); i++) {
-            String[] s = list.get(i);
-            Flags f = flags.get(i);
-            progress.start(CompileException.printable(s[0]));
-            try {
-                var program = TrainingPipeline.compile(model, f.training.config(), (p, g) -> { });
-                rows.add(new HtmlReport.SweepRow(s[0], s[1], StepReport.of(program, target)));
-            } catch (CompileException e) {
-                throw CompileCommand.located(e, model, targetOptions).within("strategy '" + s[0] + "'");
+        int workers = Math.max(1, Math.min(list.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            // Deep graphs recurse deeply (the launcher gives the main thread -Xss16m): the same for the workers.
+            Thread t = new Thread(null, r, "sweep", 16L << 20);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<StepReport>> reports = new ArrayList<>();
+            for (Flags f : flags) {
+                reports.add(pool.submit(() -> StepReport.of(TrainingPipeline.compile(model, f.training.config(), (p, g) -> { }), target)));
             }
+            for (int i = 0; i < list.size(); i++) {
+                String[] s = list.get(i);
+                progress.start(CompileException.printable(s[0]));
+                try {
+                    rows.add(new HtmlReport.SweepRow(s[0], s[1], result(reports.get(i))));
+                } catch (CompileException e) {
+                    throw CompileCommand.located(e, model, targetOptions).within("strategy '" + s[0] + "'");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
         progress.done();
         Map<String, String> files = new LinkedHashMap<>();
@@ -119,6 +138,21 @@ final class SweepCommand implements Callable<Integer> {
         }
         o.println("wrote " + CompileException.printable(out.resolve("sweep.json").toString()) + ", sweep.csv, sweep.html");
         return Main.OK;
+    }
+
+    /** A strategy's report, or what its compile threw (a CompileException, or an internal error as it was). */
+    private static StepReport result(Future<StepReport> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompileException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new IllegalStateException(c);
+        }
     }
 
     List<String[]> parseStrategies() throws IOException {

@@ -94,7 +94,7 @@ public final class CEmitter {
         return blob;
     }
 
-    private static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
+    static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
         CNames names = new CNames();
         BufferPlan plan = new BufferPlan(names, memory);
         DType inType = spec.input().type().dtype();
@@ -287,8 +287,8 @@ public final class CEmitter {
      * or writes one read since then (every core must be past the earlier kernel).
      */
     static List<Step> barriers(List<Planned> seq, BufferPlan plan) {
-        List<long[]> written = new ArrayList<>();
-        List<long[]> read = new ArrayList<>();
+        ByteRanges written = new ByteRanges();
+        ByteRanges read = new ByteRanges();
         List<Step> out = new ArrayList<>();
         Map<String, long[]> unplanned = new LinkedHashMap<>();
         java.util.function.Function<String, long[]> range = sym -> {
@@ -316,7 +316,7 @@ public final class CEmitter {
             KernelCall c = p.call();
             List<long[]> r = c.reads().stream().map(range).toList();
             List<long[]> w = c.writes().stream().map(range).toList();
-            boolean barrier = p.barrier() || overlaps(r, written) || overlaps(w, written) || overlaps(w, read);
+            boolean barrier = p.barrier() || written.overlapsAny(r) || written.overlapsAny(w) || read.overlapsAny(w);
             if (barrier) {
                 written.clear();
                 read.clear();
@@ -326,12 +326,6 @@ public final class CEmitter {
             out.add(new Step(c.function(), c.id(), barrier, p.comment(), false, List.of(), -1));
         }
         return out;
-    }
-
-    /** Whether some byte range of {@code a} overlaps one of {@code b} (buffers reuse arena bytes over time). */
-    private static boolean overlaps(List<long[]> a, List<long[]> b) {
-        for (long[] x : a) for (long[] y : b) if (x[0] < y[1] && y[0] < x[1]) return true;
-        return false;
     }
 
     /** The nodes {@code v} depends on. */

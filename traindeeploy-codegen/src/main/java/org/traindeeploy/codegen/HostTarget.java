@@ -42,6 +42,22 @@ public final class HostTarget {
         return folder(CEmitter.lower(spec, cores, target, keepGradients), spec, cores, target);
     }
 
+    /**
+     * {@link #folder(EmitSpec, int, Target, boolean)} from a plan made by {@link #scheduleAndPlan} for the
+     * same spec, target and {@code keepGradients}: a caller that also reports on the plan (compile's
+     * report.json) schedules and plans the step once for both.
+     */
+    public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients, org.traindeeploy.memory.MemoryPlan plan) {
+        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
+        return folder(CEmitter.lower(spec, cores, target, plan, keepGradients), spec, cores, target);
+    }
+
+    /** Order the spec's graph for memory and plan its buffers, as {@link #folder(EmitSpec, int, Target, boolean)} does before lowering. */
+    public static org.traindeeploy.memory.MemoryPlan scheduleAndPlan(EmitSpec spec, Target target, boolean keepGradients) {
+        new org.traindeeploy.schedule.MemoryAwareScheduler().run(spec.graph());
+        return CEmitter.planOf(spec, target, keepGradients);
+    }
+
     /** Every file of a program already lowered ({@link CEmitter#lower}). */
     static GeneratedFolder folder(NetworkModel m, EmitSpec spec, int cores, Target target) {
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));

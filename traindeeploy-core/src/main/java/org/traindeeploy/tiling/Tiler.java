@@ -107,6 +107,11 @@ public final class Tiler {
         List<TensorType> out = n.outputs().stream().map(Value::type).toList();
         TileContract c = n.op().tileContract(in, out);
         int[] rep = sharing(n, c, bufferOf);
+        return TilingMemo.get(target, TilingMemo.Key.of(n.op(), in, out, rep, l1Budget), () -> search(n, c, rep, in, out, l1Budget, target));
+    }
+
+    /** The search behind {@link #tile}: every candidate tiling of contract c, the fastest that fits. */
+    private static Tiling search(Node n, TileContract c, int[] rep, List<TensorType> in, List<TensorType> out, long l1Budget, Target target) {
         double computeCycles = (2.0 * n.op().macs(in, out) + n.op().flops(in, out)) / target.flopsPerCycle();
         Target.DmaLink link = target.link("L2", "L1");
         double bw = link == null ? 8 : link.bytesPerCycle();
