@@ -13,6 +13,7 @@ import org.traindeeploy.memory.Buffer;
 import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.schedule.MemoryAwareScheduler;
+import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract;
 import org.traindeeploy.tiling.Tiler;
@@ -33,8 +34,13 @@ public record StepReport(String target, long trainableElements, int batch,
     /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
 
-    /** Per-node cost, for per-layer charts. */
-    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles, long l1Bytes) {}
+    /**
+     * Per-node cost, for per-layer charts: {@code cycles} as the tiler priced the node's tiling (compute
+     * overlapped with its DMA); with a target cost model also the critical-path {@code instructions}
+     * it predicts (0 without one) and, on a target with L1, the {@code features} of the tiling it prices (docs/cost-model.md).
+     */
+    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles, long l1Bytes,
+                        long instructions, CostModel.Features features) {}
 
     /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
     public static StepReport of(TrainingProgram p, Target target) { return of(p, target, plan(p, target)); }
@@ -80,6 +86,8 @@ public record StepReport(String target, long trainableElements, int batch,
             long bytes = 0;
             long tiles = 1;
             long l1 = 0;
+            long instr = 0;
+            CostModel.Features feat = null;
             if (l1Budget > 0 && Tiler.isView(n, bufferOf)) {
                 tiles = 0; // a Reshape sharing its input's buffer: no code
             } else if (l1Budget > 0) {
@@ -100,12 +108,17 @@ public record StepReport(String target, long trainableElements, int batch,
                 }
                 nodeCycles = t.cycles();
                 tiles = t.tiles();
+                feat = Tiler.features(n, t, target);
+                if (target.cost() != null) instr = Math.round(target.cost().instructions(n.op().opType(), feat));
             } else {
                 nodeCycles = (long) Math.ceil((2.0 * m + f) / target.flopsPerCycle());
             }
             cycles += nodeCycles;
-            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1));
+            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1, instr, feat));
         }
+        CostModel cm = l1Budget > 0 ? target.cost() : null;
+        double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
+        if (cm != null) cycles += Math.round(cm.step() * cpi);
         if (l1Budget > 0) {
             // A state whose next value was computed into another buffer takes it by copies through L1.
             for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
@@ -113,6 +126,7 @@ public record StepReport(String target, long trainableElements, int batch,
                 Buffer src = plan.liveness().bufferOf(e.getValue());
                 if (dst == null || dst == src) continue;
                 long b = e.getKey().type().bytes();
+                if (cm != null) cycles += Math.round(cm.stateCopyPerByte() * b * cpi);
                 if ("L3".equals(src.level())) l3l1 += b;
                 else l2l1 += b;
                 if ("L3".equals(dst.level())) l3l1 += b;
