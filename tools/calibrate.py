@@ -8,7 +8,8 @@ per op type the coefficients of
 
     instructions = tiles * tile + busy * (outputs * output + macs * mac + inputs * input)
 
-by non-negative least squares on the fit cases, writes them as "cost" into the cluster target files
+by bounded least squares on the fit cases (all coefficients non-negative, the per-tile one at least the
+cheapest single-tile node's count), writes them as "cost" into the cluster target files
 (targets/siracusa.json, pulp-open.json, gap9.json: the kernels and the ISA are the same), stores the
 measurements in tools/calibration/measurements.json, then compiles and profiles the validation cases
 with the new coefficients and prints the report's estimate against the profile's cycle figure for
@@ -17,6 +18,7 @@ every case (the fit cases as predicted on their measured tilings).
     tools/calibrate.sh                 # measure the fit cases, fit, validate on the others
     tools/calibrate.sh --refit         # fit again from tools/calibration/measurements.json (no qemu)
     tools/calibrate.sh --jobs 1        # one case at a time (default 2)
+    tools/calibrate.sh --validate-only # measure the validation cases with the current coefficients
 
 Needs numpy and scipy (Debian: python3-numpy python3-scipy) and the rv32 tools (docs/rv32.md).
 """
@@ -31,7 +33,7 @@ import tempfile
 import time
 
 import numpy as np
-from scipy.optimize import nnls
+from scipy.optimize import lsq_linear, nnls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(ROOT, "tests", "conformance")
@@ -162,7 +164,7 @@ def measure(spec, work):
     return {"case": spec, "seconds": round(time.time() - t0, 1), "instructions": prof["instructions"],
             "critical": prof["criticalPathInstructions"], "macs": prof["macs"], "profileCycles": prof["cycles"]["estimate"],
             "cyclesPerInstruction": prof["cycles"]["cyclesPerInstruction"], "harts": len(prof["harts"]),
-            "reportCycles": rep["estimatedCycles"], "bytesMoved": rep["bytesMoved"], "nodes": nodes}
+            "reportCycles": rep["estimatedCycles"], "inputElements": rep["inputElements"], "bytesMoved": rep["bytesMoved"], "nodes": nodes}
 
 
 def measure_all(specs, jobs):
@@ -196,26 +198,35 @@ def fit(measurements):
     for m in measurements:
         for op, x, y in rows(m):
             by.setdefault(op, []).append((x, y))
+    # Every tile pays at least what the cheapest single-tile node costs (fork, barrier, DMA issue): a
+    # lower bound on the per-tile coefficient, so that a family whose nodes all have the same
+    # tiles-to-work ratio (the tile cost not identifiable) does not price tiles as free.
+    single = [y for p in by.values() for x, y in p if x[0] == 1]
+    tmin = float(min(single)) if single else 0.0
+
     def solve(pairs):
         X = np.array([p[0] for p in pairs])
         y = np.array([p[1] for p in pairs])
         w = 1 / np.sqrt(np.maximum(y, 100.0))
         cols = [j for j in range(X.shape[1]) if X[:, j].any()]
-        c, _ = nnls(X[:, cols] * w[:, None], y * w)
+        lb = [tmin if j == 0 else 0.0 for j in cols]
+        r = lsq_linear(X[:, cols] * w[:, None], y * w, bounds=(lb, [np.inf] * len(cols)))
         out = [0.0] * X.shape[1]
-        for j, v in zip(cols, c):
+        for j, v in zip(cols, r.x):
             out[j] = float(v)
         return out
     fams = {op: dict(zip(FEATURES, [round(v, 4) for v in solve(p)])) for op, p in sorted(by.items())}
     fams["default"] = dict(zip(FEATURES, [round(v, 4) for v in solve([q for p in by.values() for q in p])]))
-    # Outside the nodes (fork, input copies) and nodes the report does not price (state copies): per step.
-    rest = [m["critical"] - sum(n["critical"] for n in m["nodes"] if n["features"]) for m in measurements]
-    return {"step": round(float(np.median(rest)), 1), "families": fams}
+    # Outside the nodes (fork, barriers; the input's copy in, per element) and nodes the report does not price.
+    rest = np.array([m["critical"] - sum(n["critical"] for n in m["nodes"] if n["features"]) for m in measurements], float)
+    X = np.array([[1.0, m["inputElements"]] for m in measurements])
+    c, _ = nnls(X, rest)
+    return {"step": round(float(c[0]), 1), "stepPerInputElement": round(float(c[1]), 3), "families": fams}
 
 
 def predict(cost, m):
     """The model's critical-path instructions of a measurement's nodes (as tiled when measured), plus the step's fixed part."""
-    total = cost["step"]
+    total = cost["step"] + cost["stepPerInputElement"] * m["inputElements"]
     for op, x, _ in rows(m):
         f = cost["families"].get(op, cost["families"]["default"])
         total += float(np.dot([f[k] for k in FEATURES], x))
@@ -227,7 +238,7 @@ def write_targets(cost):
         p = os.path.join(ROOT, "targets", t + ".json")
         d = json.load(open(p))
         d["cost"] = {"source": "tools/calibrate.sh (data: tools/calibration/measurements.json; docs/cost-model.md)",
-                     "step": cost["step"], "stateCopyPerByte": cost.get("stateCopyPerByte", 0), "families": cost["families"]}
+                     "step": cost["step"], "stepPerInputElement": cost["stepPerInputElement"], "stateCopyPerByte": cost.get("stateCopyPerByte", 0), "families": cost["families"]}
         with open(p, "w") as f:
             f.write(dumps(d) + "\n")
 
@@ -272,8 +283,19 @@ def main():
     ap.add_argument("--refit", action="store_true", help="fit again from the stored measurements (no compile, no qemu)")
     ap.add_argument("--jobs", type=int, default=2, help="cases measured at once (default 2)")
     ap.add_argument("--no-validate", action="store_true", help="skip measuring the validation cases")
+    ap.add_argument("--validate-only", action="store_true", help="measure the validation cases with the coefficients in the target files (no fit)")
+    ap.add_argument("--validate", help="comma-separated validation cases instead of the default list (case/strategy@L1)")
     a = ap.parse_args()
     t0 = time.time()
+    if a.validate_only:
+        data = json.load(open(DATA))
+        cost = json.load(open(os.path.join(ROOT, "targets", "siracusa.json")))["cost"]
+        data["validate"] = measure_all(a.validate.split(",") if a.validate else VALIDATE, a.jobs)
+        table("validation cases: report.json's estimate against profile's cycle figure", data["validate"], cost, False)
+        with open(DATA, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        return
     if a.refit:
         data = json.load(open(DATA))
     else:
@@ -284,11 +306,11 @@ def main():
     print("\ncoefficients (critical-path instructions) written to targets/" + ", ".join(t + ".json" for t in TARGETS))
     for op, f in cost["families"].items():
         print(f"  {op:28s} " + "  ".join(f"{k} {f[k]:10.3f}" for k in FEATURES))
-    print(f"  step {cost['step']:,.0f}")
+    print(f"  outside nodes: {cost['step']:,.0f} per step + {cost['stepPerInputElement']:.2f} per input element")
     table("fit cases: the model on their measured tilings", data["fit"], cost, True)
     if not a.refit and not a.no_validate:
-        print(f"\nmeasuring {len(VALIDATE)} validation cases with the new coefficients (new tilings) ...", flush=True)
-        data["validate"] = measure_all(VALIDATE, a.jobs)
+        print(f"\nmeasuring {len(a.validate.split(',') if a.validate else VALIDATE)} validation cases with the new coefficients (new tilings) ...", flush=True)
+        data["validate"] = measure_all(a.validate.split(",") if a.validate else VALIDATE, a.jobs)
     if data["validate"] and a.refit:
         table("validation cases: the refitted model on their measured tilings", data["validate"], cost, True)
     elif data["validate"]:

@@ -23,13 +23,14 @@ import org.traindeeploy.train.TrainingProgram;
  * What one training step costs on a target: trainable elements, work per phase, the memory plan
  * per level against its lower bound, the bytes moved between levels, and an estimated cycle count
  * from the target description (an estimate: the target's clock, throughput and DMA bandwidth are
- * partly assumptions, see docs/targets.md).
+ * partly assumptions, see docs/targets.md; on a target with a calibrated cost model, docs/cost-model.md).
+ * {@code inputElements}: the elements of the step's input (the cost model prices its copy in).
  */
 public record StepReport(String target, long trainableElements, int batch,
                          Map<String, Long> macs, Map<String, Long> flops,
                          Memory memory, Map<String, Long> bytesMoved,
                          long estimatedCycles, double estimatedImagesPerSecond, double estimatedFlopsPerCycle,
-                         List<Layer> layers) {
+                         List<Layer> layers, long inputElements) {
 
     /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
@@ -118,7 +119,8 @@ public record StepReport(String target, long trainableElements, int batch,
         }
         CostModel cm = l1Budget > 0 ? target.cost() : null;
         double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
-        if (cm != null) cycles += Math.round(cm.step() * cpi);
+        long inputElements = p.input().type().size();
+        if (cm != null) cycles += Math.round(cm.outsideNodes(inputElements) * cpi);
         if (l1Budget > 0) {
             // A state whose next value was computed into another buffer takes it by copies through L1.
             for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
@@ -149,7 +151,7 @@ public record StepReport(String target, long trainableElements, int batch,
         double seconds = cycles / target.clockHz();
         return new StepReport(target.name(), p.trainableElements(), batch, macs, flops,
                 new Memory(plan.arenaBytes(), plan.lowerBoundBytes(), staticL2, staticL3, l1Peak, l1Budget), moved, cycles,
-                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers);
+                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers, inputElements);
     }
 
     private static String key(TrainingProgram.Phase ph) { return ph.name().toLowerCase(Locale.ROOT); }

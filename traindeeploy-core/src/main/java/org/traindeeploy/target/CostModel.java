@@ -23,12 +23,13 @@ import java.util.Map;
  * elements, in blocks of 4 for the matrix-product families, which split over blocks of 4 columns).
  *
  * @param source where the coefficients come from (the calibration command and its data)
- * @param step instructions on the critical path outside any node (fork, input copies), per step
+ * @param step instructions on the critical path outside any node (fork, barriers), per step
+ * @param stepPerInputElement critical-path instructions outside any node per element of the step's input (its copy in)
  * @param stateCopyPerByte critical-path instructions per byte of a state copy through L1
  * @param families coefficients per op type, and {@code default}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CostModel(String source, double step, double stateCopyPerByte, Map<String, Family> families) {
+public record CostModel(String source, double step, double stepPerInputElement, double stateCopyPerByte, Map<String, Family> families) {
 
     /** Instructions per tile, per output element (per tile), per MAC and per input element (per tile), before the split over cores. */
     public record Family(double tile, double output, double mac, double input) {}
@@ -60,6 +61,9 @@ public record CostModel(String source, double step, double stateCopyPerByte, Map
         Family f = family(op);
         return x.tiles() * f.tile() + x.busy() * (x.outputs() * f.output() + x.macs() * f.mac() + x.inputs() * f.input());
     }
+
+    /** The critical-path instructions of the step outside its nodes, for an input of {@code inputElements} elements. */
+    public double outsideNodes(long inputElements) { return step + stepPerInputElement * inputElements; }
 
     /** The busiest core's share of a tile with {@code units} work units split evenly over {@code cores}. */
     public static double busy(long units, int cores) {
