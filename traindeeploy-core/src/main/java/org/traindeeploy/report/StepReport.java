@@ -13,6 +13,7 @@ import org.traindeeploy.memory.Buffer;
 import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.schedule.MemoryAwareScheduler;
+import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract;
 import org.traindeeploy.tiling.Tiler;
@@ -22,19 +23,25 @@ import org.traindeeploy.train.TrainingProgram;
  * What one training step costs on a target: trainable elements, work per phase, the memory plan
  * per level against its lower bound, the bytes moved between levels, and an estimated cycle count
  * from the target description (an estimate: the target's clock, throughput and DMA bandwidth are
- * partly assumptions, see docs/targets.md).
+ * partly assumptions, see docs/targets.md; on a target with a calibrated cost model, docs/cost-model.md).
+ * {@code inputElements}: the elements of the step's input (the cost model prices its copy in).
  */
 public record StepReport(String target, long trainableElements, int batch,
                          Map<String, Long> macs, Map<String, Long> flops,
                          Memory memory, Map<String, Long> bytesMoved,
                          long estimatedCycles, double estimatedImagesPerSecond, double estimatedFlopsPerCycle,
-                         List<Layer> layers) {
+                         List<Layer> layers, long inputElements) {
 
     /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
 
-    /** Per-node cost, for per-layer charts. */
-    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles, long l1Bytes) {}
+    /**
+     * Per-node cost, for per-layer charts: {@code cycles} as the tiler priced the node's tiling (compute
+     * overlapped with its DMA); with a target cost model also the critical-path {@code instructions}
+     * it predicts (0 without one) and, on a target with L1, the {@code features} of the tiling it prices (docs/cost-model.md).
+     */
+    public record Layer(String node, String op, String phase, long macs, long bytesL2L1, long cycles, long tiles, long l1Bytes,
+                        long instructions, CostModel.Features features) {}
 
     /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
     public static StepReport of(TrainingProgram p, Target target) { return of(p, target, plan(p, target)); }
@@ -80,6 +87,8 @@ public record StepReport(String target, long trainableElements, int batch,
             long bytes = 0;
             long tiles = 1;
             long l1 = 0;
+            long instr = 0;
+            CostModel.Features feat = null;
             if (l1Budget > 0 && Tiler.isView(n, bufferOf)) {
                 tiles = 0; // a Reshape sharing its input's buffer: no code
             } else if (l1Budget > 0) {
@@ -100,12 +109,18 @@ public record StepReport(String target, long trainableElements, int batch,
                 }
                 nodeCycles = t.cycles();
                 tiles = t.tiles();
+                feat = Tiler.features(n, t, target);
+                if (target.cost() != null) instr = Math.round(target.cost().instructions(n.op().opType(), feat));
             } else {
                 nodeCycles = (long) Math.ceil((2.0 * m + f) / target.flopsPerCycle());
             }
             cycles += nodeCycles;
-            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1));
+            layers.add(new Layer(n.name(), n.op().opType(), ph, m, bytes, nodeCycles, tiles, l1, instr, feat));
         }
+        CostModel cm = l1Budget > 0 ? target.cost() : null;
+        double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
+        long inputElements = p.input().type().size();
+        if (cm != null) cycles += Math.round(cm.outsideNodes(inputElements) * cpi);
         if (l1Budget > 0) {
             // A state whose next value was computed into another buffer takes it by copies through L1.
             for (Map.Entry<Value, Value> e : g.stateUpdates().entrySet()) {
@@ -113,6 +128,7 @@ public record StepReport(String target, long trainableElements, int batch,
                 Buffer src = plan.liveness().bufferOf(e.getValue());
                 if (dst == null || dst == src) continue;
                 long b = e.getKey().type().bytes();
+                if (cm != null) cycles += Math.round(cm.stateCopyPerByte() * b * cpi);
                 if ("L3".equals(src.level())) l3l1 += b;
                 else l2l1 += b;
                 if ("L3".equals(dst.level())) l3l1 += b;
@@ -135,7 +151,7 @@ public record StepReport(String target, long trainableElements, int batch,
         double seconds = cycles / target.clockHz();
         return new StepReport(target.name(), p.trainableElements(), batch, macs, flops,
                 new Memory(plan.arenaBytes(), plan.lowerBoundBytes(), staticL2, staticL3, l1Peak, l1Budget), moved, cycles,
-                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers);
+                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers, inputElements);
     }
 
     private static String key(TrainingProgram.Phase ph) { return ph.name().toLowerCase(Locale.ROOT); }

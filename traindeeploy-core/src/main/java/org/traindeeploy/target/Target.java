@@ -16,9 +16,11 @@ import org.traindeeploy.ir.CompileException;
  *
  * @param doubleFpu whether the cores have a double-precision FPU (absent in the file: true). Without
  *     one, the generated kernels compute in float only (td_target.h defines TD_NO_DOUBLE).
+ * @param cost the calibrated cost model of the generated kernels (critical-path instructions per node,
+ *     docs/cost-model.md); absent: the tiler and the report price compute at {@code flopsPerCyclePerCore}
  */
 public record Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
-                     List<MemoryLevel> levels, List<DmaLink> dma, double cyclesPerInstruction, Boolean doubleFpu) {
+                     List<MemoryLevel> levels, List<DmaLink> dma, double cyclesPerInstruction, Boolean doubleFpu, CostModel cost) {
 
     /**
      * One memory level: name (L1, L2, L3), capacity, the alignment of buffers placed in it, and the
@@ -53,7 +55,7 @@ public record Target(String name, String description, int cores, double clockHz,
     /** A target without a cycles-per-instruction assumption (0: profile then reports no cycle estimate). */
     public Target(String name, String description, int cores, double clockHz, double flopsPerCyclePerCore, String runtime,
                   List<MemoryLevel> levels, List<DmaLink> dma) {
-        this(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, 0, null);
+        this(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, 0, null, null);
     }
 
     public MemoryLevel level(String n) {
@@ -72,12 +74,17 @@ public record Target(String name, String description, int cores, double clockHz,
     public Target withLevelSize(String levelName, long bytes) {
         if (!hasLevel(levelName)) throw new CompileException("target " + name + " has no " + levelName + " memory to resize");
         List<MemoryLevel> ls = levels.stream().map(l -> l.name().equals(levelName) ? new MemoryLevel(l.name(), bytes, l.alignment(), l.reservedBytes()) : l).toList();
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, cyclesPerInstruction, doubleFpu);
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, ls, dma, cyclesPerInstruction, doubleFpu, cost);
     }
 
     /** The same target with or without a double-precision FPU. */
     public Target withDoubleFpu(boolean has) {
-        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, cyclesPerInstruction, has);
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, cyclesPerInstruction, has, cost);
+    }
+
+    /** The same target with another cost model (null: priced from its throughput). */
+    public Target withCost(CostModel c) {
+        return new Target(name, description, cores, clockHz, flopsPerCyclePerCore, runtime, levels, dma, cyclesPerInstruction, doubleFpu, c);
     }
 
     /** Whether the generated code may compute in double (false: float only, no double arithmetic on the device). */

@@ -9,6 +9,7 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract.Operand;
 import org.traindeeploy.tiling.TileContract.Role;
@@ -21,8 +22,11 @@ import org.traindeeploy.tiling.TileContract.Role;
  * cores compute on the current one), one copy otherwise; kernel scratch once. Among the tilings
  * that fit and whose every box is one (at most 2-D) DMA, it takes the one with the fewest
  * estimated cycles: the DMA time (bytes over the link's bandwidth plus a setup per transfer)
- * overlapped with the compute time except for the first load and the last store, plus a per-tile
- * overhead (barriers, argument setup).
+ * overlapped with the compute time except for the first load and the last store. The compute time
+ * is the target's calibrated {@link CostModel} (critical-path instructions per tile, per output,
+ * per MAC, per input element, split over the cores as the kernels split it, times cycles per
+ * instruction; docs/cost-model.md), or without one the work over the peak throughput plus a
+ * per-tile overhead.
  */
 public final class Tiler {
     private Tiler() {}
@@ -30,7 +34,7 @@ public final class Tiler {
     /** L1 regions are aligned to this many bytes, as the code generator places them. */
     public static final int ALIGN = 16;
 
-    /** Barriers and per-tile argument setup, cycles (an estimate of the cluster runtime's overhead). */
+    /** Barriers and per-tile argument setup, cycles, for a target without a cost model. */
     static final long TILE_OVERHEAD_CYCLES = 60;
 
     /**
@@ -112,14 +116,15 @@ public final class Tiler {
 
     /** The search behind {@link #tile}: every candidate tiling of contract c, the fastest that fits. */
     private static Tiling search(Node n, TileContract c, int[] rep, List<TensorType> in, List<TensorType> out, long l1Budget, Target target) {
-        double computeCycles = (2.0 * n.op().macs(in, out) + n.op().flops(in, out)) / target.flopsPerCycle();
+        long macs = n.op().macs(in, out);
+        Compute compute = compute(n.op().opType(), macs, n.op().flops(in, out), target);
         Target.DmaLink link = target.link("L2", "L1");
         double bw = link == null ? 8 : link.bytesPerCycle();
         long setup = link == null ? 0 : link.setupCycles();
         Tiling best = null;
         long smallest = Long.MAX_VALUE;
         for (int[] t : candidates(c.dims())) {
-            Tiling tl = evaluate(c, t, rep, computeCycles, bw, setup);
+            Tiling tl = evaluate(c, t, rep, compute, bw, setup);
             if (tl == null) continue;
             smallest = Math.min(smallest, tl.l1Bytes());
             if (tl.l1Bytes() > l1Budget) continue;
@@ -132,6 +137,67 @@ public final class Tiler {
         return best;
     }
 
+    /** The compute cycles of a tiling t (tiles per dim: count) of contract c. */
+    interface Compute {
+        double cycles(TileContract c, int[] t, int[] count, long tiles);
+    }
+
+    /**
+     * How a node's compute is priced: with the target's calibrated cost model (critical-path
+     * instructions times cycles per instruction, docs/cost-model.md), or without one as its work
+     * over the cluster's peak throughput plus {@link #TILE_OVERHEAD_CYCLES} per tile.
+     */
+    static Compute compute(String opType, long macs, long flops, Target target) {
+        CostModel cm = target.cost();
+        if (cm == null) {
+            double w = (2.0 * macs + flops) / target.flopsPerCycle();
+            return (c, t, count, tiles) -> w + tiles * TILE_OVERHEAD_CYCLES;
+        }
+        double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
+        return (c, t, count, tiles) -> cm.instructions(opType, features(c, t, count, tiles, macs, target.cores())) * cpi;
+    }
+
+    /**
+     * What the cost model prices of tiling t (tiles per dim: count) of contract c for a node of
+     * {@code macs} MACs on {@code cores} cores: tiles, output and input elements summed over the
+     * tiles, and the busiest core's share of a tile (its work units: output elements, in blocks of
+     * 4 columns for a node with MACs, as the kernels split them).
+     */
+    static CostModel.Features features(TileContract c, int[] t, int[] count, long tiles, long macs, int cores) {
+        long outs = 0;
+        long ins = 0;
+        for (Operand o : c.operands()) {
+            if (o.role() == Role.OUT) outs += elements(c, o, t, count);
+            else if (o.role() == Role.IN) ins += elements(c, o, t, count);
+        }
+        long units = (outs + tiles - 1) / tiles;
+        if (macs > 0) units = (units + 3) / 4;
+        return new CostModel.Features(tiles, outs, ins, macs, CostModel.busy(units, cores));
+    }
+
+    /** Elements of operand o's boxes summed over every tile (t: tile size per dim, count: tiles per dim). */
+    private static long elements(TileContract c, Operand o, int[] t, int[] count) {
+        List<TileContract.Dim> dims = c.dims();
+        long e = 1;
+        for (TileContract.Axis a : o.axes()) {
+            if (a.dim() < 0) {
+                e *= a.window();
+            } else {
+                e *= covered(a, t[a.dim()], dims.get(a.dim()).extent());
+            }
+        }
+        for (int d = 0; d < count.length; d++) if (!o.uses(d)) e *= count[d];
+        return e;
+    }
+
+    /** The cost-model features of a chosen tiling of node n on the target's cores (docs/cost-model.md). */
+    public static CostModel.Features features(Node n, Tiling t, Target target) {
+        List<TensorType> in = new ArrayList<>();
+        for (Value v : n.inputs()) in.add(v == null ? null : v.type());
+        List<TensorType> out = n.outputs().stream().map(Value::type).toList();
+        return features(t.contract(), t.tile(), t.count(), t.tiles(), n.op().macs(in, out), target.cores());
+    }
+
     /** A Reshape whose output shares its input's buffer: a view, with no code and no bytes moved. */
     public static boolean isView(Node n, Function<Value, Object> bufferOf) {
         return n.op() instanceof org.traindeeploy.ops.Reshape && bufferOf.apply(n.input(0)) == bufferOf.apply(n.output(0));
@@ -140,8 +206,13 @@ public final class Tiler {
     /** Node n tiled with every operand in its own buffer. */
     public static Tiling tile(Node n, long l1Budget, Target target) { return tile(n, l1Budget, target, v -> v); }
 
-    /** The tiling t of contract c (null if a box is not one 2-D copy, or an accumulator would be revisited). */
+    /** The tiling t of contract c priced with a fixed compute time plus {@link #TILE_OVERHEAD_CYCLES} per tile. */
     static Tiling evaluate(TileContract c, int[] t, int[] rep, double computeCycles, double bw, long setup) {
+        return evaluate(c, t, rep, (cc, tt, count, tiles) -> computeCycles + tiles * TILE_OVERHEAD_CYCLES, bw, setup);
+    }
+
+    /** The tiling t of contract c (null if a box is not one 2-D copy, or an accumulator would be revisited). */
+    static Tiling evaluate(TileContract c, int[] t, int[] rep, Compute compute, double bw, long setup) {
         List<TileContract.Dim> dims = c.dims();
         int nd = dims.size();
         int[] count = new int[nd];
@@ -181,7 +252,8 @@ public final class Tiler {
             transfers += times;
         }
         double dma = sum(moved) / bw + transfers * (double) setup;
-        long cycles = (long) Math.ceil(Math.max(dma, computeCycles) + Math.min(dma, computeCycles) / tiles + tiles * TILE_OVERHEAD_CYCLES);
+        double computeCycles = compute.cycles(c, t, count, tiles);
+        long cycles = (long) Math.ceil(Math.max(dma, computeCycles) + Math.min(dma, computeCycles) / tiles);
         return new Tiling(c, rep, t.clone(), count, l1, tiles, moved, transfers, cycles);
     }
 
