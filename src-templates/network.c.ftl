@@ -143,9 +143,9 @@ int network_train_step(const network_input_t *input, const network_label_t *labe
 }
 
 <#assign l3floats = 0>
-<#list trained as t><#if t.inL3 && t.size gt l3floats><#assign l3floats = t.size></#if></#list>
+<#list trained as t><#if (t.inL3 || t.gradInL3) && t.size gt l3floats><#assign l3floats = t.size></#if></#list>
 <#if l3floats gt 0>
-static float td_param_copy[${l3floats}]; /* a trained tensor read back from L3 */
+static float td_param_copy[${l3floats}]; /* a trained tensor (or its kept gradient) read back from L3 */
 
 </#if>
 float *network_param(int32_t i) {
@@ -164,7 +164,11 @@ float *network_param(int32_t i) {
 const float *network_grad(int32_t i) {
     switch (i) {
 <#list trained as t>
+<#if t.gradInL3>
+        case ${t.index}: td_l3_read((uint8_t *)td_param_copy, ${t.grad}, ${t.size * 4}u, "network_grad"); return td_param_copy;
+<#else>
         case ${t.index}: return ${t.grad};
+</#if>
 </#list>
         default: return NULL;
     }

@@ -7,7 +7,7 @@
 
 #define TD_L1_SIZE ${memory.l1}u /* cluster scratchpad (tiles); 0: the target has none */
 #define TD_L2_SIZE ${memory.l2}u /* td_l2: the planned bytes of L2 (arena, weights and state kept there; the level has ${memory.l2Level}) */
-#define TD_L3_SIZE ${memory.l3}u /* external RAM; 0: nothing lives there */
+#define TD_L3_SIZE ${memory.l3}u /* td_l3: the planned bytes of external RAM (the level has ${memory.l3Level}); 0: nothing lives there */
 #define TD_DMA_MAX ${memory.dmaMax}u /* largest single DMA transfer, bytes */
 <#if memory.l1 gt 0>
 #define TD_TILE_DIMS ${tables.maxDims} /* the most dims, operands and box axes of a tiled node (td_tiled.h) */

@@ -129,12 +129,14 @@ final class SweepCommand implements Callable<Integer> {
         files.put("sweep.csv", csv(rows));
         files.put("sweep.html", HtmlReport.sweep(CompileCommand.name(model), rows));
         OutputFolder.write(out, files, force);
-        o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L1 B", "est. cycles", "img/s");
+        o.printf(Locale.ROOT, "%-8s %12s %14s %14s %16s %16s %14s %10s %-13s %14s %14s%n", "strategy", "trainable", "dynamic B", "static B", "L2<->L1 B", "L3<->L1 B",
+                "est. cycles", "img/s", "levels", "act. in L3 B", "recomp. MACs");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();
-            o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f%n", CompileException.printable(r.name()), s.trainableElements(), s.memory().dynamicPeak(),
-                    s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L), s.bytesMoved().getOrDefault("L3<->L1", 0L),
-                    s.estimatedCycles(), s.estimatedImagesPerSecond());
+            o.printf(Locale.ROOT, "%-8s %,12d %,14d %,14d %,16d %,16d %,14d %10.2f %-13s %,14d %,14d%n", CompileException.printable(r.name()), s.trainableElements(),
+                    s.memory().dynamicPeak(), s.memory().staticL2() + s.memory().staticL3(), s.bytesMoved().getOrDefault("L2<->L1", 0L),
+                    s.bytesMoved().getOrDefault("L3<->L1", 0L), s.estimatedCycles(), s.estimatedImagesPerSecond(), s.levels().strategy(), s.levels().l3DynamicBytes(),
+                    s.levels().recomputedMacs());
         }
         o.println("wrote " + CompileException.printable(out.resolve("sweep.json").toString()) + ", sweep.csv, sweep.html");
         return Main.OK;
@@ -193,13 +195,14 @@ final class SweepCommand implements Callable<Integer> {
 
     static String csv(List<HtmlReport.SweepRow> rows) {
         StringBuilder sb = new StringBuilder("strategy,trainable_elements,dynamic_peak_bytes,dynamic_lower_bound_bytes,static_l2_bytes,static_l3_bytes,l1_peak_bytes,"
-                + "bytes_l2_l1,bytes_l3_l2,macs_forward,macs_backward,macs_update,estimated_cycles,estimated_images_per_second\r\n");
+                + "bytes_l2_l1,bytes_l3_l2,macs_forward,macs_backward,macs_update,estimated_cycles,estimated_images_per_second,levels,l3_bytes,l3_dynamic_bytes,"
+                + "recomputed_macs\r\n");
         for (HtmlReport.SweepRow r : rows) {
             StepReport s = r.report();
-            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f\r\n", csvText(r.name()), s.trainableElements(), s.memory().dynamicPeak(),
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.4f,%s,%d,%d,%d\r\n", csvText(r.name()), s.trainableElements(), s.memory().dynamicPeak(),
                     s.memory().dynamicLowerBound(), s.memory().staticL2(), s.memory().staticL3(), s.memory().l1Peak(), s.bytesMoved().getOrDefault("L2<->L1", 0L),
                     s.bytesMoved().getOrDefault("L3<->L1", 0L), s.macs().get("forward"), s.macs().get("backward"), s.macs().get("update"), s.estimatedCycles(),
-                    s.estimatedImagesPerSecond()));
+                    s.estimatedImagesPerSecond(), s.levels().strategy(), s.levels().l3Bytes(), s.levels().l3DynamicBytes(), s.levels().recomputedMacs()));
         }
         return sb.toString();
     }

@@ -12,7 +12,9 @@ public final class TargetOptions {
     @Option(names = "--l1", paramLabel = "SIZE", description = "Override the L1 budget, e.g. 64KiB.")
     String l1;
 
-    @Option(names = "--l2", paramLabel = "SIZE", description = "Override the L2 budget, e.g. 1MiB.")
+    @Option(names = "--l2", paramLabel = "SIZE",
+            description = "Override the L2 the memory plan may use (data: activations, gradients, weights and state kept in L2), e.g. 512KiB; "
+                    + "the level is SIZE plus the target's reservedBytes for the image (code, read-only data, stacks).")
     String l2;
 
     /** The memory overrides as given ("--l1 1B --l2 1KiB"), or "" when none. */
@@ -29,7 +31,12 @@ public final class TargetOptions {
     Target loadOr(String fallback) {
         Target t = Target.load(target == null ? fallback : target);
         if (l1 != null) t = t.withLevelSize("L1", Target.parseSize(l1, "--l1"));
-        if (l2 != null) t = t.withLevelSize("L2", Target.parseSize(l2, "--l2"));
+        if (l2 != null) {
+            // --l2 sizes the data part: the image keeps its reserve on top (docs/cli.md, docs/memory.md).
+            long data = Target.parseSize(l2, "--l2");
+            long reserved = t.hasLevel("L2") ? t.level("L2").reservedBytes() : 0;
+            t = t.withLevelSize("L2", Math.addExact(data, reserved));
+        }
         return t;
     }
 }

@@ -168,7 +168,7 @@ public final class CEmitter {
             for (int i = 0; i < spec.trained().size(); i++) {
                 EmitSpec.Trained t = spec.trained().get(i);
                 trained.add(new NetworkModel.Trained(i, plan.ref(t.state()), keepGradients ? plan.ref(t.grad()) : "NULL", t.state().type().size(),
-                        CNames.comment(t.key() + " " + t.state().type()), plan.place(t.state()).inL3()));
+                        CNames.comment(t.key() + " " + t.state().type()), plan.place(t.state()).inL3(), keepGradients && plan.place(t.grad()).inL3()));
             }
         }
         Set<Node> cone = cone(spec.output());

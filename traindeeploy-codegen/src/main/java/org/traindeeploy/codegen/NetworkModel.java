@@ -40,7 +40,7 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
     public record L1Macro(String symbol, String ctype, long offset, long bytes, String comment) {}
 
     /** Trained tensor {@code index} of the generated API. */
-    public record Trained(int index, String param, String grad, int size, String comment, boolean inL3) {}
+    public record Trained(int index, String param, String grad, int size, String comment, boolean inL3, boolean gradInL3) {}
 
     /**
      * A constant array: its symbol, C type and element count, and where its {@code size} bytes
@@ -51,7 +51,7 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
     /**
      * The memory levels as the runtime declares them (td_target.h): bytes of L1 (0: none), L2 (the
      * planned bytes of td_l2: the arena and the weights and state kept in L2, never the whole level),
-     * L3 (0: none), the DMA's largest transfer, the L2 and L3 levels' capacities (the device's memory map),
+     * L3 (the planned bytes of td_l3; 0: none), the DMA's largest transfer, the L2 and L3 levels' capacities (the device's memory map),
      * and whether the cores compute in double ({@code doubleFpu}; false: td_target.h defines TD_NO_DOUBLE).
      */
     public record Memory(String target, long l1, long l2, long l3, long dmaMax, long arena, long lowerBound, long l2Used, long l3Used,
@@ -62,7 +62,9 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
             long used = Math.max(16, (plan.mainBytes() + 15) / 16 * 16);
             long l2Level = t.hasLevel("L2") ? t.level("L2").sizeBytes() : used;
             long l3Level = t.hasLevel("L3") ? t.level("L3").sizeBytes() : 0;
-            long l3 = plan.l3Bytes() > 0 ? l3Level : 0;
+            // td_l3 is the planned bytes of L3 (weights, state, activations and gradients placed there), so the host
+            // simulation bounds-checks every L3 access against the plan, as td_l2 against the planned L2.
+            long l3 = plan.l3Bytes() > 0 ? Math.min(l3Level, (plan.l3Bytes() + 15) / 16 * 16) : 0;
             org.traindeeploy.target.Target.DmaLink link = t.link("L2", "L1");
             long max = link == null || link.maxTransferBytes() <= 0 ? 1L << 30 : link.maxTransferBytes();
             return new Memory(t.name(), l1, used, l3, max, plan.memory().arenaBytes(), plan.memory().lowerBoundBytes(), plan.mainBytes(), plan.l3Bytes(),

@@ -41,6 +41,10 @@ public final class MemoryPlanner {
         String of = mainLevel.reservedBytes() > 0 ? " (" + mainLevel.sizeBytes() + " bytes less " + mainLevel.reservedBytes() + " reserved for code, read-only data and stacks)"
                 : "";
         long lowerBound = lowerBound(dynamic, live.steps(), align);
+        if (arena > budget && target.hasLevel("L3") && "L2".equals(main)) {
+            // Not even the activations and gradients fit: choose by cost which buffers live in L3 (LevelChoice).
+            return LevelChoice.plan(g, live, target, keep);
+        }
         if (arena > budget) {
             throw new CompileException("the training step needs " + arena + " bytes of " + main + " for activations and gradients, but the target has "
                     + budget + of + " (raise --l2 or lower the batch size)");

@@ -108,14 +108,17 @@ public final class HtmlReport {
     /** One sweep: a table and bar charts side by side, one bar per strategy. */
     public static String sweep(String model, List<SweepRow> rows) {
         StringBuilder b = new StringBuilder("<p>").append(Svg.esc(model)).append("</p><table><tr><th>strategy</th><th>trainable</th><th>dynamic peak (B)</th>")
-                .append("<th>static L2 (B)</th><th>static L3 (B)</th><th>L2↔L1 (B)</th><th>L3↔L1 (B)</th><th>MACs</th><th>est. cycles</th><th>est. images/s</th></tr>");
+                .append("<th>static L2 (B)</th><th>static L3 (B)</th><th>L2↔L1 (B)</th><th>L3↔L1 (B)</th><th>MACs</th><th>est. cycles</th><th>est. images/s</th>")
+                .append("<th>levels</th><th>activations in L3 (B)</th><th>recomputed MACs</th></tr>");
         for (SweepRow r : rows) {
             StepReport s = r.report();
             b.append("<tr><td>").append(Svg.esc(r.name())).append("</td><td>").append(Svg.fmt(s.trainableElements())).append("</td><td>")
                     .append(Svg.fmt(s.memory().dynamicPeak())).append("</td><td>").append(Svg.fmt(s.memory().staticL2())).append("</td><td>")
                     .append(Svg.fmt(s.memory().staticL3())).append("</td><td>").append(Svg.fmt(s.bytesMoved().getOrDefault("L2<->L1", 0L))).append("</td><td>")
                     .append(Svg.fmt(s.bytesMoved().getOrDefault("L3<->L1", 0L))).append("</td><td>").append(Svg.fmt(r.totalMacs())).append("</td><td>")
-                    .append(Svg.fmt(s.estimatedCycles())).append("</td><td>").append(Svg.fmt(s.estimatedImagesPerSecond())).append("</td></tr>");
+                    .append(Svg.fmt(s.estimatedCycles())).append("</td><td>").append(Svg.fmt(s.estimatedImagesPerSecond())).append("</td><td>")
+                    .append(Svg.esc(s.levels().strategy())).append("</td><td>").append(Svg.fmt(s.levels().l3DynamicBytes())).append("</td><td>")
+                    .append(Svg.fmt(s.levels().recomputedMacs())).append("</td></tr>");
         }
         b.append("</table><div class=\"charts\">");
         List<String> names = rows.stream().map(SweepRow::name).toList();

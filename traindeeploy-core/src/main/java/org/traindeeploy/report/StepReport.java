@@ -30,7 +30,21 @@ public record StepReport(String target, long trainableElements, int batch,
                          Map<String, Long> macs, Map<String, Long> flops,
                          Memory memory, Map<String, Long> bytesMoved,
                          long estimatedCycles, double estimatedImagesPerSecond, double estimatedFlopsPerCycle,
-                         List<Layer> layers, long inputElements) {
+                         List<Layer> layers, long inputElements, Levels levels) {
+
+    /**
+     * Where the step's bytes live and what that costs (docs/memory.md, *Level choice*): {@code strategy}
+     * is "L2" (everything in L2), "weights to L3" (the arena fits L2, weights and state moved to L3
+     * largest first) or "by cost" ({@link org.traindeeploy.memory.LevelChoice}: activations, gradients,
+     * weights and state moved to L3 by added cycles per byte of L2 freed). Bytes in L3: all of them
+     * (the planned L3, as td_l3 of the generated C), weights and state, and the peak of the activations
+     * and gradients there (their L3 arena; {@code l3DynamicSum} without sharing); the recomputed nodes
+     * and their MACs (the {@code recompute} training pass); the bytes the step moves between L3 and L1
+     * (as counted by the host simulation) and the choice's estimate of the cycles its moves add; the
+     * largest buffers moved with their reason.
+     */
+    public record Levels(String strategy, long l3Bytes, long l3StaticBytes, long l3DynamicBytes, long l3DynamicSum, int buffersInL3,
+                         int recomputedNodes, long recomputedMacs, long l3Traffic, long addedCycles, List<String> moved) {}
 
     /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
@@ -147,11 +161,22 @@ public record StepReport(String target, long trainableElements, int batch,
             if ("L3".equals(b.level())) staticL3 += b.size();
             else staticL2 += b.size();
         }
+        int recomputed = 0;
+        long recomputedMacs = 0;
+        for (Layer l : layers) {
+            if (!l.node().contains("/recompute")) continue; // the copies the recompute pass made (Recompute names them so)
+            recomputed++;
+            recomputedMacs += l.macs();
+        }
+        org.traindeeploy.memory.LevelChoice.Summary ch = plan.levels();
+        String strategy = ch.buffersInL3() > 0 ? "by cost" : plan.l3Bytes() > 0 ? "weights to L3" : "L2";
+        Levels levels = new Levels(strategy, plan.l3Bytes(), ch.buffersInL3() > 0 ? ch.staticL3Bytes() : staticL3, ch.dynamicL3Bytes(), ch.dynamicL3Sum(),
+                ch.buffersInL3(), recomputed, recomputedMacs, moved.getOrDefault("L3<->L1", 0L), ch.addedCycles(), ch.largest());
         int batch = p.input().type().dim(0);
         double seconds = cycles / target.clockHz();
         return new StepReport(target.name(), p.trainableElements(), batch, macs, flops,
                 new Memory(plan.arenaBytes(), plan.lowerBoundBytes(), staticL2, staticL3, l1Peak, l1Budget), moved, cycles,
-                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers, inputElements);
+                seconds > 0 ? batch / seconds : 0, cycles > 0 ? (double) totalFlops / cycles : 0, layers, inputElements, levels);
     }
 
     private static String key(TrainingProgram.Phase ph) { return ph.name().toLowerCase(Locale.ROOT); }
@@ -165,6 +190,8 @@ public record StepReport(String target, long trainableElements, int batch,
                 memory.dynamicLowerBound(), memory.staticL2(), memory.staticL3()));
         if (memory.l1Budget() > 0) sb.append(String.format(Locale.ROOT, ", L1 tiles peak %,d of %,d B", memory.l1Peak(), memory.l1Budget()));
         sb.append('\n');
+        sb.append(String.format(Locale.ROOT, "  levels   %s: L3 %,d B (weights and state %,d B, activations and gradients %,d B), recomputed %d node(s), %,d MACs%n",
+                levels.strategy(), levels.l3Bytes(), levels.l3StaticBytes(), levels.l3DynamicBytes(), levels.recomputedNodes(), levels.recomputedMacs()));
         StringBuilder mv = new StringBuilder();
         bytesMoved.forEach((k, v) -> mv.append(String.format(Locale.ROOT, "  %s %,d B", k, v)));
         sb.append("  moved   ").append(mv.length() == 0 ? " nothing between levels (one memory level)" : mv).append('\n');
