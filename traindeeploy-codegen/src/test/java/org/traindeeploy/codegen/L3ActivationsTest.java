@@ -106,7 +106,7 @@ class L3ActivationsTest {
         Target s = siracusaData(512 << 10, 64 << 10);
         List<Target.MemoryLevel> levels = s.levels().stream().map(l -> l.name().equals("L3") ? new Target.MemoryLevel("L3", 200_000, 4) : l).toList();
         Target small = new Target(s.name(), s.description(), s.cores(), s.clockHz(), s.flopsPerCyclePerCore(), s.runtime(), levels, s.dma(),
-                s.cyclesPerInstruction(), s.doubleFpu());
+                s.cyclesPerInstruction(), s.doubleFpu(), s.cost());
         TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("FT2")), (x, y) -> { });
         CompileException e = assertThrows(CompileException.class, () -> StepReport.plan(p, small));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
