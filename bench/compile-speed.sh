@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Compile speed (issue 13 item 8): wall time of `compile` of cct2 LoRA2 for siracusa, median of 5, through
+# the jar with plain flags and through the ./traindeeploy launcher (C1 only, class-data-sharing archive);
+# and a 20-strategy sweep of a depth-4 ViT (BigGraphs) with its wall time and CPU use (parallel strategies).
+# Usage: bench/compile-speed.sh   (target: compile under 1.0 s wall). Writes only to a temporary folder.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+./mvnw -q -B -o test-compile -pl traindeeploy-core >/dev/null
+./mvnw -q -B -o package -DskipTests >/dev/null
+./traindeeploy --version >/dev/null # builds the launcher's class-data-sharing archive when missing
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+jar=traindeeploy-cli/target/traindeeploy.jar
+args=(compile models/cct2/model.onnx --lora '/blocks.*/*MatMul' --lora-rank 4 --lora-alpha 4 --train '/attention_pool/*,/fc/*' --target siracusa -o "$tmp/c" --force)
+median() {
+  local label=$1; shift
+  local ts=()
+  for _ in 1 2 3 4 5; do
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+    ts+=("$(( (e - s) / 1000000 ))")
+  done
+  local sorted
+  sorted=$(printf '%s\n' "${ts[@]}" | sort -n | tr '\n' ' ')
+  echo "$label: median $(printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p) ms of 5 ($sorted ms)"
+}
+median "compile cct2 LoRA2 siracusa, java -jar" java -XX:+UseSerialGC -Xss16m -jar "$jar" "${args[@]}"
+median "compile cct2 LoRA2 siracusa, ./traindeeploy" ./traindeeploy "${args[@]}"
+java -cp "$jar:traindeeploy-core/target/test-classes" org.traindeeploy.testing.BigGraphs "$tmp" 100 10 4
+: > "$tmp/strategies"
+for r in 2 4 8; do
+  for m in '*/q/MatMul,*/v/MatMul' '*/q/MatMul,*/k/MatMul,*/v/MatMul,*/o/MatMul' '*/fc1/MatMul,*/fc2/MatMul' \
+      '*/q/MatMul,*/k/MatMul,*/v/MatMul,*/o/MatMul,*/fc1/MatMul,*/fc2/MatMul'; do
+    echo "lora$r-$(wc -l < "$tmp/strategies"): --lora '$m' --lora-rank $r --lora-alpha $r --train '/head/*'" >> "$tmp/strategies"
+  done
+done
+printf '%s\n' "last: --train last" "all: --train all" "head: --train '/head/*'" >> "$tmp/strategies"
+for m in q k v o fc1; do echo "ft-$m: --train '*/$m/MatMul,/head/*'" >> "$tmp/strategies"; done
+/usr/bin/time -f "sweep of $(wc -l < "$tmp/strategies") strategies, depth-4 ViT, siracusa: %e s wall, %P CPU ($(nproc) cores)" \
+  ./traindeeploy sweep "$tmp/vit.onnx" --target siracusa --strategies-file "$tmp/strategies" -o "$tmp/sweep" >/dev/null
