@@ -76,9 +76,9 @@ class TilerTest {
         assertEquals((64 * 128 + 128 * 128) * 4L, one.bytesIn());
         // Everything fits; more tiles are only chosen when overlapping their DMA with compute is estimated faster.
         Target s = Target.load("siracusa");
-        double compute = 2.0 * 64 * 128 * 128 / s.flopsPerCycle();
         Target.DmaLink link = s.link("L2", "L1");
-        Tiler.Tiling onePriced = Tiler.evaluate(c, new int[] {64, 128, 128}, new int[] {0, 1, 2}, compute, link.bytesPerCycle(), link.setupCycles());
+        Tiler.Tiling onePriced = Tiler.evaluate(c, new int[] {64, 128, 128}, new int[] {0, 1, 2}, Tiler.compute("Linear", 64L * 128 * 128, 0, s),
+                link.bytesPerCycle(), link.setupCycles());
         assertTrue(whole.cycles() <= onePriced.cycles(), whole.cycles() + " > " + onePriced.cycles());
         Tiler.Tiling small = Tiler.tile(n, 32 * 1024, Target.load("siracusa"));
         assertTrue(small.tiles() > 1 && small.l1Bytes() <= 32 * 1024);
