@@ -114,12 +114,12 @@ class L3ActivationsTest {
     }
 
     static TrainingConfig fullFineTuning() {
-        return new TrainingConfig(TrainSpec.parse("all"), null, LossKind.CROSS_ENTROPY, OptimizerSpec.sgd(0.05, 0, 0), 1, null, null);
+        return new TrainingConfig(TrainSpec.parse("all"), null, LossKind.CROSS_ENTROPY, OptimizerSpec.sgd(0.05, 0, 0), 1, 1, null);
     }
 
     static TrainingConfig lora() {
         return new TrainingConfig(TrainSpec.parse("head.*"), new LoraSpec(List.of("/blocks.*/*MatMul"), 4, 8, 5, null), LossKind.CROSS_ENTROPY,
-                OptimizerSpec.sgd(0.05, 0, 0), 1, null, null);
+                OptimizerSpec.sgd(0.05, 0, 0), 1, 1, null);
     }
 
     @Test
