@@ -59,8 +59,11 @@ public final class Vit {
         b.node("Transpose", "/tokens", List.of("/flat"), List.of("/tok"), "perm", new long[] {0, 2, 1});
         b.init("pos", random(r, 0.02, 1, tokens, DIM)).node("Add", "/pos/Add", List.of("/tok", "pos"), List.of("/x0"));
         b.init("/heads_shape", shape(-1, tokens, HEADS, hd)).init("/merge_shape", shape(-1, tokens, DIM));
-        b.init("/scale", Tensor.floats(new int[] {}, 1 / Math.sqrt(hd))).init("/sqrt2", Tensor.floats(new int[] {}, Math.sqrt(2)));
-        b.init("/one", Tensor.floats(new int[] {}, 1.0)).init("/half", Tensor.floats(new int[] {}, 0.5));
+        // Scalars as Constant nodes, as PyTorch exports them (not initializers: --train all leaves them out).
+        b.node("Constant", "/scale/Constant", List.of(), List.of("/scale"), "value", Tensor.floats(new int[] {}, 1 / Math.sqrt(hd)));
+        b.node("Constant", "/sqrt2/Constant", List.of(), List.of("/sqrt2"), "value", Tensor.floats(new int[] {}, Math.sqrt(2)));
+        b.node("Constant", "/one/Constant", List.of(), List.of("/one"), "value", Tensor.floats(new int[] {}, 1.0));
+        b.node("Constant", "/half/Constant", List.of(), List.of("/half"), "value", Tensor.floats(new int[] {}, 0.5));
         String h = "/x0";
         double ws = 1 / Math.sqrt(DIM);
         for (int i = 0; i < depth; i++) {
