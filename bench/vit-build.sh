@@ -20,9 +20,9 @@ for depth in "${@:-4 16 32}"; do
     java -XX:+UseSerialGC -Xss16m -jar "$jar" compile "$tmp/vit-$d.onnx" -o "$tmp/d$d" --target siracusa --l2 64MiB \
       --lora '/blocks.*/MatMul' --lora-rank 4 --lora-alpha 4 --train '/head/*' >/dev/null
     bytes=$(wc -c < "$tmp/d$d/network.c")
-    /usr/bin/time -f "depth $d: make %e s wall, %M KiB peak RSS (network.c $bytes B)" make -s -C "$tmp/d$d" >/dev/null
+    /usr/bin/time -f "depth $d: make %e s wall, %U s user, %S s sys, %M KiB peak RSS (network.c $bytes B)" make -s -C "$tmp/d$d" >/dev/null
     rm -f "$tmp/d$d/network.o"
-    /usr/bin/time -f "depth $d: network.o alone %e s wall, %M KiB peak RSS" make -s -C "$tmp/d$d" network.o >/dev/null
+    /usr/bin/time -f "depth $d: network.o alone %e s wall, %U s user, %S s sys, %M KiB peak RSS" make -s -C "$tmp/d$d" network.o >/dev/null
     rm -rf "$tmp/d$d" "$tmp/vit-$d.onnx"
   done
 done

@@ -1,34 +1,34 @@
 <#-- The tables of a cluster target's program (td_tiled.h), included once by network.c.ftl. -->
 <#function ptr s=""><#if s?has_content><#return "(uint8_t *)" + s></#if><#return "NULL"></#function>
 
-/* ---- tile tables: what td_run_tiled / td_whole_load / td_whole_store / td_run_state_copy do ---- */
-
+/* ---- tile tables: what td_run_tiled / td_whole_load / td_whole_store / td_run_state_copy do ----
+ * Arrays shared by nodes of the same shape: dims {count, inner, size, extent}; box axes {dim, coef,
+ * offset, window, size, stride}; bind parameters (td_tiled.c). Operands (td_tile_operand, in field
+ * order): role, region, nbuf, in_l3, load, store, naxes, elem, run_axis, rows_axis, box, run_tail,
+ * rows_tail, row_stride, period, region_period, l1_bytes, {L1 copies}, L2 home, L3 home, axes.
+ */
 <#if tables.tiled?has_content>
 static td_dma td_tile_rq[2 * TD_TILE_OPS]; /* core 0's DMA requests, two per operand of the running tiled node */
 </#if>
+<#list tables.dims as a>
+static const td_tile_dim ${a.name}[] = {<#list a.rows as d>{${d.count}, ${d.inner}, ${d.size}, ${d.extent}}<#sep>, </#list>};
+</#list>
+<#list tables.axes as a>
+static const td_tile_axis ${a.name}[] = {<#list a.rows as x>{${x.dim}, ${x.coef}, ${x.offset}, ${x.window}, ${x.size}, ${x.stride}u}<#sep>, </#list>};
+</#list>
+<#list tables.params as a>
+static const int32_t ${a.name}[] = {${a.rows?join(", ")}};
+</#list>
 <#list tables.tiled as n>
 
 /* ${n.comment} */
-static const td_tile_dim ${n.id}_dims[] = {<#list n.dims as d>{${d.count}, ${d.inner}, ${d.size}, ${d.extent}}<#sep>, </#list>};
-<#list n.ops as o>
-<#if o.axes?has_content>
-static const td_tile_axis ${n.id}_ax${o?index}[] = {<#list o.axes as a>{${a.dim}, ${a.coef}, ${a.offset}, ${a.window}, ${a.size}, ${a.stride}u}<#sep>, </#list>};
-</#if>
-</#list>
-<#list n.calls as c>
-static const int32_t ${n.id}_p${c?index}[] = {${c.params?join(", ")}};
-</#list>
 static const td_tile_operand ${n.id}_ops[] = {
 <#list n.ops as o>
-    {.role = ${o.role}, .region = ${o.region}, .nbuf = ${o.nbuf}, .in_l3 = ${(o.l3??)?then(1, 0)}, .load = ${o.loadFlag}, .store = ${o.storeFlag}, .naxes = ${o.axes?size}, .elem = ${o.elem},
-     .run_axis = ${o.runAxis}, .rows_axis = ${o.rowsAxis}, .box = ${o.box}, .run_tail = ${o.runTail}u, .rows_tail = ${o.rowsTail}u, .row_stride = ${o.rowStride}u,
-     .period = ${o.period}u, .region_period = ${o.regionPeriod}u, .l1_bytes = ${o.l1Bytes}u,
-     .l1 = {<#if o.l1?has_content>${ptr(o.l1[0])}, <#if o.l1?size gt 1>${ptr(o.l1[1])}<#else>NULL</#if><#else>NULL, NULL</#if>}, .l2 = ${ptr(o.l2)}, .l3 = <#if o.l3??>${o.l3}<#else>0u</#if>,
-     .axes = <#if o.axes?has_content>${n.id}_ax${o?index}<#else>NULL</#if>}<#sep>,</#sep> /* ${o.name} */
+    {${o.role}, ${o.region}, ${o.nbuf}, ${(o.l3??)?then(1, 0)}, ${o.loadFlag}, ${o.storeFlag}, ${o.axes?size}, ${o.elem}, ${o.runAxis}, ${o.rowsAxis}, ${o.box}, ${o.runTail}u, ${o.rowsTail}u, ${o.rowStride}u, ${o.period}u, ${o.regionPeriod}u, ${o.l1Bytes}u, {<#if o.l1?has_content>${ptr(o.l1[0])}, <#if o.l1?size gt 1>${ptr(o.l1[1])}<#else>NULL</#if><#else>NULL, NULL</#if>}, ${ptr(o.l2)}, <#if o.l3??>${o.l3}<#else>0u</#if>, <#if o.axesRef??>${o.axesRef}<#else>NULL</#if>}<#sep>,</#sep> /* ${o.name} */
 </#list>
 };
-static const td_tile_call ${n.id}_calls[] = {<#list n.calls as c>{${c.bind}, &${c.args}, ${n.id}_p${c?index}}<#sep>, </#list>};
-static const td_tiled_node ${n.id} = {"${n.what}", ${n.tiles}, ${n.dims?size}, ${n.ops?size}, ${n.calls?size}, ${n.id}_dims, ${n.id}_ops, ${n.id}_calls, td_tile_rq};
+static const td_tile_call ${n.id}_calls[] = {<#list n.calls as c>{${c.bind}, &${c.args}, ${c.paramsRef}}<#sep>, </#list>};
+static const td_tiled_node ${n.id} = {"${n.what}", ${n.tiles}, ${n.dims?size}, ${n.ops?size}, ${n.calls?size}, ${n.dimsRef}, ${n.id}_ops, ${n.id}_calls, td_tile_rq};
 </#list>
 <#list tables.whole as w>
 

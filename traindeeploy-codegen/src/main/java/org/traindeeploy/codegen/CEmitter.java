@@ -240,14 +240,31 @@ public final class CEmitter {
                 ops = Math.max(ops, t.ops().size());
                 boxes = Math.max(boxes, t.boxes());
             }
+            // The shared arrays the used tables name, in first-use order.
+            Set<String> refs = new HashSet<>();
+            for (TileLoops.TiledNode t : tn) {
+                refs.add(t.dimsRef());
+                t.ops().forEach(o -> refs.add(o.axesRef()));
+                t.calls().forEach(c -> refs.add(c.paramsRef()));
+            }
+            TileLoops.Shared sh = tiles.shared();
             tables = new NetworkModel.Tables(tn, tiles.wholeNodes().stream().filter(w -> usedTables.contains(w.id())).toList(),
-                    tiles.stateCopies().stream().filter(c -> usedTables.contains(c.id())).toList(), dims, ops, boxes);
+                    tiles.stateCopies().stream().filter(c -> usedTables.contains(c.id())).toList(), named(sh.dims, refs), named(sh.axes, refs),
+                    named(sh.params, refs), dims, ops, boxes);
             sources = new ArrayList<>(KERNEL_SOURCES);
             sources.add(TILE_DRIVER_SOURCE);
         }
         return new NetworkModel(CNames.comment(spec.modelName()), cores, spec.training(), plan.place(spec.input()), labels, output, loss,
                 constants, states, placed, mem, tiles == null ? List.of() : tiles.macros(),
                 scratchF ? plan.scratchFloatCount() : 0, scratchA ? plan.scratchAccCount() : 0, calls, train, infer, trained, data, sources, profNodes, tables);
+    }
+
+    private static <T> List<TileLoops.Named<T>> named(Map<T, String> shared, Set<String> used) {
+        List<TileLoops.Named<T>> out = new ArrayList<>();
+        shared.forEach((rows, name) -> {
+            if (used.contains(name)) out.add(new TileLoops.Named<>(name, rows));
+        });
+        return out;
     }
 
     private static List<Buffer> used(List<Buffer> all, Set<String> used) {

@@ -32,8 +32,9 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
      * copies; and the largest per-tile state a tiled node needs (dims, operands, box axes), for td_target.h.
      */
     public record Tables(List<TileLoops.TiledNode> tiled, List<TiledLowering.WholeNode> whole, List<TiledLowering.StateCopy> stateCopies,
-                         int maxDims, int maxOps, int maxBoxes) {
-        static final Tables NONE = new Tables(List.of(), List.of(), List.of(), 0, 0, 0);
+                         List<TileLoops.Named<List<TileLoops.DimRow>>> dims, List<TileLoops.Named<List<TileLoops.AxisRow>>> axes,
+                         List<TileLoops.Named<List<Integer>>> params, int maxDims, int maxOps, int maxBoxes) {
+        static final Tables NONE = new Tables(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0, 0);
     }
 
     /** An L1 address of the tiled program: a node's operand copy or scratch, at a fixed offset of td_l1. */

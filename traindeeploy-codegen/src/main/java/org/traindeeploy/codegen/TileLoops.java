@@ -40,7 +40,10 @@ final class TileLoops {
     private final List<L1Macro> macros;
     private final Set<String> homes;
 
-    TileLoops(BufferPlan plan, CNames names, List<L1Macro> macros, Set<String> homes) {
+    private final Shared shared;
+
+    TileLoops(BufferPlan plan, CNames names, List<L1Macro> macros, Set<String> homes, Shared shared) {
+        this.shared = shared;
         this.plan = plan;
         this.names = names;
         this.macros = macros;
@@ -138,18 +141,37 @@ final class TileLoops {
      */
     public record OperandRow(String name, int role, int region, int nbuf, boolean load, boolean store, int elem, int runAxis, long runTail, int rowsAxis,
                              long rowsTail, long rowStride, long period, long regionPeriod, long l1Bytes, int box, List<String> l1, String l2, String l3,
-                             List<AxisRow> axes) {
+                             List<AxisRow> axes, String axesRef) {
         public int loadFlag() { return load ? 1 : 0; }
 
         public int storeFlag() { return store ? 1 : 0; }
     }
 
     /** One kernel call of a tile (td_tile_call): its family's bind function, the constant argument struct and the bind parameters. */
-    public record CallRow(String bind, String args, List<Integer> params) {}
+    public record CallRow(String bind, String args, List<Integer> params, String paramsRef) {}
 
     /** A tiled node's table (td_tiled_node): rendered by tiles/node.ftl, run by td_run_tiled. */
-    public record TiledNode(String id, String what, String comment, long tiles, List<DimRow> dims, List<OperandRow> ops, List<CallRow> calls, int boxes,
-                            List<KernelCall> kernelCalls) {}
+    public record TiledNode(String id, String what, String comment, long tiles, List<DimRow> dims, String dimsRef, List<OperandRow> ops, List<CallRow> calls,
+                            int boxes, List<KernelCall> kernelCalls) {}
+
+    /**
+     * The constant arrays of the tables, shared by content: nodes of the same shape share their dims,
+     * box axes and bind parameters, so these grow with the distinct shapes, not with nodes.
+     */
+    static final class Shared {
+        final java.util.Map<List<DimRow>, String> dims = new java.util.LinkedHashMap<>();
+        final java.util.Map<List<AxisRow>, String> axes = new java.util.LinkedHashMap<>();
+        final java.util.Map<List<Integer>, String> params = new java.util.LinkedHashMap<>();
+
+        String dims(List<DimRow> v) { return dims.computeIfAbsent(v, k -> "td_tab_d" + dims.size()); }
+
+        String axes(List<AxisRow> v) { return v.isEmpty() ? null : axes.computeIfAbsent(v, k -> "td_tab_a" + axes.size()); }
+
+        String params(List<Integer> v) { return params.computeIfAbsent(v, k -> "td_tab_p" + params.size()); }
+    }
+
+    /** A shared array and its name, for the template. */
+    public record Named<T>(String name, T rows) {}
 
     TiledNode lower(Node n, TileContract c, Tiler.Tiling tl, Binder binder) {
         int[] rep = tl.sharing();
@@ -196,9 +218,12 @@ final class TileLoops {
         List<OperandRow> rows = new ArrayList<>();
         for (int k = 0; k < ops.size(); k++) rows.add(operand(t, k, box[rep[k]]));
         List<CallRow> calls = new ArrayList<>();
-        for (Bound b : bound) calls.add(new CallRow(b.bind(), b.call().id(), java.util.Arrays.stream(b.params()).boxed().toList()));
+        for (Bound b : bound) {
+            List<Integer> p = java.util.Arrays.stream(b.params()).boxed().toList();
+            calls.add(new CallRow(b.bind(), b.call().id(), p, shared.params(p)));
+        }
         String comment = CNames.comment(n.name() + " (" + n.op().opType() + "): " + tl.tiles() + " tile" + (tl.tiles() == 1 ? "" : "s") + " through L1");
-        return new TiledNode(names.fresh("tn_", n.name()), t.what, comment, tl.tiles(), dims, rows, calls, boxes, bound.stream().map(Bound::call).toList());
+        return new TiledNode(names.fresh("tn_", n.name()), t.what, comment, tl.tiles(), dims, shared.dims(dims), rows, calls, boxes, bound.stream().map(Bound::call).toList());
     }
 
     private OperandRow operand(Tile t, int k, int box) {
@@ -215,7 +240,7 @@ final class TileLoops {
         Buffer h = t.home[r];
         if (o.role() == Role.SCRATCH) {
             return new OperandRow(o.name(), role, r, t.sym[r].length, false, false, o.elemBytes(), -1, 0, -1, 0, 0, period, regionPeriod,
-                    o.maxBytes(tl.tile()), box, l1, null, null, List.of());
+                    o.maxBytes(tl.tile()), box, l1, null, null, List.of(), null);
         }
         Layout lay = o.layout(tl.tile(), t.contract.dims());
         int eb = o.elemBytes();
@@ -239,7 +264,7 @@ final class TileLoops {
             axes.add(new AxisRow(a.dim(), a.coef(), a.offset(), a.window(), a.size(), o.stride(i)));
         }
         return new OperandRow(o.name(), role, r, t.sym[r].length, load, store, eb, runAxis, runTail, rowsAxis, rowsTail, rowStride, period, regionPeriod,
-                o.maxBytes(tl.tile()), box, l1, h.inL3() ? null : h.symbol(), h.inL3() ? h.symbol() : null, axes);
+                o.maxBytes(tl.tile()), box, l1, h.inL3() ? null : h.symbol(), h.inL3() ? h.symbol() : null, axes, shared.axes(axes));
     }
 
     /** The whole sizes of the axes after the head of a group [g0, g1]: a box's group holds n[g0] times this many elements. */

@@ -34,6 +34,7 @@ final class TiledLowering {
     private final List<L1Macro> macros = new ArrayList<>();
     private final Set<String> homes = new LinkedHashSet<>();
     private final List<TileLoops.TiledNode> tiledNodes = new ArrayList<>();
+    private final TileLoops.Shared shared = new TileLoops.Shared();
     private final List<WholeNode> wholeNodes = new ArrayList<>();
     private final List<StateCopy> stateCopies = new ArrayList<>();
 
@@ -60,6 +61,8 @@ final class TiledLowering {
 
     List<WholeNode> wholeNodes() { return wholeNodes; }
 
+    TileLoops.Shared shared() { return shared; }
+
     List<StateCopy> stateCopies() { return stateCopies; }
 
     /** The L2/L3 symbols the DMA code of the lowered nodes reads or writes. */
@@ -85,7 +88,7 @@ final class TiledLowering {
             Tiler.Tiling tiling = Tiler.tile(n, l1Size, target, plan::planned);
             TileLoops.Binder binder = TileFamilies.binder(n, names);
             if (binder == null) throw new IllegalStateException(n.op().opType() + " has a tile contract but no tiled kernel binding");
-            TileLoops.TiledNode tn = new TileLoops(plan, names, macros, homes).lower(n, contract, tiling, binder);
+            TileLoops.TiledNode tn = new TileLoops(plan, names, macros, homes, shared).lower(n, contract, tiling, binder);
             tiledNodes.add(tn);
             return List.of(Planned.driver(DRIVER_TILED, tn.id(), tn.comment(), true, tn.kernelCalls()));
         }
