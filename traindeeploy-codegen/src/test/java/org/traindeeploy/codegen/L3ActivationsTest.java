@@ -26,7 +26,7 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
-import org.traindeeploy.testing.Vit;
+import org.traindeeploy.testing.VitModel;
 import org.traindeeploy.train.LoraSpec;
 import org.traindeeploy.train.LossKind;
 import org.traindeeploy.train.OptimizerSpec;
@@ -129,7 +129,7 @@ class L3ActivationsTest {
         Path dir = Files.createTempDirectory("traindeeploy-vit-");
         try {
             Path onnx = dir.resolve("vit.onnx");
-            Files.write(onnx, Vit.model(8).toByteArray());
+            Files.write(onnx, VitModel.vit(8).toByteArray());
             Target t = Target.load("siracusa");
             for (TrainingConfig cfg : List.of(fullFineTuning(), lora())) {
                 String label = cfg.lora() == null ? "full fine-tuning" : "LoRA";
@@ -145,7 +145,7 @@ class L3ActivationsTest {
                 for (int i = 0; i < v.length; i++) v[i] = rnd.nextDouble() * 2 - 1;
                 xs.add(Tensor.ofReal(DType.FLOAT, in.shape(), v).roundToType());
                 long[] l = new long[p.labels().type().size()];
-                for (int i = 0; i < l.length; i++) l[i] = rnd.nextInt(Vit.CLASSES);
+                for (int i = 0; i < l.length; i++) l[i] = rnd.nextInt(VitModel.CLASSES);
                 ys.add(Tensor.ofInt(DType.INT64, p.labels().type().shape(), l));
                 List<Engine.StepResult> ref = new ReferenceEngine().train(TrainingPipeline.compile(onnx, cfg, (x, y) -> { }), xs, ys);
                 CEngine engine = new CEngine(new CEngine.Options(3, O1, null).on(t));
