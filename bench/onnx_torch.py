@@ -7,45 +7,15 @@ torch operations, so autograd differentiates the same computation that traindeep
 Covers the op types of the conformance models' exports (Conv, Gemm, MatMul, LayerNormalization,
 Softmax, Erf/Gelu, pooling, shape ops, ...); an unknown op stops with its name.
 """
+import os
 import struct
+import sys
 
 import torch
 import torch.nn.functional as F
 
-
-def _varint(b, i):
-    v = s = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << s
-        s += 7
-        if c < 0x80:
-            return v, i
-
-
-def _fields(b):
-    """(field number, wire type, value) of a protobuf message; length-delimited values as bytes."""
-    i = 0
-    n = len(b)
-    while i < n:
-        key, i = _varint(b, i)
-        f, w = key >> 3, key & 7
-        if w == 0:
-            v, i = _varint(b, i)
-        elif w == 1:
-            v = b[i:i + 8]
-            i += 8
-        elif w == 2:
-            ln, i = _varint(b, i)
-            v = b[i:i + ln]
-            i += ln
-        elif w == 5:
-            v = b[i:i + 4]
-            i += 4
-        else:
-            raise ValueError("unsupported wire type %d" % w)
-        yield f, w, v
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from pbwire import fields as _fields, varint as _varint  # noqa: E402
 
 
 def _packed_varints(v):

@@ -35,6 +35,8 @@ import time
 import numpy as np
 from scipy.optimize import lsq_linear, nnls
 
+import pbwire
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(ROOT, "tests", "conformance")
 DATA = os.path.join(ROOT, "tools", "calibration", "measurements.json")
@@ -60,36 +62,11 @@ VALIDATE = ["cct2/LP@64KiB", "cct2/LoRA2@64KiB", "cct2/FT1@64KiB", "ae/bn@64KiB"
 
 def label_is_float(path):
     """Whether an ONNX TensorProto file holds float data (field 2, data_type: 1 float, 11 double, 10 float16)."""
-    b = open(path, "rb").read()
-    i = 0
-    while i < len(b):
-        key, i = varint(b, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            v, i = varint(b, i)
-            if field == 2:
+    with open(path, "rb") as f:
+        for field, wire, v in pbwire.fields(f.read()):
+            if field == 2 and wire == 0:
                 return v in (1, 10, 11, 16)
-        elif wire == 2:
-            n, i = varint(b, i)
-            i += n
-        elif wire == 1:
-            i += 8
-        elif wire == 5:
-            i += 4
-        else:
-            break
     return False
-
-
-def varint(b, i):
-    v = s = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << s
-        s += 7
-        if c < 0x80:
-            return v, i
 
 
 def case_args(case):
