@@ -15,6 +15,7 @@ import org.traindeeploy.ir.DType;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.memory.ByteRanges;
 import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.schedule.MemoryAwareScheduler;

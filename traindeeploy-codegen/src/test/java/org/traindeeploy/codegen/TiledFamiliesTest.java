@@ -61,6 +61,9 @@ class TiledFamiliesTest {
         Conv depthwise = new Conv(4, new int[] {1, 1}, new int[] {1, 1, 1, 1}, new int[] {1, 1});
         Conv grouped = new Conv(2, new int[] {2, 1}, new int[] {1, 0, 0, 1}, new int[] {1, 1});
         Slice half = new Slice(new int[] {0, 0, 1, 0}, new int[] {1, 1, 4, 3}, new int[] {2, 4, 8, 8});
+        // Every other row and column: a gradient over it is too large for one tile of L1 = 16 KiB
+        // (dY alone is 16 KiB), so its reductions run over several tiles whatever the tile cost.
+        Slice alternate = new Slice(new int[] {0, 0, 1, 0}, new int[] {1, 1, 2, 2}, new int[] {2, 4, 16, 16});
         List<Family> f = List.of(
                 new Family("elementwise Add", (g, x) -> g.add("/t", new Add(), x, g.add("/gelu", new Gelu(false), x))),
                 new Family("unary grad", (g, x) -> g.add("/t", new GeluGrad(false), g.add("/e", new Exp(), x), x)),
@@ -124,12 +127,12 @@ class TiledFamiliesTest {
                 new Family("Conv", (g, x) -> g.add("/t", conv, x, g.addConstant("w", random(r, 8, 4, 3, 3)), g.addConstant("b", random(r, 8)))),
                 new Family("Conv strided", (g, x) -> g.add("/t", conv2, x, g.addConstant("w", random(r, 6, 4, 3, 2)), g.addConstant("b", random(r, 6)))),
                 new Family("ConvGradInput", (g, x) -> {
-                    Value xs = g.add("/half", half, x);
+                    Value xs = g.add("/alternate", alternate, x);
                     Value w = g.addConstant("w", random(r, 8, 4, 3, 3));
-                    return g.add("/t", new ConvGradInput(conv, new int[] {2, 4, 8, 8}), g.add("/y", conv, xs, w), w);
+                    return g.add("/t", new ConvGradInput(conv, new int[] {2, 4, 16, 16}), g.add("/y", conv, xs, w), w);
                 }),
                 new Family("ConvGradWeight", (g, x) -> {
-                    Value xs = g.add("/half", half, x);
+                    Value xs = g.add("/alternate", alternate, x);
                     return g.add("/t", new ConvGradWeight(conv, new int[] {8, 4, 3, 3}), g.add("/y", conv, xs, g.addConstant("w", random(r, 8, 4, 3, 3))), xs);
                 }),
                 new Family("Conv depthwise", (g, x) -> g.add("/t", depthwise, x, g.addConstant("w", random(r, 4, 1, 3, 3)), g.addConstant("b", random(r, 4)))),

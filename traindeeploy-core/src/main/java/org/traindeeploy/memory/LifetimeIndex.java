@@ -2,8 +2,6 @@ package org.traindeeploy.memory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The placed buffers as rectangles over time × offset, answering "the lowest aligned offset where
@@ -27,14 +25,14 @@ import java.util.TreeMap;
  */
 final class LifetimeIndex {
     private final int leaves;
-    private final Ranges[] cover;
-    private final Ranges[] sub;
+    private final ByteRanges[] cover;
+    private final ByteRanges[] sub;
 
     /** An index over steps [0, lastStep]. */
     LifetimeIndex(int lastStep) {
         this.leaves = Math.max(1, lastStep + 1);
-        this.cover = new Ranges[4 * leaves];
-        this.sub = new Ranges[4 * leaves];
+        this.cover = new ByteRanges[4 * leaves];
+        this.sub = new ByteRanges[4 * leaves];
     }
 
     /** Marks bytes [from, to) occupied over steps [start, end]. */
@@ -42,10 +40,10 @@ final class LifetimeIndex {
 
     private void add(int node, int lo, int hi, int start, int end, long from, long to) {
         if (end < lo || hi < start) return;
-        if (sub[node] == null) sub[node] = new Ranges();
+        if (sub[node] == null) sub[node] = new ByteRanges();
         sub[node].add(from, to);
         if (start <= lo && hi <= end) {
-            if (cover[node] == null) cover[node] = new Ranges();
+            if (cover[node] == null) cover[node] = new ByteRanges();
             cover[node].add(from, to);
             return;
         }
@@ -56,13 +54,13 @@ final class LifetimeIndex {
 
     /** The lowest offset ≥ {@code base}, a multiple of {@code align}, where {@code size} bytes are free over steps [start, end]. */
     long lowestFree(int start, int end, long size, long base, int align) {
-        List<Ranges> sets = new ArrayList<>();
+        List<ByteRanges> sets = new ArrayList<>();
         collect(1, 0, leaves - 1, start, end, sets);
         long c = MemoryPlanner.roundUp(base, align);
         boolean moved = true;
         while (moved) {
             moved = false;
-            for (Ranges r : sets) {
+            for (ByteRanges r : sets) {
                 long blockEnd = r.conflictEnd(c, size);
                 if (blockEnd >= 0) {
                     c = MemoryPlanner.roundUp(blockEnd, align);
@@ -73,7 +71,7 @@ final class LifetimeIndex {
         return c;
     }
 
-    private void collect(int node, int lo, int hi, int start, int end, List<Ranges> out) {
+    private void collect(int node, int lo, int hi, int start, int end, List<ByteRanges> out) {
         if (end < lo || hi < start || sub[node] == null) return;
         if (start <= lo && hi <= end) {
             out.add(sub[node]);
@@ -83,31 +81,5 @@ final class LifetimeIndex {
         int mid = (lo + hi) >>> 1;
         collect(2 * node, lo, mid, start, end, out);
         collect(2 * node + 1, mid + 1, hi, start, end, out);
-    }
-
-    /** Disjoint, merged byte ranges [from, to), keyed by start. */
-    static final class Ranges {
-        private final TreeMap<Long, Long> byStart = new TreeMap<>();
-
-        void add(long from, long to) {
-            Map.Entry<Long, Long> below = byStart.floorEntry(from);
-            if (below != null && below.getValue() >= from) {
-                from = below.getKey();
-                to = Math.max(to, below.getValue());
-                byStart.remove(below.getKey());
-            }
-            Map.Entry<Long, Long> next;
-            while ((next = byStart.ceilingEntry(from)) != null && next.getKey() <= to) {
-                to = Math.max(to, next.getValue());
-                byStart.remove(next.getKey());
-            }
-            byStart.put(from, to);
-        }
-
-        /** The end of the range that [c, c + size) would overlap (the highest such), or −1. */
-        long conflictEnd(long c, long size) {
-            Map.Entry<Long, Long> e = byStart.lowerEntry(c + size);
-            return e != null && e.getValue() > c ? e.getValue() : -1;
-        }
     }
 }

@@ -84,7 +84,7 @@ class LifetimeIndexTest {
 
     @Test
     void rangesMergeAndReportTheHighestConflict() {
-        LifetimeIndex.Ranges r = new LifetimeIndex.Ranges();
+        ByteRanges r = new ByteRanges();
         r.add(0, 16);
         r.add(32, 48);
         r.add(16, 32); // joins both
