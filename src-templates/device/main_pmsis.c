@@ -15,6 +15,7 @@
 
 #include "network.h"
 #include "td_runtime.h"
+#include "td_plan.h"
 
 #ifndef TD_DEVICE_STEPS
 #define TD_DEVICE_STEPS 1

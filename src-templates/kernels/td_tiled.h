@@ -12,7 +12,7 @@
  * kernel. The code therefore grows with the kernel families used, not with nodes or tiles.
  *
  * Sizes of the per-tile state (TD_TILE_DIMS, TD_TILE_OPS, TD_TILE_BOXES) are the largest the
- * program needs; td_target.h defines them.
+ * program needs; td_plan.h defines them.
  */
 #ifndef TD_TILED_H
 #define TD_TILED_H
@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "td_runtime.h"
+#include "td_plan.h"
 
 #ifndef TD_TILE_DIMS
 #define TD_TILE_DIMS 1

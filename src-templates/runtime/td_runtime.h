@@ -14,7 +14,8 @@
 
 #include <stdint.h>
 
-/* The generated target description: TD_L1_SIZE, TD_L2_SIZE, TD_L3_SIZE (bytes, 0 = no such level), TD_DMA_MAX. */
+/* The generated target description: TD_DMA_MAX and TD_NO_DOUBLE. The plan's level sizes (TD_L1_SIZE,
+ * TD_L2_SIZE, TD_L3_SIZE) are in td_plan.h, which kernels do not include. */
 #include "td_target.h"
 
 #ifndef TD_NUM_CORES
@@ -97,10 +98,8 @@ static inline void td_split(int32_t n, int32_t *lo, int32_t *hi) {
  * owned by the runtime with the target's sizes. L3 (external RAM) is not addressable: its buffers
  * are byte offsets reached only through td_l3_read / td_l3_write.
  */
-#if TD_L1_SIZE > 0
-extern uint8_t td_l1[TD_L1_SIZE];
-#endif
-extern uint8_t td_l2[TD_L2_SIZE];
+extern uint8_t td_l1[]; /* TD_L1_SIZE bytes (td_plan.h); only when the target has L1 */
+extern uint8_t td_l2[]; /* TD_L2_SIZE bytes */
 
 /* ---- DMA ----------------------------------------------------------------------------------
  *

@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200112L
 #include "td_runtime.h"
+#include "td_plan.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -15,6 +15,7 @@
  * violations end the program with a message naming the node; bytes are counted as on the host.
  */
 #include "td_runtime.h"
+#include "td_plan.h"
 
 #include <stdio.h>
 

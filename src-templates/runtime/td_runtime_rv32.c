@@ -25,6 +25,7 @@
  * are not counted.
  */
 #include "td_runtime.h"
+#include "td_plan.h"
 
 #include <picotls.h>
 #include <stdio.h>

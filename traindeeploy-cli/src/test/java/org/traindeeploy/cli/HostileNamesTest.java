@@ -66,7 +66,7 @@ class HostileNamesTest {
         for (String f : files) assertTrue(f.equals("a/b/c/model.onnx") || f.startsWith("a/b/c/out/"), "unexpected file " + f);
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(Set.of(".traindeeploy-output", "Makefile", "kernels", "main.c", "network.c", "network.h", "network_data.S", "network_data.bin", "network_data.h", "report.html", "report.json",
-                    "runtime", "td_target.h", "tensors.json"), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
+                    "runtime", "td_plan.h", "td_target.h", "tensors.json"), new TreeSet<>(s.map(p -> p.getFileName().toString()).toList()));
         }
         HostBuild.make(out, null);
         assertTrue(Files.isExecutable(out.resolve("harness")));

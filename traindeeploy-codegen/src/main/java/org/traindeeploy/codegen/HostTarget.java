@@ -63,6 +63,7 @@ public final class HostTarget {
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
         files.put("Makefile", Templates.render("Makefile.ftl", m));
         files.put("td_target.h", Templates.render("td_target.h.ftl", m));
+        files.put("td_plan.h", Templates.render("td_plan.h.ftl", m));
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));

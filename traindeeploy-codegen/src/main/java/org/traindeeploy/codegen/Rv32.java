@@ -62,6 +62,7 @@ public final class Rv32 {
                 "rv32", "CORES=" + cores));
         if (cflags != null) cmd.add("RV32_CFLAGS=" + cflags);
         if (profile) cmd.add("RV32_PROFILE=1");
+        cmd.addAll(HostBuild.cached("RV32_CC", HostBuild.envOr("RV32_CC", "riscv64-unknown-elf-gcc")));
         try {
             HostBuild.run(cmd, src, "building the generated C for rv32", line -> { });
         } catch (CompileException e) {
@@ -77,7 +78,7 @@ public final class Rv32 {
     /** TD_L2_SIZE of a generated folder (the planned bytes of td_l2), or "?" when unreadable. */
     private static String planned(Path src) {
         try {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("#define TD_L2_SIZE (\\d+)u").matcher(java.nio.file.Files.readString(src.resolve("td_target.h")));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("#define TD_L2_SIZE (\\d+)u").matcher(java.nio.file.Files.readString(src.resolve("td_plan.h")));
             return m.find() ? m.group(1) : "?";
         } catch (java.io.IOException e) {
             return "?";

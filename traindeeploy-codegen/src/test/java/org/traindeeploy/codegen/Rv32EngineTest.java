@@ -116,7 +116,7 @@ class Rv32EngineTest {
             try {
                 Path src = dir.resolve("src");
                 HostTarget.write(EmitSpec.training("mlp", p), 8, t, false, src, false);
-                String target = java.nio.file.Files.readString(src.resolve("td_target.h"));
+                String target = java.nio.file.Files.readString(src.resolve("td_plan.h"));
                 String mk = java.nio.file.Files.readString(src.resolve("Makefile.pulp"));
                 assertTrue(mk.contains("PULP_SDK_HOME") && mk.contains("-std=gnu99") && mk.contains("device/main_pmsis.c"), mk);
                 List<String> files = new java.util.ArrayList<>(List.of("device/main_pmsis.c", "runtime/td_runtime_pulp.c", "network.c", "network_data.S"));

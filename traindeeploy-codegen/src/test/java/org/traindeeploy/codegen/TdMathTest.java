@@ -117,7 +117,7 @@ class TdMathTest {
     void floatMathIsAccurateToAFewUlps(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("td_math.h"), Templates.verbatim("kernels/td_math.h"));
         Files.writeString(dir.resolve("td_runtime.h"), Templates.verbatim("runtime/td_runtime.h"));
-        Files.writeString(dir.resolve("td_target.h"), "#define TD_L1_SIZE 0u\n#define TD_L2_SIZE 16u\n#define TD_L3_SIZE 0u\n#define TD_DMA_MAX 256u\n#define TD_NO_DOUBLE 1\n");
+        Files.writeString(dir.resolve("td_target.h"), "#define TD_DMA_MAX 256u\n#define TD_NO_DOUBLE 1\n");
         Files.writeString(dir.resolve("sweep.c"), PROGRAM);
         HostBuild.run(List.of("cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I.", "-o", "sweep", "sweep.c", "-lm"), dir, "building the sweep", l -> { });
         String out = HostBuild.run(List.of("./sweep"), dir, "running the sweep", l -> { });

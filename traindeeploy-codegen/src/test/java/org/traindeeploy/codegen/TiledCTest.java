@@ -83,11 +83,11 @@ class TiledCTest {
         Map<String, String> a = fa.text();
         assertTrue(a.get("td_target.h").contains("#define TD_NO_DOUBLE 1"), "siracusa has no double FPU");
         assertTrue(a.containsKey("runtime/td_runtime_pulp.c"));
-        assertTrue(a.get("td_target.h").contains("#define TD_L1_SIZE 262144u"), a.get("td_target.h"));
+        assertTrue(a.get("td_plan.h").contains("#define TD_L1_SIZE 262144u"), a.get("td_plan.h"));
         // Tiled nodes are tables run by the one tile driver: network.c holds no loop and no DMA call of its own.
         assertTrue(a.get("network.c").contains("td_run_tiled(&") && a.get("network.c").contains("static const td_tiled_node "), "tile tables");
         assertTrue(!a.get("network.c").contains("td_dma_in(") && !a.get("network.c").contains("for ("), "no tile loop in network.c");
-        assertTrue(a.get("kernels/td_tiled.c").contains("void td_run_tiled(") && a.get("td_target.h").contains("#define TD_TILE_OPS "));
+        assertTrue(a.get("kernels/td_tiled.c").contains("void td_run_tiled(") && a.get("td_plan.h").contains("#define TD_TILE_OPS "));
         Map<String, String> host = HostTarget.sources(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
                 Target.load("host"), false);
         assertTrue(!host.containsKey("runtime/td_runtime_pulp.c") && !host.get("network.c").contains("td_run_tiled(")
@@ -102,7 +102,8 @@ class TiledCTest {
         Files.createDirectories(dir.resolve("runtime"));
         Files.writeString(dir.resolve("runtime/td_runtime.h"), Templates.verbatim("runtime/td_runtime.h"));
         Files.writeString(dir.resolve("runtime/td_runtime_host.c"), Templates.verbatim("runtime/td_runtime_host.c"));
-        Files.writeString(dir.resolve("td_target.h"), "#define TD_L1_SIZE 1024u\n#define TD_L2_SIZE 4096u\n#define TD_L3_SIZE 0u\n#define TD_DMA_MAX 256u\n");
+        Files.writeString(dir.resolve("td_target.h"), "#define TD_DMA_MAX 256u\n");
+        Files.writeString(dir.resolve("td_plan.h"), "#define TD_L1_SIZE 1024u\n#define TD_L2_SIZE 4096u\n#define TD_L3_SIZE 0u\n");
         Files.writeString(dir.resolve("t.c"), """
                 #include <stdio.h>
                 #include "td_runtime.h"
