@@ -35,7 +35,22 @@ public final class HostBuild {
         return CCACHE ? List.of(variable + "=ccache " + compiler) : List.of();
     }
 
-    private static final boolean CCACHE = onPath("ccache");
+    private static final boolean CCACHE = onPath("ccache") && cacheWritable();
+
+    /** ccache's folder ($CCACHE_DIR, else $XDG_CACHE_HOME/ccache or ~/.cache/ccache) exists or can be made, and is writable. */
+    private static boolean cacheWritable() {
+        String dir = System.getenv("CCACHE_DIR");
+        if (dir == null || dir.isBlank()) {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            dir = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/ccache";
+        }
+        try {
+            Path p = Files.createDirectories(Path.of(dir));
+            return Files.isWritable(p);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
 
     private static boolean onPath(String program) {
         String path = System.getenv("PATH");
