@@ -397,33 +397,44 @@ public final class Graph {
      */
     public void sortTopologically() {
         compact();
-        Map<Node, Integer> pos = new IdentityHashMap<>();
-        for (int i = 0; i < nodes.size(); i++) pos.put(nodes.get(i), i);
-        Map<Node, Integer> pending = new IdentityHashMap<>();
-        Map<Node, List<Node>> succ = new IdentityHashMap<>();
-        for (Node n : nodes) {
-            int deps = 0;
-            for (Value v : n.inputs()) {
-                if (v != null && v.producer() != null && pos.containsKey(v.producer())) {
-                    deps++;
-                    succ.computeIfAbsent(v.producer(), k -> new ArrayList<>()).add(n);
+        int n = nodes.size();
+        Map<Node, Integer> pos = new IdentityHashMap<>(2 * n);
+        for (int i = 0; i < n; i++) pos.put(nodes.get(i), i);
+        // Successor lists as arrays (an edge per input read, as many as the node reads the producer).
+        int[] pending = new int[n];
+        int[] count = new int[n + 1];
+        List<int[]> edges = new ArrayList<>();
+        boolean sorted = true;
+        for (int i = 0; i < n; i++) {
+            for (Value v : nodes.get(i).inputs()) {
+                Integer p = v == null || v.producer() == null ? null : pos.get(v.producer());
+                if (p != null) {
+                    pending[i]++;
+                    count[p + 1]++;
+                    edges.add(new int[] {p, i});
+                    if (p >= i) sorted = false;
                 }
             }
-            pending.put(n, deps);
         }
-        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Integer.compare(pos.get(a), pos.get(b)));
-        for (Node n : nodes) if (pending.get(n) == 0) ready.add(n);
-        List<Node> order = new ArrayList<>();
+        if (sorted) return; // already topological: Kahn's order by lowest position is the current one
+        for (int i = 0; i < n; i++) count[i + 1] += count[i];
+        int[] succ = new int[edges.size()];
+        int[] fill = java.util.Arrays.copyOf(count, n);
+        for (int[] e : edges) succ[fill[e[0]]++] = e[1];
+        PriorityQueue<Integer> ready = new PriorityQueue<>();
+        for (int i = 0; i < n; i++) if (pending[i] == 0) ready.add(i);
+        List<Node> order = new ArrayList<>(n);
+        boolean[] placed = new boolean[n];
         while (!ready.isEmpty()) {
-            Node n = ready.poll();
-            order.add(n);
-            for (Node s : succ.getOrDefault(n, List.of())) {
-                if (pending.merge(s, -1, Integer::sum) == 0) ready.add(s);
-            }
+            int i = ready.poll();
+            order.add(nodes.get(i));
+            placed[i] = true;
+            for (int e = count[i]; e < count[i + 1]; e++) if (--pending[succ[e]] == 0) ready.add(succ[e]);
         }
-        if (order.size() != nodes.size()) {
-            Node stuck = nodes.stream().filter(n -> !order.contains(n)).findFirst().orElseThrow();
-            throw new CompileException("the graph has a cycle through node '" + stuck.name() + "'");
+        if (order.size() != n) {
+            int stuck = 0;
+            while (placed[stuck]) stuck++;
+            throw new CompileException("the graph has a cycle through node '" + nodes.get(stuck).name() + "'");
         }
         nodes.clear();
         nodes.addAll(order);
