@@ -7,7 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import org.traindeeploy.ops.Op;
 
 /**
@@ -421,15 +420,15 @@ public final class Graph {
         int[] succ = new int[edges.size()];
         int[] fill = java.util.Arrays.copyOf(count, n);
         for (int[] e : edges) succ[fill[e[0]]++] = e[1];
-        PriorityQueue<Integer> ready = new PriorityQueue<>();
-        for (int i = 0; i < n; i++) if (pending[i] == 0) ready.add(i);
+        IntHeap ready = new IntHeap(n);
+        for (int i = 0; i < n; i++) if (pending[i] == 0) ready.push(i);
         List<Node> order = new ArrayList<>(n);
         boolean[] placed = new boolean[n];
         while (!ready.isEmpty()) {
-            int i = ready.poll();
+            int i = ready.pop();
             order.add(nodes.get(i));
             placed[i] = true;
-            for (int e = count[i]; e < count[i + 1]; e++) if (--pending[succ[e]] == 0) ready.add(succ[e]);
+            for (int e = count[i]; e < count[i + 1]; e++) if (--pending[succ[e]] == 0) ready.push(succ[e]);
         }
         if (order.size() != n) {
             int stuck = 0;

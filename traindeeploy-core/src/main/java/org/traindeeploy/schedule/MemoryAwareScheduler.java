@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.traindeeploy.ir.Graph;
+import org.traindeeploy.ir.IntHeap;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.passes.Pass;
@@ -197,44 +198,6 @@ public record MemoryAwareScheduler() implements Pass {
             if (tail[from] < 0) head[from] = size;
             else next[tail[from]] = size;
             tail[from] = size++;
-        }
-    }
-
-    /** A binary min-heap of ints. */
-    private static final class IntHeap {
-        private int[] a;
-        private int size;
-
-        IntHeap(int capacity) { a = new int[Math.max(4, capacity)]; }
-
-        boolean isEmpty() { return size == 0; }
-
-        void push(int x) {
-            if (size == a.length) a = java.util.Arrays.copyOf(a, 2 * size);
-            int i = size++;
-            while (i > 0) {
-                int p = (i - 1) >>> 1;
-                if (a[p] <= x) break;
-                a[i] = a[p];
-                i = p;
-            }
-            a[i] = x;
-        }
-
-        int pop() {
-            int top = a[0];
-            int x = a[--size];
-            int i = 0;
-            while (true) {
-                int c = 2 * i + 1;
-                if (c >= size) break;
-                if (c + 1 < size && a[c + 1] < a[c]) c++;
-                if (a[c] >= x) break;
-                a[i] = a[c];
-                i = c;
-            }
-            if (size > 0) a[i] = x;
-            return top;
         }
     }
 
