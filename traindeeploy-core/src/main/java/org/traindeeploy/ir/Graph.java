@@ -40,6 +40,9 @@ public final class Graph {
     private final java.util.Set<Node> nodeSet = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Value, Integer> outsideUses = new IdentityHashMap<>();
     private int tombstones;
+    /** Ids handed out so far: every node and value of this graph has a distinct id below these. */
+    private int nodeIds;
+    private int valueIds;
     private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
 
     public Graph() {}
@@ -113,7 +116,7 @@ public final class Graph {
         List<Value> outs = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) outs.add(define(names.get(i), types.get(i), Value.Kind.NODE, null));
         String nodeName = name == null || name.isEmpty() ? uniqueName(op.opType()) : name;
-        Node node = new Node(nodeName, op, inputs, outs);
+        Node node = new Node(nodeName, op, inputs, outs, nodeIds++);
         for (Value v : outs) v.setProducer(node);
         nodes.add(node);
         nodeSet.add(node);
@@ -225,7 +228,7 @@ public final class Graph {
     private Value define(String name, TensorType type, Value.Kind kind, Tensor data) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("value without a name");
         if (values.containsKey(name)) throw new CompileException("value '" + name + "' is defined twice");
-        Value v = new Value(name, type, kind, data);
+        Value v = new Value(name, type, kind, data, valueIds++);
         values.put(name, v);
         return v;
     }
@@ -259,6 +262,12 @@ public final class Graph {
     public boolean isInitializer(Value v) { return v.isParameterLike() && initializers.contains(v.name()); }
 
     // ---- queries --------------------------------------------------------------------------
+
+    /** Exclusive bound of the ids of this graph's nodes ({@link Node#id()}). */
+    public int nodeIdBound() { return nodeIds; }
+
+    /** Exclusive bound of the ids of this graph's values ({@link Value#id()}). */
+    public int valueIdBound() { return valueIds; }
 
     public List<Node> nodes() {
         compact();

@@ -99,8 +99,10 @@ public final class Liveness {
         java.util.Collection<Value> all = g.values();
         int m = all.size();
         Value[] vals = all.toArray(new Value[0]);
-        Map<Value, Integer> id = new IdentityHashMap<>(2 * m);
-        for (int k = 0; k < m; k++) id.put(vals[k], k);
+        int[] index = new int[g.valueIdBound()]; // by Value.id(): the value's place in vals, -1 for none
+        java.util.Arrays.fill(index, -1);
+        for (int k = 0; k < m; k++) index[vals[k].id()] = k;
+        java.util.function.ToIntFunction<Value> id = v -> index[v.id()];
         int[] lastUse = new int[m];
         java.util.Arrays.fill(lastUse, -1);
         int[] def = new int[m];
@@ -111,17 +113,16 @@ public final class Liveness {
             int[] ids = new int[ins.size()];
             for (int k = 0; k < ids.length; k++) {
                 Value v = ins.get(k);
-                ids[k] = v == null ? -1 : id.get(v);
+                ids[k] = v == null ? -1 : id.applyAsInt(v);
                 if (v != null) lastUse[ids[k]] = i;
             }
             inputIds[i] = ids;
-            for (Value o : node.outputs()) def[id.get(o)] = i;
+            for (Value o : node.outputs()) def[id.applyAsInt(o)] = i;
         }
-        for (Value v : g.outputs()) lastUse[id.get(v)] = n;
-        for (Value v : g.stateUpdates().values()) lastUse[id.get(v)] = n;
+        for (Value v : g.outputs()) lastUse[id.applyAsInt(v)] = n;
+        for (Value v : g.stateUpdates().values()) lastUse[id.applyAsInt(v)] = n;
         for (Value v : keep) {
-            Integer k = v == null ? null : id.get(v);
-            if (k != null) lastUse[k] = n;
+            if (v != null && v.id() < index.length && index[v.id()] >= 0 && vals[index[v.id()]] == v) lastUse[index[v.id()]] = n;
         }
         // Union-find of values sharing storage, with the size of each group at its root.
         int[] parent = new int[m];
@@ -139,7 +140,7 @@ public final class Liveness {
             Value out = node.outputs().get(0);
             if (in == null) continue;
             int inId = inputIds[i][0];
-            int outId = id.get(out);
+            int outId = id.applyAsInt(out);
             boolean sameSize = in.type().bytes() == out.type().bytes();
             if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
                 union(parent, members, outId, inId);
@@ -151,13 +152,14 @@ public final class Liveness {
             }
         }
         // A state's next value overwrites the state when nothing reads the old value afterwards.
-        Map<Node, Integer> position = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) position.put(nodes.get(i), i);
+        int[] position = new int[g.nodeIdBound()];
+        java.util.Arrays.fill(position, -1);
+        for (int i = 0; i < n; i++) position[nodes.get(i).id()] = i;
         g.stateUpdates().forEach((state, next) -> {
             Node upd = next.producer();
-            int at = upd == null ? -1 : position.getOrDefault(upd, -1);
-            int s = id.get(state);
-            int x = id.get(next);
+            int at = upd == null ? -1 : position[upd.id()];
+            int s = id.applyAsInt(state);
+            int x = id.applyAsInt(next);
             if (upd != null && lastUse[s] <= at && find(parent, x) == x && next.kind() == Value.Kind.NODE) {
                 union(parent, members, x, s);
             }

@@ -31,9 +31,12 @@ public record MemoryAwareScheduler() implements Pass {
         List<Node> nodes = g.nodes();
         int n = nodes.size();
         // Dense indexes: nodes by position, values by first appearance; every map lookup happens once here.
-        Map<Node, Integer> pos = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) pos.put(nodes.get(i), i);
-        Map<Value, Integer> vid = new IdentityHashMap<>(4 * n);
+        // By the graph's ids: position of each node (-1: not in the graph), dense index of each value read.
+        int[] pos = new int[g.nodeIdBound()];
+        java.util.Arrays.fill(pos, -1);
+        for (int i = 0; i < n; i++) pos[nodes.get(i).id()] = i;
+        int[] vid = new int[g.valueIdBound()];
+        java.util.Arrays.fill(vid, -1);
         List<Value> vals = new ArrayList<>();
         int[][] in = new int[n][];
         long[] alloc = new long[n];
@@ -43,10 +46,10 @@ public record MemoryAwareScheduler() implements Pass {
             int[] ids = new int[distinct.size()];
             for (int k = 0; k < ids.length; k++) {
                 Value v = distinct.get(k);
-                Integer id = vid.get(v);
-                if (id == null) {
+                int id = vid[v.id()];
+                if (id < 0) {
                     id = vals.size();
-                    vid.put(v, id);
+                    vid[v.id()] = id;
                     vals.add(v);
                 }
                 ids[k] = id;
@@ -64,12 +67,11 @@ public record MemoryAwareScheduler() implements Pass {
         int[][] readers = new int[m][];
         for (int k = 0; k < m; k++) {
             Value v = vals.get(k);
-            Integer p = v.producer() == null ? null : pos.get(v.producer());
-            producer[k] = p == null ? -1 : p;
+            producer[k] = v.producer() == null ? -1 : pos[v.producer().id()];
             freeable[k] = v.kind() == Value.Kind.NODE && !pinned.contains(v) ? v.type().bytes() : -1;
             List<Node> rs = g.readers(v);
             readers[k] = new int[rs.size()];
-            for (int r = 0; r < rs.size(); r++) readers[k][r] = pos.get(rs.get(r));
+            for (int r = 0; r < rs.size(); r++) readers[k][r] = pos[rs.get(r).id()];
             remainingReads[k] = rs.size();
         }
         IntLists succ = new IntLists(n);
@@ -88,11 +90,10 @@ public record MemoryAwareScheduler() implements Pass {
         g.stateUpdates().forEach((state, next) -> {
             Node updNode = next.producer();
             if (updNode == null) return;
-            Integer updAt = pos.get(updNode);
-            if (updAt == null) return;
-            int upd = updAt;
+            int upd = pos[updNode.id()];
+            if (upd < 0) return;
             for (Node readerNode : g.readers(state)) {
-                int reader = pos.get(readerNode);
+                int reader = pos[readerNode.id()];
                 if (reader != upd && !dependsOn(reader, upd, in, producer, seen, ++stamp[0])) {
                     succ.add(reader, upd);
                     pending[upd]++;
