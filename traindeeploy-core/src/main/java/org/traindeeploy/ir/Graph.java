@@ -7,7 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import org.traindeeploy.ops.Op;
 
 /**
@@ -41,6 +40,9 @@ public final class Graph {
     private final java.util.Set<Node> nodeSet = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Value, Integer> outsideUses = new IdentityHashMap<>();
     private int tombstones;
+    /** Ids handed out so far: every node and value of this graph has a distinct id below these. */
+    private int nodeIds;
+    private int valueIds;
     private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
 
     public Graph() {}
@@ -114,7 +116,7 @@ public final class Graph {
         List<Value> outs = new ArrayList<>();
         for (int i = 0; i < types.size(); i++) outs.add(define(names.get(i), types.get(i), Value.Kind.NODE, null));
         String nodeName = name == null || name.isEmpty() ? uniqueName(op.opType()) : name;
-        Node node = new Node(nodeName, op, inputs, outs);
+        Node node = new Node(nodeName, op, inputs, outs, nodeIds++);
         for (Value v : outs) v.setProducer(node);
         nodes.add(node);
         nodeSet.add(node);
@@ -226,7 +228,7 @@ public final class Graph {
     private Value define(String name, TensorType type, Value.Kind kind, Tensor data) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("value without a name");
         if (values.containsKey(name)) throw new CompileException("value '" + name + "' is defined twice");
-        Value v = new Value(name, type, kind, data);
+        Value v = new Value(name, type, kind, data, valueIds++);
         values.put(name, v);
         return v;
     }
@@ -260,6 +262,12 @@ public final class Graph {
     public boolean isInitializer(Value v) { return v.isParameterLike() && initializers.contains(v.name()); }
 
     // ---- queries --------------------------------------------------------------------------
+
+    /** Exclusive bound of the ids of this graph's nodes ({@link Node#id()}). */
+    public int nodeIdBound() { return nodeIds; }
+
+    /** Exclusive bound of the ids of this graph's values ({@link Value#id()}). */
+    public int valueIdBound() { return valueIds; }
 
     public List<Node> nodes() {
         compact();
@@ -397,33 +405,44 @@ public final class Graph {
      */
     public void sortTopologically() {
         compact();
-        Map<Node, Integer> pos = new IdentityHashMap<>();
-        for (int i = 0; i < nodes.size(); i++) pos.put(nodes.get(i), i);
-        Map<Node, Integer> pending = new IdentityHashMap<>();
-        Map<Node, List<Node>> succ = new IdentityHashMap<>();
-        for (Node n : nodes) {
-            int deps = 0;
-            for (Value v : n.inputs()) {
-                if (v != null && v.producer() != null && pos.containsKey(v.producer())) {
-                    deps++;
-                    succ.computeIfAbsent(v.producer(), k -> new ArrayList<>()).add(n);
+        int n = nodes.size();
+        Map<Node, Integer> pos = new IdentityHashMap<>(2 * n);
+        for (int i = 0; i < n; i++) pos.put(nodes.get(i), i);
+        // Successor lists as arrays (an edge per input read, as many as the node reads the producer).
+        int[] pending = new int[n];
+        int[] count = new int[n + 1];
+        List<int[]> edges = new ArrayList<>();
+        boolean sorted = true;
+        for (int i = 0; i < n; i++) {
+            for (Value v : nodes.get(i).inputs()) {
+                Integer p = v == null || v.producer() == null ? null : pos.get(v.producer());
+                if (p != null) {
+                    pending[i]++;
+                    count[p + 1]++;
+                    edges.add(new int[] {p, i});
+                    if (p >= i) sorted = false;
                 }
             }
-            pending.put(n, deps);
         }
-        PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Integer.compare(pos.get(a), pos.get(b)));
-        for (Node n : nodes) if (pending.get(n) == 0) ready.add(n);
-        List<Node> order = new ArrayList<>();
+        if (sorted) return; // already topological: Kahn's order by lowest position is the current one
+        for (int i = 0; i < n; i++) count[i + 1] += count[i];
+        int[] succ = new int[edges.size()];
+        int[] fill = java.util.Arrays.copyOf(count, n);
+        for (int[] e : edges) succ[fill[e[0]]++] = e[1];
+        IntHeap ready = new IntHeap(n);
+        for (int i = 0; i < n; i++) if (pending[i] == 0) ready.push(i);
+        List<Node> order = new ArrayList<>(n);
+        boolean[] placed = new boolean[n];
         while (!ready.isEmpty()) {
-            Node n = ready.poll();
-            order.add(n);
-            for (Node s : succ.getOrDefault(n, List.of())) {
-                if (pending.merge(s, -1, Integer::sum) == 0) ready.add(s);
-            }
+            int i = ready.pop();
+            order.add(nodes.get(i));
+            placed[i] = true;
+            for (int e = count[i]; e < count[i + 1]; e++) if (--pending[succ[e]] == 0) ready.push(succ[e]);
         }
-        if (order.size() != nodes.size()) {
-            Node stuck = nodes.stream().filter(n -> !order.contains(n)).findFirst().orElseThrow();
-            throw new CompileException("the graph has a cycle through node '" + stuck.name() + "'");
+        if (order.size() != n) {
+            int stuck = 0;
+            while (placed[stuck]) stuck++;
+            throw new CompileException("the graph has a cycle through node '" + nodes.get(stuck).name() + "'");
         }
         nodes.clear();
         nodes.addAll(order);

@@ -11,8 +11,10 @@ public final class Node {
     private final Op op;
     private final List<Value> inputs;
     private final List<Value> outputs;
+    private final int id;
 
-    Node(String name, Op op, List<Value> inputs, List<Value> outputs) {
+    Node(String name, Op op, List<Value> inputs, List<Value> outputs, int id) {
+        this.id = id;
         this.name = name;
         this.op = op;
         this.inputs = new ArrayList<>(inputs);
@@ -20,6 +22,9 @@ public final class Node {
     }
 
     public String name() { return name; }
+
+    /** Dense index within its graph, below {@link Graph#nodeIdBound()}: passes index arrays by it instead of hashing nodes. */
+    public int id() { return id; }
 
     public Op op() { return op; }
 

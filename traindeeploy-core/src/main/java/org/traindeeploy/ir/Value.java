@@ -22,8 +22,10 @@ public final class Value {
     private final Kind kind;
     private Tensor data;
     private Node producer;
+    private final int id;
 
-    Value(String name, TensorType type, Kind kind, Tensor data) {
+    Value(String name, TensorType type, Kind kind, Tensor data, int id) {
+        this.id = id;
         this.name = name;
         this.type = type;
         this.kind = kind;
@@ -31,6 +33,9 @@ public final class Value {
     }
 
     public String name() { return name; }
+
+    /** Dense index within its graph, below {@link Graph#valueIdBound()}: passes index arrays by it instead of hashing values. */
+    public int id() { return id; }
 
     public TensorType type() { return type; }
 

@@ -7,10 +7,14 @@ import java.util.Set;
 /**
  * Checks that a graph is well formed: nodes in topological order, every input defined before use,
  * every output type equal to what its op infers now, graph outputs and state updates defined.
- * Run by the pass manager after every pass; a failure is a compiler bug, reported with the pass.
+ * Run by the pass manager after its last pass, or after every pass with
+ * {@code -Dtraindeeploy.verify=each}; a failure is a compiler bug, reported with the pass.
  */
 public final class Verifier {
     private Verifier() {}
+
+    /** Whether pass managers verify after every pass (a debugging aid: it costs a check of the whole graph per pass). */
+    public static boolean afterEveryPass() { return "each".equals(System.getProperty("traindeeploy.verify")); }
 
     public static void verify(Graph g) {
         Set<Value> defined = new HashSet<>();

@@ -2,7 +2,6 @@ package org.traindeeploy.memory;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.traindeeploy.ir.Graph;
@@ -47,66 +46,151 @@ public final class Liveness {
      * overwritten in place (e.g. gradients a test harness reads after the step).
      */
     public static Liveness of(Graph g, java.util.Set<Value> keep) {
-        List<Node> nodes = g.nodes();
-        int n = nodes.size();
-        Map<Value, Integer> lastUse = new IdentityHashMap<>();
-        for (int i = 0; i < n; i++) for (Value v : nodes.get(i).inputs()) if (v != null) lastUse.put(v, i);
-        for (Value v : g.outputs()) lastUse.put(v, n);
-        for (Value v : g.stateUpdates().values()) lastUse.put(v, n);
-        for (Value v : keep) if (v != null) lastUse.put(v, n);
-        // Union-find of values sharing storage, with the size of each group at its root.
-        Map<Value, Value> parent = new IdentityHashMap<>();
-        Map<Value, Integer> members = new IdentityHashMap<>();
-        Map<Value, Integer> def = new IdentityHashMap<>();
-        for (Value v : g.values()) {
-            parent.put(v, v);
-            members.put(v, 1);
-            def.put(v, 0);
-        }
-        java.util.Set<Value> outside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        outside.addAll(g.outputs());
-        outside.addAll(g.stateUpdates().values());
-        Map<Node, Integer> position = new IdentityHashMap<>();
-        for (int i = 0; i < n; i++) position.put(nodes.get(i), i);
-        for (int i = 0; i < n; i++) {
-            Node node = nodes.get(i);
-            for (Value o : node.outputs()) def.put(o, i);
-            Value in = node.input(0);
-            Value out = node.outputs().get(0);
-            if (in == null) continue;
-            boolean sameSize = in.type().bytes() == out.type().bytes();
-            if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
-                union(parent, members, out, in);
-            } else if (node.op().canRunInPlace() && sameSize && in.kind() == Value.Kind.NODE
-                    && lastUse.getOrDefault(in, -1) == i && !outside.contains(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, in) == in
-                    && members.get(in) == 1) {
-                // members == 1: no view shares in's bytes, so overwriting it clobbers nothing else.
-                union(parent, members, out, in);
-            }
-        }
-        // A state's next value overwrites the state when nothing reads the old value afterwards.
-        g.stateUpdates().forEach((state, next) -> {
-            Node upd = next.producer();
-            int at = upd == null ? -1 : position.getOrDefault(upd, -1);
-            if (upd != null && lastUse.getOrDefault(state, -1) <= at && find(parent, next) == next && next.kind() == Value.Kind.NODE) {
-                union(parent, members, next, state);
-            }
-        });
-        Map<Value, List<Value>> groups = new LinkedHashMap<>();
-        for (Value v : g.values()) groups.computeIfAbsent(find(parent, v), k -> new ArrayList<>()).add(v);
-        List<Buffer> buffers = new ArrayList<>();
-        Map<Value, Buffer> bufferOf = new IdentityHashMap<>();
-        for (Map.Entry<Value, List<Value>> e : groups.entrySet()) {
-            List<Value> vs = e.getValue();
-            boolean isStatic = vs.stream().anyMatch(v -> v.kind() == Value.Kind.CONSTANT || v.kind() == Value.Kind.STATE);
-            int start = isStatic ? 0 : vs.stream().mapToInt(v -> def.getOrDefault(v, 0)).min().orElse(0);
-            int end = isStatic ? n : vs.stream().mapToInt(v -> Math.max(lastUse.getOrDefault(v, def.getOrDefault(v, 0)), def.getOrDefault(v, 0))).max().orElse(0);
-            long size = vs.stream().mapToLong(v -> v.type().bytes()).max().orElse(0);
-            Buffer b = new Buffer(buffers.size(), vs, size, start, end, isStatic);
+        Groups gr = groups(g, keep);
+        int n = gr.steps;
+        Value[] vals = gr.vals;
+        List<List<Value>> groups = new ArrayList<>(gr.count);
+        for (int gi = 0; gi < gr.count; gi++) groups.add(new ArrayList<>());
+        for (int k = 0; k < vals.length; k++) groups.get(gr.group[k]).add(vals[k]);
+        List<Buffer> buffers = new ArrayList<>(gr.count);
+        Map<Value, Buffer> bufferOf = new IdentityHashMap<>(2 * vals.length);
+        for (int gi = 0; gi < gr.count; gi++) {
+            List<Value> vs = groups.get(gi);
+            boolean isStatic = gr.isStatic[gi];
+            int start = isStatic ? 0 : gr.start[gi];
+            int end = isStatic ? n : gr.end[gi];
+            Buffer b = new Buffer(buffers.size(), vs, gr.size[gi], start, end, isStatic);
             buffers.add(b);
             for (Value v : vs) bufferOf.put(v, b);
         }
         return new Liveness(buffers, bufferOf, n);
+    }
+
+    /**
+     * The largest total size (each rounded up to {@code align}) of the non-empty dynamic buffers
+     * alive at one step: {@link MemoryPlanner}'s lower bound of {@code of(g)}, without building the
+     * buffers (passes ask it once per judgement of the whole step).
+     */
+    public static long dynamicLowerBound(Graph g, int align) {
+        Groups gr = groups(g, java.util.Set.of());
+        long[] delta = new long[gr.steps + 2];
+        for (int gi = 0; gi < gr.count; gi++) {
+            if (gr.isStatic[gi] || gr.size[gi] == 0) continue;
+            long bytes = MemoryPlanner.roundUp(gr.size[gi], align);
+            delta[gr.start[gi]] += bytes;
+            delta[gr.end[gi] + 1] -= bytes;
+        }
+        long cur = 0;
+        long best = 0;
+        for (long d : delta) {
+            cur += d;
+            best = Math.max(best, cur);
+        }
+        return best;
+    }
+
+    /** Values grouped by shared storage: per value its group, per group (in order of first value) kind, size and lifetime. */
+    private record Groups(int steps, Value[] vals, int[] group, int count, boolean[] isStatic, long[] size, int[] start, int[] end) {}
+
+    private static Groups groups(Graph g, java.util.Set<Value> keep) {
+        List<Node> nodes = g.nodes();
+        int n = nodes.size();
+        // Dense ids for the values (in the graph's order): the union-find and the lifetimes are arrays.
+        java.util.Collection<Value> all = g.values();
+        int m = all.size();
+        Value[] vals = all.toArray(new Value[0]);
+        int[] index = new int[g.valueIdBound()]; // by Value.id(): the value's place in vals, -1 for none
+        java.util.Arrays.fill(index, -1);
+        for (int k = 0; k < m; k++) index[vals[k].id()] = k;
+        java.util.function.ToIntFunction<Value> id = v -> index[v.id()];
+        int[] lastUse = new int[m];
+        java.util.Arrays.fill(lastUse, -1);
+        int[] def = new int[m];
+        int[][] inputIds = new int[n][];
+        for (int i = 0; i < n; i++) {
+            Node node = nodes.get(i);
+            List<Value> ins = node.inputs();
+            int[] ids = new int[ins.size()];
+            for (int k = 0; k < ids.length; k++) {
+                Value v = ins.get(k);
+                ids[k] = v == null ? -1 : id.applyAsInt(v);
+                if (v != null) lastUse[ids[k]] = i;
+            }
+            inputIds[i] = ids;
+            for (Value o : node.outputs()) def[id.applyAsInt(o)] = i;
+        }
+        for (Value v : g.outputs()) lastUse[id.applyAsInt(v)] = n;
+        for (Value v : g.stateUpdates().values()) lastUse[id.applyAsInt(v)] = n;
+        for (Value v : keep) {
+            if (v != null && v.id() < index.length && index[v.id()] >= 0 && vals[index[v.id()]] == v) lastUse[index[v.id()]] = n;
+        }
+        // Union-find of values sharing storage, with the size of each group at its root.
+        int[] parent = new int[m];
+        int[] members = new int[m];
+        for (int k = 0; k < m; k++) {
+            parent[k] = k;
+            members[k] = 1;
+        }
+        java.util.Set<Value> outside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        outside.addAll(g.outputs());
+        outside.addAll(g.stateUpdates().values());
+        for (int i = 0; i < n; i++) {
+            Node node = nodes.get(i);
+            Value in = node.input(0);
+            Value out = node.outputs().get(0);
+            if (in == null) continue;
+            int inId = inputIds[i][0];
+            int outId = id.applyAsInt(out);
+            boolean sameSize = in.type().bytes() == out.type().bytes();
+            if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
+                union(parent, members, outId, inId);
+            } else if (node.op().canRunInPlace() && sameSize && in.kind() == Value.Kind.NODE
+                    && lastUse[inId] == i && !outside.contains(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, inId) == inId
+                    && members[inId] == 1) {
+                // members == 1: no view shares in's bytes, so overwriting it clobbers nothing else.
+                union(parent, members, outId, inId);
+            }
+        }
+        // A state's next value overwrites the state when nothing reads the old value afterwards.
+        int[] position = new int[g.nodeIdBound()];
+        java.util.Arrays.fill(position, -1);
+        for (int i = 0; i < n; i++) position[nodes.get(i).id()] = i;
+        g.stateUpdates().forEach((state, next) -> {
+            Node upd = next.producer();
+            int at = upd == null ? -1 : position[upd.id()];
+            int s = id.applyAsInt(state);
+            int x = id.applyAsInt(next);
+            if (upd != null && lastUse[s] <= at && find(parent, x) == x && next.kind() == Value.Kind.NODE) {
+                union(parent, members, x, s);
+            }
+        });
+        // Groups in the order of their first value; a buffer's lifetime spans its values'.
+        int[] groupOf = new int[m];
+        java.util.Arrays.fill(groupOf, -1);
+        int[] group = new int[m];
+        int count = 0;
+        boolean[] isStatic = new boolean[m];
+        long[] size = new long[m];
+        int[] start = new int[m];
+        int[] end = new int[m];
+        for (int k = 0; k < m; k++) {
+            int r = find(parent, k);
+            int gi = groupOf[r];
+            if (gi < 0) {
+                gi = count++;
+                groupOf[r] = gi;
+                size[gi] = Long.MIN_VALUE;
+                start[gi] = Integer.MAX_VALUE;
+                end[gi] = Integer.MIN_VALUE;
+            }
+            group[k] = gi;
+            Value v = vals[k];
+            if (v.kind() == Value.Kind.CONSTANT || v.kind() == Value.Kind.STATE) isStatic[gi] = true;
+            start[gi] = Math.min(start[gi], def[k]);
+            end[gi] = Math.max(end[gi], Math.max(lastUse[k] >= 0 ? lastUse[k] : def[k], def[k]));
+            size[gi] = Math.max(size[gi], v.type().bytes());
+        }
+        return new Groups(n, vals, group, count, isStatic, size, start, end);
     }
 
     private static boolean readsTwice(Node node, Value v) {
@@ -115,23 +199,23 @@ public final class Liveness {
         return k > 1;
     }
 
-    private static Value find(Map<Value, Value> parent, Value v) {
-        Value root = v;
-        while (parent.get(root) != root) root = parent.get(root);
-        while (parent.get(v) != root) { // path compression
-            Value next = parent.get(v);
-            parent.put(v, root);
+    private static int find(int[] parent, int v) {
+        int root = v;
+        while (parent[root] != root) root = parent[root];
+        while (parent[v] != root) { // path compression
+            int next = parent[v];
+            parent[v] = root;
             v = next;
         }
         return root;
     }
 
     /** Make {@code child}'s group part of {@code root}'s group (root stays the representative). */
-    private static void union(Map<Value, Value> parent, Map<Value, Integer> members, Value child, Value root) {
-        Value c = find(parent, child);
-        Value r = find(parent, root);
+    private static void union(int[] parent, int[] members, int child, int root) {
+        int c = find(parent, child);
+        int r = find(parent, root);
         if (c == r) return;
-        parent.put(c, r);
-        members.merge(r, members.get(c), Integer::sum);
+        parent[c] = r;
+        members[r] += members[c];
     }
 }

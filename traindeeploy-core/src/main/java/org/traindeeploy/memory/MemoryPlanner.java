@@ -87,12 +87,7 @@ public final class MemoryPlanner {
     }
 
     /** The lower bound of the dynamic arena for the graph in its current order (alignment 4). */
-    public static long dynamicLowerBound(Graph g) {
-        Liveness live = Liveness.of(g);
-        List<Buffer> dyn = new ArrayList<>();
-        for (Buffer b : live.buffers()) if (!b.isStatic() && b.size() > 0) dyn.add(b);
-        return lowerBound(dyn, live.steps(), 4);
-    }
+    public static long dynamicLowerBound(Graph g) { return Liveness.dynamicLowerBound(g, 4); }
 
     /**
      * Greedy-by-size placement of buffers with lifetimes; returns the arena size. Each buffer, largest

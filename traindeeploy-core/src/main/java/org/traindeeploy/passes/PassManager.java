@@ -10,8 +10,10 @@ import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Verifier;
 
 /**
- * Runs passes in order, checking each pass's prerequisites, re-sorting the nodes topologically
- * and running the {@link Verifier} after each one. An observer can print the IR after chosen passes.
+ * Runs passes in order, checking each pass's prerequisites and re-sorting the nodes topologically
+ * after each one (a no-op check when the order is already topological), and running the
+ * {@link Verifier} once after the last pass, or after every pass when {@link Verifier#afterEveryPass()}
+ * (-Dtraindeeploy.verify=each, to find which pass broke the graph). An observer can print the IR after chosen passes.
  */
 public final class PassManager {
     private final List<Pass> passes = new ArrayList<>();
@@ -38,16 +40,20 @@ public final class PassManager {
     public Set<String> ran() { return done; }
 
     public void run(Graph g) {
-        for (Pass p : passes) {
+        boolean each = Verifier.afterEveryPass();
+        for (int i = 0; i < passes.size(); i++) {
+            Pass p = passes.get(i);
             for (String r : p.requires()) {
                 if (!done.contains(r)) throw new IllegalStateException("pass '" + p.name() + "' requires '" + r + "' to run first");
             }
             p.run(g);
             g.sortTopologically();
-            try {
-                Verifier.verify(g);
-            } catch (IllegalStateException e) {
-                throw new IllegalStateException("after pass '" + p.name() + "': " + e.getMessage(), e);
+            if (each || i == passes.size() - 1) {
+                try {
+                    Verifier.verify(g);
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException((each ? "after pass '" : "after the passes up to '") + p.name() + "': " + e.getMessage(), e);
+                }
             }
             done.add(p.name());
             after.accept(p, g);

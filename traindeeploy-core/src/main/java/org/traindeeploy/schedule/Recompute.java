@@ -72,9 +72,15 @@ public final class Recompute {
 
     /** Lower bound of the dynamic memory after scheduling from {@code order}. */
     public static long scheduledLowerBound(Graph g, List<Node> order) {
-        g.reorder(order);
+        if (!sameOrder(g.nodes(), order)) g.reorder(order);
         new MemoryAwareScheduler().run(g);
         return MemoryPlanner.dynamicLowerBound(g);
+    }
+
+    private static boolean sameOrder(List<Node> a, List<Node> b) {
+        if (a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) if (a.get(i) != b.get(i)) return false;
+        return true;
     }
 
     /** No multiply-accumulates, one output, not a view (views cost nothing to keep). */
