@@ -9,6 +9,7 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.ops.Op;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract.Operand;
@@ -117,7 +118,7 @@ public final class Tiler {
     /** The search behind {@link #tile}: every candidate tiling of contract c, the fastest that fits. */
     private static Tiling search(Node n, TileContract c, int[] rep, List<TensorType> in, List<TensorType> out, long l1Budget, Target target) {
         long macs = n.op().macs(in, out);
-        Compute compute = compute(n.op().opType(), macs, n.op().flops(in, out), target);
+        Compute compute = compute(n.op().opType(), macs, n.op().flops(in, out), n.op().scalarLoops(in, out), target);
         Target.DmaLink link = target.link("L2", "L1");
         double bw = link == null ? 8 : link.bytesPerCycle();
         long setup = link == null ? 0 : link.setupCycles();
@@ -148,13 +149,18 @@ public final class Tiler {
      * over the cluster's peak throughput plus {@link #TILE_OVERHEAD_CYCLES} per tile.
      */
     static Compute compute(String opType, long macs, long flops, Target target) {
+        return compute(opType, macs, flops, Op.ScalarLoops.NONE, target);
+    }
+
+    /** As above, for a node whose kernel runs {@code loops} scalar window loops (docs/cost-model.md). */
+    static Compute compute(String opType, long macs, long flops, Op.ScalarLoops loops, Target target) {
         CostModel cm = target.cost();
         if (cm == null) {
             double w = (2.0 * macs + flops) / target.flopsPerCycle();
             return (c, t, count, tiles) -> w + tiles * TILE_OVERHEAD_CYCLES;
         }
         double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
-        return (c, t, count, tiles) -> cm.instructions(opType, features(c, t, count, tiles, macs, target.cores())) * cpi;
+        return (c, t, count, tiles) -> cm.instructions(opType, features(c, t, count, tiles, macs, loops, target.cores())) * cpi;
     }
 
     /**
@@ -164,6 +170,11 @@ public final class Tiler {
      * 4 columns for a node with MACs, as the kernels split them).
      */
     static CostModel.Features features(TileContract c, int[] t, int[] count, long tiles, long macs, int cores) {
+        return features(c, t, count, tiles, macs, Op.ScalarLoops.NONE, cores);
+    }
+
+    /** As above, with the node's scalar window loops (the same on every tiling: a tile runs its share of them). */
+    static CostModel.Features features(TileContract c, int[] t, int[] count, long tiles, long macs, Op.ScalarLoops loops, int cores) {
         long outs = 0;
         long ins = 0;
         for (Operand o : c.operands()) {
@@ -172,7 +183,7 @@ public final class Tiler {
         }
         long units = (outs + tiles - 1) / tiles;
         if (macs > 0) units = (units + 3) / 4;
-        return new CostModel.Features(tiles, outs, ins, macs, CostModel.busy(units, cores));
+        return new CostModel.Features(tiles, outs, ins, macs, CostModel.busy(units, cores), loops.windows(), loops.taps());
     }
 
     /** Elements of operand o's boxes summed over every tile (t: tile size per dim, count: tiles per dim). */
@@ -195,7 +206,7 @@ public final class Tiler {
         List<TensorType> in = new ArrayList<>();
         for (Value v : n.inputs()) in.add(v == null ? null : v.type());
         List<TensorType> out = n.outputs().stream().map(Value::type).toList();
-        return features(t.contract(), t.tile(), t.count(), t.tiles(), n.op().macs(in, out), target.cores());
+        return features(t.contract(), t.tile(), t.count(), t.tiles(), n.op().macs(in, out), n.op().scalarLoops(in, out), target.cores());
     }
 
     /** A Reshape whose output shares its input's buffer: a view, with no code and no bytes moved. */
