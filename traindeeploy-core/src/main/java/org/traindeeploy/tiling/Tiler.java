@@ -125,7 +125,7 @@ public final class Tiler {
         Tiling best = null;
         long smallest = Long.MAX_VALUE;
         for (int[] t : candidates(c.dims())) {
-            Tiling tl = evaluate(c, t, rep, compute, bw, setup);
+            Tiling tl = evaluate(c, t, rep, compute, bw, setup, l1Budget);
             if (tl == null) continue;
             smallest = Math.min(smallest, tl.l1Bytes());
             if (tl.l1Bytes() > l1Budget) continue;
@@ -224,6 +224,15 @@ public final class Tiler {
 
     /** The tiling t of contract c (null if a box is not one 2-D copy, or an accumulator would be revisited). */
     static Tiling evaluate(TileContract c, int[] t, int[] rep, Compute compute, double bw, long setup) {
+        return evaluate(c, t, rep, compute, bw, setup, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above; a tiling whose L1 exceeds {@code l1Budget} is returned unpriced (its L1 bytes only,
+     * cycles {@code Long.MAX_VALUE}): the search only needs its size, and pricing the bytes moved
+     * and the compute of every oversized candidate was most of the search's time.
+     */
+    static Tiling evaluate(TileContract c, int[] t, int[] rep, Compute compute, double bw, long setup, long l1Budget) {
         List<TileContract.Dim> dims = c.dims();
         int nd = dims.size();
         int[] count = new int[nd];
@@ -243,15 +252,19 @@ public final class Tiler {
             if (rep[k] != k) {
                 // A second operand in the same buffer: same region, so the same box in every tile.
                 if (tiles > 1 && !o.axes().equals(ops.get(rep[k]).axes())) return null;
-                if (o.role() == ops.get(rep[k]).role()) continue;
             } else {
                 l1 += roundUp(o.maxBytes(t)) * (shape.twoCopies(k) ? 2 : 1);
             }
-            if (o.role() == Role.SCRATCH) continue;
             if (o.role() == Role.OUT) {
                 // Accumulating over a dim outside the output's last used dim would revisit a stored box.
                 for (int d = 0; d < o.lastDim(); d++) if (!o.uses(d) && count[d] > 1) return null;
             }
+        }
+        if (l1 > l1Budget) return new Tiling(c, rep, t.clone(), count, l1, tiles, moved, 0, Long.MAX_VALUE);
+        for (int k = 0; k < ops.size(); k++) {
+            Operand o = ops.get(k);
+            if (rep[k] != k && o.role() == ops.get(rep[k]).role()) continue;
+            if (o.role() == Role.SCRATCH) continue;
             long b = o.elemBytes();
             for (TileContract.Axis a : o.axes()) b *= a.dim() < 0 ? a.window() : covered(a, t[a.dim()], dims.get(a.dim()).extent());
             long visits = 1;
