@@ -13,17 +13,22 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 jar=traindeeploy-cli/target/traindeeploy.jar
 args=(compile models/cct2/model.onnx --lora '/blocks.*/*MatMul' --lora-rank 4 --lora-alpha 4 --train '/attention_pool/*,/fc/*' --target siracusa -o "$tmp/c" --force)
+# Wall time is noisy on a shared machine: each run also reports its CPU time (user + system, all JVM
+# threads: the JIT's and the collector's too), which the machine's load disturbs much less.
 median() {
   local label=$1; shift
-  local ts=()
+  local ts=() cs=()
   for _ in 1 2 3 4 5; do
-    local s e
-    s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
-    ts+=("$(( (e - s) / 1000000 ))")
+    local w u
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" "$@" >/dev/null
+    read -r w u sy < "$tmp/time"
+    ts+=("$(awk -v w="$w" 'BEGIN { printf "%d", w * 1000 }')")
+    cs+=("$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%d", (u + s) * 1000 }')")
   done
-  local sorted
+  local sorted csorted
   sorted=$(printf '%s\n' "${ts[@]}" | sort -n | tr '\n' ' ')
-  echo "$label: median $(printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p) ms of 5 ($sorted ms)"
+  csorted=$(printf '%s\n' "${cs[@]}" | sort -n | tr '\n' ' ')
+  echo "$label: wall median $(printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p) ms of 5 ($sorted ms); CPU median $(printf '%s\n' "${cs[@]}" | sort -n | sed -n 3p) ms ($csorted ms); load $(cut -d' ' -f1 /proc/loadavg)"
 }
 median "compile cct2 LoRA2 siracusa, java -jar" java -XX:+UseSerialGC -Xss16m -jar "$jar" "${args[@]}"
 median "compile cct2 LoRA2 siracusa, ./traindeeploy" ./traindeeploy "${args[@]}"

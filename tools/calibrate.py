@@ -6,7 +6,9 @@ training step for siracusa (report.json: per node the tiling's features and the 
 and profiles it under qemu (profile.json: per node the critical-path instructions counted). It fits
 per op type the coefficients of
 
-    instructions = tiles * tile + busy * (outputs * output + macs * mac + inputs * input)
+    instructions = tiles * tile + busy * (outputs * output + macs * mac + inputs * input + windows * window + taps * tap)
+
+(windows, taps: the scalar window loops of the direct convolution kernels and their gradients, 0 elsewhere)
 
 by bounded least squares on the fit cases (all coefficients non-negative, the per-tile one at least the
 cheapest single-tile node's count), writes them as "cost" into the cluster target files
@@ -19,6 +21,8 @@ every case (the fit cases as predicted on their measured tilings).
     tools/calibrate.sh --refit         # fit again from tools/calibration/measurements.json (no qemu)
     tools/calibrate.sh --jobs 1        # one case at a time (default 2)
     tools/calibrate.sh --validate-only # measure the validation cases with the current coefficients
+    tools/calibrate.sh --refeature     # add features new to the model to the stored measurements (compile only, no qemu), refit
+    tools/calibrate.sh --table         # every conformance case's strategies (and cct2's) at 64 KiB: report estimate vs profile
 
 Needs numpy and scipy (Debian: python3-numpy python3-scipy) and the rv32 tools (docs/rv32.md).
 """
@@ -41,7 +45,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.path.join(ROOT, "tests", "conformance")
 DATA = os.path.join(ROOT, "tools", "calibration", "measurements.json")
 TARGETS = ["siracusa", "pulp-open", "gap9"]
-FEATURES = ["tile", "output", "mac", "input"]
+FEATURES = ["tile", "output", "mac", "input", "window", "tap"]
 
 CCT2 = {
     "LP": ["--train", "last"],
@@ -144,8 +148,45 @@ def measure(spec, work):
             "reportCycles": rep["estimatedCycles"], "inputElements": rep["inputElements"], "bytesMoved": rep["bytesMoved"], "nodes": nodes}
 
 
+def refeature(measurements, jobs):
+    """Fills in features new to the model (stored measurements lack them) by compiling each case again
+    (report.json only, no qemu) and copying, per node, the features that do not depend on the tiling."""
+    work = tempfile.mkdtemp(prefix="td-refeature-")
+    run([os.path.join(ROOT, "traindeeploy"), "--version"], os.path.join(work, "build.log"))
+
+    def one(m):
+        case, l1 = m["case"].split("@")
+        model, args = case_args(case)
+        out = os.path.join(work, m["case"].replace("/", "-").replace("@", "-"))
+        run([os.path.join(ROOT, "traindeeploy"), "compile", model] + args + ["--target", "siracusa", "--l1", l1, "-o", out, "--force"], out + ".log")
+        layers = {l["node"]: l for l in json.load(open(os.path.join(out, "report.json")))["layers"]}
+        for n in m["nodes"]:
+            l = layers.get(n["name"])
+            if n["features"] and l and l.get("features"):
+                for k in ("windows", "taps"):
+                    n["features"][k] = l["features"].get(k, 0)
+        return m["case"]
+    with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
+        for c in ex.map(one, measurements):
+            print(f"  features of {c}", flush=True)
+
+
+def all_cases(l1="64KiB"):
+    """Every strategy of every conformance case, and cct2's strategies, at one L1 size."""
+    specs = []
+    for name in sorted(os.listdir(CONF)):
+        mf = os.path.join(CONF, name, "manifest.json")
+        if not os.path.isfile(mf):
+            continue
+        strategies = CCT2 if name == "cct2" else json.load(open(mf))["strategies"]
+        specs += [f"{name}/{s}@{l1}" for s in strategies]
+    return specs
+
+
 def measure_all(specs, jobs):
     work = tempfile.mkdtemp(prefix="td-calib-")
+    # The launcher rebuilds the jar (and its class archive) when sources or targets/ changed: once, before the parallel runs.
+    run([os.path.join(ROOT, "traindeeploy"), "--version"], os.path.join(work, "build.log"))
     results = {}
     with cf.ThreadPoolExecutor(max_workers=jobs) as ex:
         futs = {ex.submit(measure, s, work): s for s in specs}
@@ -165,7 +206,8 @@ def rows(m):
         f = n["features"]
         if not f:
             continue
-        x = [f["tiles"], f["busy"] * f["outputs"], f["busy"] * f["macs"], f["busy"] * f["inputs"]]
+        x = [f["tiles"], f["busy"] * f["outputs"], f["busy"] * f["macs"], f["busy"] * f["inputs"],
+             f["busy"] * f.get("windows", 0), f["busy"] * f.get("taps", 0)]
         yield n["op"], np.array(x, float), float(n["critical"])
 
 
@@ -206,7 +248,7 @@ def predict(cost, m):
     total = cost["step"] + cost["stepPerInputElement"] * m["inputElements"]
     for op, x, _ in rows(m):
         f = cost["families"].get(op, cost["families"]["default"])
-        total += float(np.dot([f[k] for k in FEATURES], x))
+        total += float(np.dot([f.get(k, 0.0) for k in FEATURES], x))
     return total
 
 
@@ -262,8 +304,28 @@ def main():
     ap.add_argument("--no-validate", action="store_true", help="skip measuring the validation cases")
     ap.add_argument("--validate-only", action="store_true", help="measure the validation cases with the coefficients in the target files (no fit)")
     ap.add_argument("--validate", help="comma-separated validation cases instead of the default list (case/strategy@L1)")
+    ap.add_argument("--refeature", action="store_true", help="add the model's newer features to the stored measurements (compile only), then refit")
+    ap.add_argument("--table", action="store_true", help="measure every conformance case's strategies at 64 KiB with the current coefficients and print the table")
     a = ap.parse_args()
     t0 = time.time()
+    if a.table:
+        data = json.load(open(DATA))
+        cost = json.load(open(os.path.join(ROOT, "targets", "siracusa.json")))["cost"]
+        specs = a.validate.split(",") if a.validate else all_cases()
+        print(f"measuring {len(specs)} cases (compile + profile, siracusa, L1 64 KiB, 8 harts) with the coefficients in targets/ ...", flush=True)
+        data["table"] = measure_all(specs, a.jobs)
+        worst = table("every case: report.json's estimate against profile's cycle figure", data["table"], cost, False)
+        with open(DATA, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        sys.exit(0 if worst <= 0.25 else 1)
+    if a.refeature:
+        data = json.load(open(DATA))
+        refeature(data["fit"] + data.get("validate", []), a.jobs)
+        with open(DATA, "w") as f:
+            json.dump(data, f, indent=1)
+            f.write("\n")
+        a.refit = True
     if a.validate_only:
         data = json.load(open(DATA))
         cost = json.load(open(os.path.join(ROOT, "targets", "siracusa.json")))["cost"]
@@ -273,7 +335,9 @@ def main():
             json.dump(data, f, indent=1)
             f.write("\n")
         return
-    if a.refit:
+    if a.refeature:
+        pass
+    elif a.refit:
         data = json.load(open(DATA))
     else:
         print(f"measuring {len(FIT)} fit cases (compile + profile, siracusa, 8 harts) ...", flush=True)

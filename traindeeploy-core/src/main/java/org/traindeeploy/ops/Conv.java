@@ -127,6 +127,48 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
     }
 
     /**
+     * The scalar loops of the cluster kernel (td_conv_direct, conv.c): group 1 with 3-wide rows,
+     * unit horizontal stride and dilation runs register blocks of 4 output channels × 4 (or 2)
+     * columns, priced by its MACs, and only the leftover columns and channels one element at a
+     * time; every other convolution (1×1, depthwise, strided) gathers each output element's
+     * window one input channel at a time. Windows: elements so computed × input channels per
+     * group; taps: the kernel-row-inside-the-input × kernel-column iterations of those windows.
+     */
+    @Override
+    public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
+        int[] x = in.get(0).shape();
+        int[] w = in.get(1).shape();
+        int[] y = out.get(0).shape();
+        if (x.length != 4 || w.length != 4 || y.length != 4) return ScalarLoops.NONE;
+        Window2d win = window(w[2], w[3]);
+        int n = y[0], m = y[1], oh = y[2], ow = y[3], cg = w[1];
+        long points;
+        if (group == 1 && win.kw() == 3 && win.sw() == 1 && win.dw() == 1 && m >= 4 && ow >= 2 && cg > 0) {
+            int mb = m / 4, xb = ow / 4, x2 = ow % 4 >= 2 ? 1 : 0;
+            long rc = ow - xb * 4L - 2L * x2, rm = m - mb * 4L;
+            points = n * (mb * 4L * oh * rc + rm * oh * ow);
+        } else {
+            points = (long) n * m * oh * ow;
+        }
+        long rows = rowsInside(oh, win.kh(), win.sh(), win.pt(), win.dh(), x[2]);
+        long windows = points * cg;
+        long taps = oh == 0 ? 0 : Math.round((double) windows * win.kw() * rows / oh);
+        return new ScalarLoops(windows, taps);
+    }
+
+    /** Kernel rows inside an input of {@code h} rows summed over {@code oh} output rows: Σ_oy #{i : 0 ≤ oy·s − p + i·d < h}. */
+    static long rowsInside(int oh, int kh, int s, int p, int d, int h) {
+        long r = 0;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int i = 0; i < kh; i++) {
+                long hy = (long) oy * s - p + (long) i * d;
+                if (hy >= 0 && hy < h) r++;
+            }
+        }
+        return r;
+    }
+
+    /**
      * Group 1: dims images, output channels, output rows; X's rows with the window's halo, all
      * input channels. Grouped (e.g. depthwise): dims images, groups, output channels within a
      * group (when more than one), output rows; X's channels of the tile's groups with the halo rows.

@@ -35,6 +35,30 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
     public long macs(List<TensorType> in, List<TensorType> out) { return conv.macs(List.of(out.get(0), in.get(1)), List.of(in.get(0))); }
 
     /**
+     * The scalar loops of td_conv_grad_input (conv.c): every dX element gathers, per output channel
+     * of its group (a window), the kernel rows that reach it (those a stride skips cost only their
+     * test) and each of their columns (a tap).
+     */
+    @Override
+    public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
+        int[] dy = in.get(0).shape();
+        int[] w = in.get(1).shape();
+        int[] dx = out.get(0).shape();
+        if (dy.length != 4 || w.length != 4 || dx.length != 4) return ScalarLoops.NONE;
+        Window2d win = conv.window(w[2], w[3]);
+        long mg = w[0] / conv.group();
+        long rows = 0;
+        for (int hy = 0; hy < dx[2]; hy++) {
+            for (int i = 0; i < win.kh(); i++) {
+                long ty = (long) hy + win.pt() - (long) i * win.dh();
+                if (ty >= 0 && ty % win.sh() == 0 && ty / win.sh() < dy[2]) rows++;
+            }
+        }
+        long windows = (long) dx[0] * dx[1] * dx[2] * dx[3] * mg;
+        return new ScalarLoops(windows, (long) dx[0] * dx[1] * dx[3] * mg * rows * win.kw());
+    }
+
+    /**
      * dX's blocks in parallel: images, groups (when grouped), input channels within a group (when
      * more than one), input rows in units of the stride; the output channels of a group as a
      * reduction, innermost (dX accumulates in L1). dY's box: the tile's images and channels, the

@@ -35,6 +35,22 @@ public record ConvGradWeight(Conv conv, int[] weightShape) implements Op {
     public long macs(List<TensorType> in, List<TensorType> out) { return conv.macs(List.of(in.get(1), out.get(0)), List.of(in.get(0))); }
 
     /**
+     * The scalar loops of td_conv_grad_weight (conv.c): every dW element sums, per image, the
+     * output rows whose input row lies inside X (a window) over all output columns (taps).
+     */
+    @Override
+    public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
+        int[] dy = in.get(0).shape();
+        int[] x = in.get(1).shape();
+        int[] dw = out.get(0).shape();
+        if (dy.length != 4 || x.length != 4 || dw.length != 4) return ScalarLoops.NONE;
+        Window2d win = conv.window(dw[2], dw[3]);
+        long rows = Conv.rowsInside(dy[2], win.kh(), win.sh(), win.pt(), win.dh(), x[2]);
+        long windows = (long) dw[0] * dw[1] * dw[3] * dy[0] * rows;
+        return new ScalarLoops(windows, windows * dy[3]);
+    }
+
+    /**
      * dW's blocks in parallel: groups (when grouped), output and input channels within a group
      * (each when more than one); images and output rows as reductions, innermost (dW accumulates
      * in L1 and is stored once per block). dY's box: the tile's images, channels and rows; X's: the

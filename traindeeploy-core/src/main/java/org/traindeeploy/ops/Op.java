@@ -45,6 +45,19 @@ public interface Op {
     /** Multiply-accumulates of one application (0 for data movement). */
     default long macs(List<TensorType> inputs, List<TensorType> outputs) { return 0; }
 
+    /**
+     * The scalar window loops the cluster kernel of this op runs: entries of its loop over one
+     * window's taps (a direct convolution: per output element and input channel) and iterations of
+     * the innermost tap loop. The cost model prices them apart from the MACs (docs/cost-model.md),
+     * since a scalar gather costs several times a register-blocked MAC. NONE for ops without one.
+     */
+    default ScalarLoops scalarLoops(List<TensorType> inputs, List<TensorType> outputs) { return ScalarLoops.NONE; }
+
+    /** Loop counts of a kernel's scalar window loops ({@link #scalarLoops}). */
+    record ScalarLoops(long windows, long taps) {
+        public static final ScalarLoops NONE = new ScalarLoops(0, 0);
+    }
+
     /** Other arithmetic operations of one application (adds, compares, transcendental calls). */
     default long flops(List<TensorType> inputs, List<TensorType> outputs) {
         long n = 0;

@@ -9,6 +9,7 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.ops.Op;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract.Operand;
@@ -117,14 +118,14 @@ public final class Tiler {
     /** The search behind {@link #tile}: every candidate tiling of contract c, the fastest that fits. */
     private static Tiling search(Node n, TileContract c, int[] rep, List<TensorType> in, List<TensorType> out, long l1Budget, Target target) {
         long macs = n.op().macs(in, out);
-        Compute compute = compute(n.op().opType(), macs, n.op().flops(in, out), target);
+        Compute compute = compute(n.op().opType(), macs, n.op().flops(in, out), n.op().scalarLoops(in, out), target);
         Target.DmaLink link = target.link("L2", "L1");
         double bw = link == null ? 8 : link.bytesPerCycle();
         long setup = link == null ? 0 : link.setupCycles();
         Tiling best = null;
         long smallest = Long.MAX_VALUE;
         for (int[] t : candidates(c.dims())) {
-            Tiling tl = evaluate(c, t, rep, compute, bw, setup);
+            Tiling tl = evaluate(c, t, rep, compute, bw, setup, l1Budget);
             if (tl == null) continue;
             smallest = Math.min(smallest, tl.l1Bytes());
             if (tl.l1Bytes() > l1Budget) continue;
@@ -148,13 +149,18 @@ public final class Tiler {
      * over the cluster's peak throughput plus {@link #TILE_OVERHEAD_CYCLES} per tile.
      */
     static Compute compute(String opType, long macs, long flops, Target target) {
+        return compute(opType, macs, flops, Op.ScalarLoops.NONE, target);
+    }
+
+    /** As above, for a node whose kernel runs {@code loops} scalar window loops (docs/cost-model.md). */
+    static Compute compute(String opType, long macs, long flops, Op.ScalarLoops loops, Target target) {
         CostModel cm = target.cost();
         if (cm == null) {
             double w = (2.0 * macs + flops) / target.flopsPerCycle();
             return (c, t, count, tiles) -> w + tiles * TILE_OVERHEAD_CYCLES;
         }
         double cpi = target.cyclesPerInstruction() > 0 ? target.cyclesPerInstruction() : 1;
-        return (c, t, count, tiles) -> cm.instructions(opType, features(c, t, count, tiles, macs, target.cores())) * cpi;
+        return (c, t, count, tiles) -> cm.instructions(opType, features(c, t, count, tiles, macs, loops, target.cores())) * cpi;
     }
 
     /**
@@ -164,6 +170,11 @@ public final class Tiler {
      * 4 columns for a node with MACs, as the kernels split them).
      */
     static CostModel.Features features(TileContract c, int[] t, int[] count, long tiles, long macs, int cores) {
+        return features(c, t, count, tiles, macs, Op.ScalarLoops.NONE, cores);
+    }
+
+    /** As above, with the node's scalar window loops (the same on every tiling: a tile runs its share of them). */
+    static CostModel.Features features(TileContract c, int[] t, int[] count, long tiles, long macs, Op.ScalarLoops loops, int cores) {
         long outs = 0;
         long ins = 0;
         for (Operand o : c.operands()) {
@@ -172,7 +183,7 @@ public final class Tiler {
         }
         long units = (outs + tiles - 1) / tiles;
         if (macs > 0) units = (units + 3) / 4;
-        return new CostModel.Features(tiles, outs, ins, macs, CostModel.busy(units, cores));
+        return new CostModel.Features(tiles, outs, ins, macs, CostModel.busy(units, cores), loops.windows(), loops.taps());
     }
 
     /** Elements of operand o's boxes summed over every tile (t: tile size per dim, count: tiles per dim). */
@@ -195,7 +206,7 @@ public final class Tiler {
         List<TensorType> in = new ArrayList<>();
         for (Value v : n.inputs()) in.add(v == null ? null : v.type());
         List<TensorType> out = n.outputs().stream().map(Value::type).toList();
-        return features(t.contract(), t.tile(), t.count(), t.tiles(), n.op().macs(in, out), target.cores());
+        return features(t.contract(), t.tile(), t.count(), t.tiles(), n.op().macs(in, out), n.op().scalarLoops(in, out), target.cores());
     }
 
     /** A Reshape whose output shares its input's buffer: a view, with no code and no bytes moved. */
@@ -213,6 +224,15 @@ public final class Tiler {
 
     /** The tiling t of contract c (null if a box is not one 2-D copy, or an accumulator would be revisited). */
     static Tiling evaluate(TileContract c, int[] t, int[] rep, Compute compute, double bw, long setup) {
+        return evaluate(c, t, rep, compute, bw, setup, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above; a tiling whose L1 exceeds {@code l1Budget} is returned unpriced (its L1 bytes only,
+     * cycles {@code Long.MAX_VALUE}): the search only needs its size, and pricing the bytes moved
+     * and the compute of every oversized candidate was most of the search's time.
+     */
+    static Tiling evaluate(TileContract c, int[] t, int[] rep, Compute compute, double bw, long setup, long l1Budget) {
         List<TileContract.Dim> dims = c.dims();
         int nd = dims.size();
         int[] count = new int[nd];
@@ -232,15 +252,19 @@ public final class Tiler {
             if (rep[k] != k) {
                 // A second operand in the same buffer: same region, so the same box in every tile.
                 if (tiles > 1 && !o.axes().equals(ops.get(rep[k]).axes())) return null;
-                if (o.role() == ops.get(rep[k]).role()) continue;
             } else {
                 l1 += roundUp(o.maxBytes(t)) * (shape.twoCopies(k) ? 2 : 1);
             }
-            if (o.role() == Role.SCRATCH) continue;
             if (o.role() == Role.OUT) {
                 // Accumulating over a dim outside the output's last used dim would revisit a stored box.
                 for (int d = 0; d < o.lastDim(); d++) if (!o.uses(d) && count[d] > 1) return null;
             }
+        }
+        if (l1 > l1Budget) return new Tiling(c, rep, t.clone(), count, l1, tiles, moved, 0, Long.MAX_VALUE);
+        for (int k = 0; k < ops.size(); k++) {
+            Operand o = ops.get(k);
+            if (rep[k] != k && o.role() == ops.get(rep[k]).role()) continue;
+            if (o.role() == Role.SCRATCH) continue;
             long b = o.elemBytes();
             for (TileContract.Axis a : o.axes()) b *= a.dim() < 0 ? a.window() : covered(a, t[a.dim()], dims.get(a.dim()).extent());
             long visits = 1;
