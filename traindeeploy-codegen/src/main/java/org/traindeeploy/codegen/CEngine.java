@@ -74,12 +74,12 @@ public final class CEngine implements Engine {
         EmitSpec spec = EmitSpec.training("model", p);
         return inFolder(dir -> {
             writeBatches(dir.resolve("data"), inputs, labels);
-            build(spec, dir);
+            LoweredProgram lp = build(spec, dir);
             run(dir, inputs.size(), "--grads", "--params-every-step", "--quiet");
             Map<String, Long> run = readDma(dir);
             if (options.target().hasLevel("L1")) {
                 // What the report predicts for this very program and plan: the test of the report's byte counts.
-                StepReport r = StepReport.of(p, options.target(), HostTarget.plan(spec, options.target(), true));
+                StepReport r = StepReport.of(p, options.target(), lp.plan());
                 r.bytesMoved().forEach((k, v) -> run.put("report " + k, v));
             }
             List<String> lines = Files.readAllLines(dir.resolve("out/loss.txt"));
@@ -156,11 +156,14 @@ public final class CEngine implements Engine {
         }
     }
 
-    private void build(EmitSpec spec, Path dir) {
+    /** Lower, write and build the harness in {@code dir}/build; returns the program it renders. */
+    private LoweredProgram build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
-        HostTarget.write(spec, options.cores(), options.target(), true, src, false);
+        LoweredProgram lp = BackHalf.lower(spec, options.cores(), options.target(), true);
+        OutputFolder.write(src, HostTarget.folder(lp), false);
         if (options.rv32()) Rv32.make(src, options.cores(), options.cflags(), false);
         else HostBuild.make(src, options.cflags());
+        return lp;
     }
 
     private void run(Path dir, int steps, String... flags) {

@@ -38,25 +38,11 @@ public final class HostTarget {
      * {@code keepGradients}: the trained tensors' gradients stay readable after the step (network_grad).
      */
     public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients) {
-        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        return folder(CEmitter.lower(spec, cores, target, keepGradients), spec, cores, target);
+        return folder(BackHalf.lower(spec, cores, target, keepGradients));
     }
 
-    /**
-     * {@link #folder(EmitSpec, int, Target, boolean)} from a plan made by {@link #scheduleAndPlan} for the
-     * same spec, target and {@code keepGradients}: a caller that also reports on the plan (compile's
-     * report.json) schedules and plans the step once for both.
-     */
-    public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients, org.traindeeploy.memory.MemoryPlan plan) {
-        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        return folder(CEmitter.lower(spec, cores, target, plan, keepGradients), spec, cores, target);
-    }
-
-    /** Order the spec's graph for memory and plan its buffers, as {@link #folder(EmitSpec, int, Target, boolean)} does before lowering. */
-    public static org.traindeeploy.memory.MemoryPlan scheduleAndPlan(EmitSpec spec, Target target, boolean keepGradients) {
-        new org.traindeeploy.schedule.MemoryAwareScheduler().run(spec.graph());
-        return CEmitter.planOf(spec, target, keepGradients);
-    }
+    /** Every file of a program the back half lowered ({@link BackHalf#lower}): the folder only renders it. */
+    public static GeneratedFolder folder(LoweredProgram p) { return folder(p.model(), p.spec(), p.cores(), p.target()); }
 
     /** Every file of a program already lowered ({@link CEmitter#lower}). */
     static GeneratedFolder folder(NetworkModel m, EmitSpec spec, int cores, Target target) {
@@ -84,14 +70,6 @@ public final class HostTarget {
     }
 
     /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
-    /**
-     * The memory plan {@link #sources} used for this spec, after it ran (the graph is then in its
-     * scheduled order): a report computed from it counts exactly the bytes the generated code moves.
-     */
-    public static org.traindeeploy.memory.MemoryPlan plan(EmitSpec spec, Target target, boolean keepGradients) {
-        return CEmitter.planOf(spec, target, keepGradients);
-    }
-
     public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
         OutputFolder.write(dir, folder(spec, cores, Target.load("host"), true), force);
     }
