@@ -96,6 +96,7 @@ public final class BackHalf {
 
     public static LoweredProgram lower(EmitSpec spec, int cores, Target target, boolean keepGradients, BiConsumer<Pass, Compilation> observer) {
         if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
+        TargetFolder.Runtime.of(target); // a target file naming an unknown runtime fails before any work
         return new PassManager().observe(observer).addAll(passes(spec, cores, target, keepGradients)).run(spec.graph()).get(LOWERED);
     }
 }

@@ -25,7 +25,7 @@ import org.traindeeploy.target.Target;
  * the step bodies run on every core with barriers between dependent kernels), and
  * {@code network_data.h/.S/.bin} (constants and initial states as bytes: {@code network_data.bin}
  * holds them, the assembler stub {@code network_data.S} gives each array its symbol). The runtime and
- * kernel sources are added by the target ({@link HostTarget}).
+ * kernel sources are added by the target ({@link TargetFolder}).
  *
  * <p>The back half's last two passes live here ({@link BackHalf}): {@link #tile} places the input
  * and lowers every scheduled node ({@link OpLowering}, or {@link TiledLowering} on an L1 target);

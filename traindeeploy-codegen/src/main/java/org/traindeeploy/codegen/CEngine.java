@@ -30,8 +30,6 @@ public final class CEngine implements Engine {
      * @param cores cores the generated code runs on
      * @param cflags the CFLAGS given to make, or null for the Makefile's default
      * @param keep a folder to build in and keep (must not exist), or null for a temporary one
-     */
-    /**
      * @param rv32 build the cluster target's code for rv32imafc and run it under qemu, one hart per
      *             core ({@code check --engine rv32}, docs/rv32.md) instead of on the host
      */
@@ -40,7 +38,7 @@ public final class CEngine implements Engine {
 
         public Options(int cores, String cflags, Path keep, Target target) { this(cores, cflags, keep, target, false); }
 
-        public static Options defaults() { return new Options(HostTarget.DEFAULT_CORES, null, null); }
+        public static Options defaults() { return new Options(TargetFolder.DEFAULT_CORES, null, null); }
 
         public static Options sanitized(int cores) { return new Options(cores, SANITIZE_CFLAGS, null); }
 
@@ -160,7 +158,7 @@ public final class CEngine implements Engine {
     private LoweredProgram build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
         LoweredProgram lp = BackHalf.lower(spec, options.cores(), options.target(), true);
-        OutputFolder.write(src, HostTarget.folder(lp), false);
+        OutputFolder.write(src, TargetFolder.folder(lp), false);
         if (options.rv32()) Rv32.make(src, options.cores(), options.cflags(), false);
         else HostBuild.make(src, options.cflags());
         return lp;

@@ -61,7 +61,7 @@ public final class Rv32Profile {
             if (temp) dir = Files.createTempDirectory("traindeeploy-profile-");
             else if (Files.exists(dir)) throw new CompileException("--keep folder " + dir + " exists");
             Path src = dir.resolve("build");
-            OutputFolder.write(src, HostTarget.folder(lp), false);
+            OutputFolder.write(src, TargetFolder.folder(lp), false);
             CEngine.writeBatches(dir.resolve("data"), List.of(input), labels == null ? null : List.of(labels));
             Path out = Files.createDirectories(dir.resolve("out"));
             Rv32.make(src, cores, null, true);

@@ -102,7 +102,7 @@ class BackHalfTest {
         assertTrue(fc1.contains("dma store L1 -> L2 t__fc1_Gemm_output_0"), fc1);
         assertTrue(fc1.contains("kernel td_linear k__fc1_Gemm per tile"), fc1);
         // The same tiles are rendered: every tiled node's table is in network.c.
-        String c = HostTarget.folder(lp).text().get("network.c");
+        String c = TargetFolder.folder(lp).text().get("network.c");
         for (var tn : lp.model().tables().tiled()) assertTrue(tile.contains("  tiled " + tn.id() + ": " + tn.tiles() + " tiles"), tn.id());
         assertTrue(c.contains("tn__fc1_Gemm"), "network.c renders the tiled node");
 
@@ -127,5 +127,25 @@ class BackHalfTest {
         assertTrue(barriers > 0);
         assertTrue(low.contains("train body: ") && low.contains(", " + barriers + " barriers\n"), low);
         assertSame(lp.plan(), lp.tiles().buffers.memory(), "the tiles use the plan's places");
+    }
+
+    @Test
+    void theTargetFilesRuntimeSelectsTheRuntimeFiles() {
+        Target s = siracusa();
+        Target host = Target.load("host");
+        assertEquals(TargetFolder.Runtime.PMSIS, TargetFolder.Runtime.of(s));
+        assertEquals(TargetFolder.Runtime.HOST, TargetFolder.Runtime.of(host));
+        Target unknown = new Target(s.name(), s.description(), s.cores(), s.clockHz(), s.flopsPerCyclePerCore(), "freertos", s.levels(), s.dma(),
+                s.cyclesPerInstruction(), s.doubleFpu(), s.cost());
+        var e = assertThrows(org.traindeeploy.ir.CompileException.class, () -> BackHalf.lower(EmitSpec.training("m", mlp()), 8, unknown, false));
+        assertEquals("target 'siracusa': unknown runtime 'freertos' (runtimes: host, pmsis)", e.getMessage());
+        Target hostWithL1 = new Target(s.name(), s.description(), s.cores(), s.clockHz(), s.flopsPerCyclePerCore(), "host", s.levels(), s.dma(),
+                s.cyclesPerInstruction(), s.doubleFpu(), s.cost());
+        assertThrows(org.traindeeploy.ir.CompileException.class, () -> TargetFolder.Runtime.of(hostWithL1));
+        var onHost = TargetFolder.folder(BackHalf.lower(EmitSpec.training("m", mlp()), 8, host, false)).text().keySet();
+        assertTrue(onHost.contains("runtime/td_runtime_host.c"));
+        assertTrue(!onHost.contains("runtime/td_runtime_pulp.c") && !onHost.contains("rv32.ld"), onHost.toString());
+        var onCluster = TargetFolder.folder(BackHalf.lower(EmitSpec.training("m", mlp()), 8, s, false)).text().keySet();
+        assertTrue(onCluster.containsAll(java.util.List.of("runtime/td_runtime_host.c", "runtime/td_runtime_pulp.c", "runtime/td_runtime_rv32.c", "rv32.ld", "device/main_pmsis.c")), onCluster.toString());
     }
 }

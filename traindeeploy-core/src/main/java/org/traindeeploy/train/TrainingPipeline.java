@@ -13,9 +13,7 @@ import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.onnx.OnnxImporter;
-import org.traindeeploy.onnx.OnnxReader;
-import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
+import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.passes.FuseResidual;
@@ -35,13 +33,13 @@ public final class TrainingPipeline {
 
     /** Import and normalize for inference (no training state). */
     public static Graph inference(Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
-        ModelProto m = OnnxReader.read(model);
+        OnnxModel m = OnnxModel.read(model);
         return inference(m, model, batch, observer);
     }
 
-    static Graph inference(ModelProto m, Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
+    static Graph inference(OnnxModel m, Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
         try {
-            Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(batch)).graph();
+            Graph g = m.importGraph(batch);
             Normalize.manager().observe(observer).run(g);
             return g;
         } catch (CompileException e) {
@@ -143,7 +141,7 @@ public final class TrainingPipeline {
     }
 
     public static TrainingProgram compile(Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
-        ModelProto m = OnnxReader.read(model);
+        OnnxModel m = OnnxModel.read(model);
         try {
             return compile(m, model, cfg, observer);
         } catch (CompileException e) {
@@ -151,12 +149,11 @@ public final class TrainingPipeline {
         }
     }
 
-    private static TrainingProgram compile(ModelProto m, Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
-        Set<String> trainable = cfg.train().resolve(m.getGraph(), () -> inference(m, model, cfg.batch(), (p, g) -> { }),
-                () -> OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch())).graph());
+    private static TrainingProgram compile(OnnxModel m, Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
+        Set<String> trainable = cfg.train().resolve(m, () -> inference(m, model, cfg.batch(), (p, g) -> { }), () -> m.importGraph(cfg.batch()));
         // Import before judging the selection: a broken model (say, a node reading a missing
         // initializer) must be reported as such, not as "nothing to train".
-        Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
+        Graph g = m.importGraph(cfg.batch(), trainable);
         for (String t : trainable) {
             Value v = g.value(t);
             if (v != null && v.type().size() == 0) throw new CompileException("trainable tensor '" + t + "' is " + v.type() + ": it has no elements to train");

@@ -12,16 +12,17 @@ import org.traindeeploy.ir.Value;
 import org.traindeeploy.target.Target;
 
 /**
- * The host target: the network sources ({@link CEmitter}), the kernels, the pthreads runtime,
- * the harness program ({@code main.c}), a Makefile building it with
- * {@code cc -std=c99 -O2 -Wall -Wextra -Werror}, and {@code tensors.json} describing the
- * harness files (which trained tensor each index is).
+ * The output folder of every target, rendered from a {@link LoweredProgram}: the network sources
+ * ({@link CEmitter}), the kernels, the runtime the target file's {@code runtime} names ({@link
+ * Runtime}), the harness program ({@code main.c}), a Makefile building the host simulation with
+ * {@code cc -std=c99 -O2 -Wall -Wextra -Werror}, and {@code tensors.json} describing the harness
+ * files (which trained tensor each index is).
  */
-public final class HostTarget {
+public final class TargetFolder {
     /** Cluster cores of the modelled target (the PULP cluster's 8 workers). */
     public static final int DEFAULT_CORES = 8;
 
-    private HostTarget() {}
+    private TargetFolder() {}
 
     /** Every text file of the output folder, by relative path (the data blob is in {@link #folder}). */
     public static Map<String, String> sources(EmitSpec spec, int cores) { return sources(spec, cores, Target.load("host"), true); }
@@ -44,6 +45,31 @@ public final class HostTarget {
     /** Every file of a program the back half lowered ({@link BackHalf#lower}): the folder only renders it. */
     public static GeneratedFolder folder(LoweredProgram p) { return folder(p.model(), p.spec(), p.cores(), p.target()); }
 
+    /**
+     * The runtime a target file's {@code runtime} field selects. Every folder builds the host
+     * simulation ({@code td_runtime_host.c}: threads as cores, L1/L2/L3 as arrays); {@code pmsis}
+     * adds the cluster runtimes: PULP SDK ({@code td_runtime_pulp.c}, {@code device/}) and bare-metal
+     * rv32 ({@code td_runtime_rv32.c}, {@code rv32.ld}). pmsis moves tiles by DMA, so it needs an L1
+     * level; the host runtime has no DMA, so it needs none.
+     */
+    public enum Runtime {
+        HOST("host"), PMSIS("pmsis");
+
+        private final String name;
+
+        Runtime(String name) { this.name = name; }
+
+        public static Runtime of(Target t) {
+            for (Runtime r : values()) {
+                if (!r.name.equals(t.runtime())) continue;
+                if (r == PMSIS && !t.hasLevel("L1")) throw new CompileException("target '" + t.name() + "': runtime 'pmsis' needs an L1 level (its kernels run on L1 tiles moved by DMA)");
+                if (r == HOST && t.hasLevel("L1")) throw new CompileException("target '" + t.name() + "': runtime 'host' has no DMA; a target with an L1 level needs runtime 'pmsis'");
+                return r;
+            }
+            throw new CompileException("target '" + t.name() + "': unknown runtime '" + t.runtime() + "' (runtimes: host, pmsis)");
+        }
+    }
+
     /** Every file of a program already lowered ({@link CEmitter#lower}). */
     static GeneratedFolder folder(NetworkModel m, EmitSpec spec, int cores, Target target) {
         Map<String, String> files = new TreeMap<>(CEmitter.render(m));
@@ -52,7 +78,7 @@ public final class HostTarget {
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
-        if (target.hasLevel("L1")) {
+        if (Runtime.of(target) == Runtime.PMSIS) {
             files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
             // The rv32 build (make rv32): bare-metal runtime, entry and the target's memory map (docs/rv32.md).
             files.put("runtime/td_runtime_rv32.c", Templates.verbatim("runtime/td_runtime_rv32.c"));
