@@ -6,11 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.traindeeploy.codegen.BackHalf;
 import org.traindeeploy.codegen.EmitSpec;
 import org.traindeeploy.codegen.GeneratedFolder;
-import org.traindeeploy.codegen.HostTarget;
+import org.traindeeploy.codegen.TargetFolder;
+import org.traindeeploy.codegen.LoweredProgram;
 import org.traindeeploy.codegen.OutputFolder;
-import org.traindeeploy.memory.MemoryPlan;
 import org.traindeeploy.report.HtmlReport;
 import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
@@ -67,7 +68,7 @@ final class CompileCommand implements Callable<Integer> {
         // Flags and paths first: nothing is compiled (or printed) for a run that cannot write its output.
         OutputFolder.check(this.out, force, "-o");
         InputFile.regular(model, model.toString());
-        if (cores != null) HostTargetCores.check(cores);
+        if (cores != null) TargetCores.check(cores);
         training.validate();
         if (targetOptions.target == null) targetOptions.target = "host";
         Target target = targetOptions.load();
@@ -78,16 +79,16 @@ final class CompileCommand implements Callable<Integer> {
             if (training.wantsTraining()) {
                 TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
                 es = EmitSpec.training(name(model), p);
-                // One schedule and plan for the sources and the report: its byte counts are what the code moves.
-                MemoryPlan plan = HostTarget.scheduleAndPlan(es, target, keepGradients);
-                files = HostTarget.folder(es, n, target, keepGradients, plan);
-                StepReport report = StepReport.of(p, target, plan);
+                // One back half for the sources and the report: its byte counts are what the code moves.
+                LoweredProgram lp = BackHalf.lower(es, n, target, keepGradients);
+                files = TargetFolder.folder(lp);
+                StepReport report = StepReport.of(p, target, lp.plan());
                 files = files.withText(Map.of("report.json", Reports.json(report),
-                        "report.html", HtmlReport.single(name(model), training.describe(), report, plan)));
+                        "report.html", HtmlReport.single(name(model), training.describe(), report, lp.plan())));
                 out.print(report.text());
             } else {
                 es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
-                files = HostTarget.folder(es, n, target, keepGradients);
+                files = TargetFolder.folder(BackHalf.lower(es, n, target, keepGradients));
             }
         } catch (CompileException e) {
             throw located(e, model, targetOptions);

@@ -12,7 +12,7 @@ import org.traindeeploy.codegen.CEngine;
 import org.traindeeploy.codegen.DataSet;
 import org.traindeeploy.codegen.EmitSpec;
 import org.traindeeploy.codegen.HostBuild;
-import org.traindeeploy.codegen.HostTarget;
+import org.traindeeploy.codegen.TargetFolder;
 import org.traindeeploy.codegen.OutputFolder;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.io.InputFile;
@@ -62,7 +62,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         // Every flag and path before any work or output.
         if (steps < 1) throw new CompileException("--steps " + steps + " must be at least 1");
-        HostTargetCores.check(cores);
+        TargetCores.check(cores);
         if (!training.wantsTraining()) throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
         training.validate();
         InputFile.regular(model, model.toString());
@@ -79,7 +79,7 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = keep != null ? OutputFolder.create(keep, "--keep") : Files.createTempDirectory("traindeeploy-train-").toAbsolutePath();
         try {
             Path src = dir.resolve("build");
-            HostTarget.write(es, cores, src, false);
+            TargetFolder.write(es, cores, src, false);
             out.printf(Locale.ROOT, "generated C in %s; building with make ...%n", keep != null ? src : "a temporary folder");
             out.flush();
             HostBuild.make(src, null);

@@ -17,8 +17,6 @@ import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.memory.ByteRanges;
 import org.traindeeploy.memory.MemoryPlan;
-import org.traindeeploy.memory.MemoryPlanner;
-import org.traindeeploy.schedule.MemoryAwareScheduler;
 import org.traindeeploy.target.Target;
 
 /**
@@ -27,11 +25,13 @@ import org.traindeeploy.target.Target;
  * the step bodies run on every core with barriers between dependent kernels), and
  * {@code network_data.h/.S/.bin} (constants and initial states as bytes: {@code network_data.bin}
  * holds them, the assembler stub {@code network_data.S} gives each array its symbol). The runtime and
- * kernel sources are added by the target ({@link HostTarget}).
+ * kernel sources are added by the target ({@link TargetFolder}).
  *
- * <p>Steps: place buffers and lower every node ({@link OpLowering}) → order the training body
- * (all nodes, then the state updates) and the inference body (the nodes the output needs) →
- * place barriers → render. Output depends only on the program: same program, same bytes.
+ * <p>The back half's last two passes live here ({@link BackHalf}): {@link #tile} places the input
+ * and lowers every scheduled node ({@link OpLowering}, or {@link TiledLowering} on an L1 target);
+ * {@link #lower} orders the training body (all nodes, then the state updates) and the inference
+ * body (the nodes the output needs), places barriers and collects the {@link NetworkModel};
+ * {@link #render} renders it. Output depends only on the program: same program, same bytes.
  */
 public final class CEmitter {
     /** Kernel sources every program compiles (the runtime is per target). */
@@ -53,26 +53,9 @@ public final class CEmitter {
     /** Lower for the host target, keeping the trained tensors' gradients readable after the step. */
     static NetworkModel lower(EmitSpec spec, int cores) { return lower(spec, cores, Target.load("host"), true); }
 
-    /**
-     * Schedule the graph for memory ({@link MemoryAwareScheduler}), plan every buffer's place
-     * ({@link MemoryPlanner}) and lower it. {@code keepGradients}: the trained tensors' gradients
-     * live to the end of the step (the harness reads them; costs memory), else they die at their update.
-     */
+    /** Run the back half ({@link BackHalf}: schedule, plan, tile, lower) and return the program the templates render. */
     static NetworkModel lower(EmitSpec spec, int cores, Target target, boolean keepGradients) {
-        new MemoryAwareScheduler().run(spec.graph());
-        return lower(spec, cores, target, planOf(spec, target, keepGradients), keepGradients);
-    }
-
-    /**
-     * The memory plan of a spec in its current node order (scheduled already): the output and the
-     * loss, and with {@code keepGradients} the trained tensors' gradients, live to the end of the step.
-     */
-    static MemoryPlan planOf(EmitSpec spec, Target target, boolean keepGradients) {
-        Set<Value> keep = new HashSet<>();
-        keep.add(spec.output());
-        if (spec.loss() != null) keep.add(spec.loss());
-        if (keepGradients) for (EmitSpec.Trained t : spec.trained()) keep.add(t.grad());
-        return MemoryPlanner.plan(spec.graph(), target, keep);
+        return BackHalf.lower(spec, cores, target, keepGradients).model();
     }
 
     /** Render the network sources of a lowered program. */
@@ -95,7 +78,35 @@ public final class CEmitter {
         return blob;
     }
 
-    static NetworkModel lower(EmitSpec spec, int cores, Target target, MemoryPlan memory, boolean keepGradients) {
+    /**
+     * The tile pass's record: every scheduled node lowered, in order, to whole-node kernel calls (a
+     * target without L1) or to its tile table, whole-node copies and DMA (a target with L1), with the
+     * C names and buffer places they use (the lower pass continues from these).
+     */
+    public static final class Tiles {
+        final CNames names;
+        final BufferPlan buffers;
+        final TiledLowering tiled;
+        final Map<Node, List<KernelCall>> calls;
+        final Map<Node, List<Planned>> planned;
+
+        Tiles(CNames names, BufferPlan buffers, TiledLowering tiled, Map<Node, List<KernelCall>> calls, Map<Node, List<Planned>> planned) {
+            this.names = names;
+            this.buffers = buffers;
+            this.tiled = tiled;
+            this.calls = calls;
+            this.planned = planned;
+        }
+
+        /** Whether the nodes run on L1 tiles moved by DMA (the target has an L1 level). */
+        public boolean onL1() { return tiled != null; }
+
+        /** Stable text: per node its kernel calls, or its tile loop (dims, operands and their DMA) and its whole-node copies. */
+        public String text() { return LoweredText.tiles(this); }
+    }
+
+    /** Place the step's input and labels and lower every scheduled node (the tile pass). */
+    static Tiles tile(EmitSpec spec, Target target, MemoryPlan memory) {
         CNames names = new CNames();
         BufferPlan plan = new BufferPlan(names, memory);
         DType inType = spec.input().type().dtype();
@@ -121,6 +132,16 @@ public final class CEmitter {
                 lowered.put(n, cs);
             }
         }
+        return new Tiles(names, plan, tiles, lowered, tiled);
+    }
+
+    /** Order the bodies, place barriers and collect what the templates render (the lower pass). */
+    static NetworkModel lower(EmitSpec spec, int cores, Target target, Tiles nodes, boolean keepGradients) {
+        CNames names = nodes.names;
+        BufferPlan plan = nodes.buffers;
+        TiledLowering tiles = nodes.tiled;
+        Map<Node, List<KernelCall>> lowered = nodes.calls;
+        Map<Node, List<Planned>> tiled = nodes.planned;
         List<KernelCall> calls = new ArrayList<>();
         lowered.values().forEach(calls::addAll);
 

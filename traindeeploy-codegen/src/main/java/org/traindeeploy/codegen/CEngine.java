@@ -30,8 +30,6 @@ public final class CEngine implements Engine {
      * @param cores cores the generated code runs on
      * @param cflags the CFLAGS given to make, or null for the Makefile's default
      * @param keep a folder to build in and keep (must not exist), or null for a temporary one
-     */
-    /**
      * @param rv32 build the cluster target's code for rv32imafc and run it under qemu, one hart per
      *             core ({@code check --engine rv32}, docs/rv32.md) instead of on the host
      */
@@ -40,7 +38,7 @@ public final class CEngine implements Engine {
 
         public Options(int cores, String cflags, Path keep, Target target) { this(cores, cflags, keep, target, false); }
 
-        public static Options defaults() { return new Options(HostTarget.DEFAULT_CORES, null, null); }
+        public static Options defaults() { return new Options(TargetFolder.DEFAULT_CORES, null, null); }
 
         public static Options sanitized(int cores) { return new Options(cores, SANITIZE_CFLAGS, null); }
 
@@ -74,12 +72,12 @@ public final class CEngine implements Engine {
         EmitSpec spec = EmitSpec.training("model", p);
         return inFolder(dir -> {
             writeBatches(dir.resolve("data"), inputs, labels);
-            build(spec, dir);
+            LoweredProgram lp = build(spec, dir);
             run(dir, inputs.size(), "--grads", "--params-every-step", "--quiet");
             Map<String, Long> run = readDma(dir);
             if (options.target().hasLevel("L1")) {
                 // What the report predicts for this very program and plan: the test of the report's byte counts.
-                StepReport r = StepReport.of(p, options.target(), HostTarget.plan(spec, options.target(), true));
+                StepReport r = StepReport.of(p, options.target(), lp.plan());
                 r.bytesMoved().forEach((k, v) -> run.put("report " + k, v));
             }
             List<String> lines = Files.readAllLines(dir.resolve("out/loss.txt"));
@@ -156,11 +154,14 @@ public final class CEngine implements Engine {
         }
     }
 
-    private void build(EmitSpec spec, Path dir) {
+    /** Lower, write and build the harness in {@code dir}/build; returns the program it renders. */
+    private LoweredProgram build(EmitSpec spec, Path dir) {
         Path src = dir.resolve("build");
-        HostTarget.write(spec, options.cores(), options.target(), true, src, false);
+        LoweredProgram lp = BackHalf.lower(spec, options.cores(), options.target(), true);
+        OutputFolder.write(src, TargetFolder.folder(lp), false);
         if (options.rv32()) Rv32.make(src, options.cores(), options.cflags(), false);
         else HostBuild.make(src, options.cflags());
+        return lp;
     }
 
     private void run(Path dir, int steps, String... flags) {

@@ -54,13 +54,14 @@ public final class Rv32Profile {
         Rv32.requireCluster(target);
         Rv32.require();
         EmitSpec spec = EmitSpec.training(modelName, p);
-        NetworkModel m = CEmitter.lower(spec, cores, target, false);
+        LoweredProgram lp = BackHalf.lower(spec, cores, target, false);
+        NetworkModel m = lp.model();
         boolean temp = dir == null;
         try {
             if (temp) dir = Files.createTempDirectory("traindeeploy-profile-");
             else if (Files.exists(dir)) throw new CompileException("--keep folder " + dir + " exists");
             Path src = dir.resolve("build");
-            OutputFolder.write(src, HostTarget.folder(m, spec, cores, target), false);
+            OutputFolder.write(src, TargetFolder.folder(lp), false);
             CEngine.writeBatches(dir.resolve("data"), List.of(input), labels == null ? null : List.of(labels));
             Path out = Files.createDirectories(dir.resolve("out"));
             Rv32.make(src, cores, null, true);

@@ -91,7 +91,7 @@ class BlockedKernelsTest {
         for (Value p : parts) flat.add(g.add(g.uniqueName("/flat_" + p.name()), new Reshape(new int[] {1, p.type().size()}), p));
         g.addOutput("out", g.add("/all", new Concat(1), flat.toArray(new Value[0])));
         if (large) {
-            String c = HostTarget.sources(EmitSpec.inference("m.onnx", g), cores, target, false).get("network.c");
+            String c = TargetFolder.sources(EmitSpec.inference("m.onnx", g), cores, target, false).get("network.c");
             for (String node : List.of("/lin", "/lint", "/gw", "/gwt")) {
                 Matcher m = Pattern.compile(Pattern.quote(node) + " \\([A-Za-z]+\\): (\\d+) tiles? through L1").matcher(c);
                 assertTrue(m.find() && Integer.parseInt(m.group(1)) > 1, node + " is not split into tiles");

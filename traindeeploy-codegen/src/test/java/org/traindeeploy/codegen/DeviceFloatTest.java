@@ -68,7 +68,7 @@ class DeviceFloatTest {
         Path dir = tmp.resolve("siracusa");
         Target siracusa = Target.load("siracusa");
         assertFalse(siracusa.hasDoubleFpu());
-        HostTarget.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, siracusa, false, dir, false);
+        TargetFolder.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, siracusa, false, dir, false);
 
         List<String> sources = new ArrayList<>(List.of("network.c", "network_data.S"));
         try (Stream<Path> k = Files.list(dir.resolve("kernels"))) {
@@ -109,7 +109,7 @@ class DeviceFloatTest {
         Manifest m = Manifest.read(CASES.resolve("cnn"));
         Manifest.Strategy s = m.strategies().values().iterator().next();
         Path dir = tmp.resolve("pulp-open");
-        HostTarget.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, Target.load("pulp-open"), true,
+        TargetFolder.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, Target.load("pulp-open"), true,
                 dir, false);
         HostBuild.make(dir, "-std=c99 -O1 -Wall -Wextra -Werror -Wdouble-promotion");
         assertTrue(Files.isExecutable(dir.resolve("harness")));

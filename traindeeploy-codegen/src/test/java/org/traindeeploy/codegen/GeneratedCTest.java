@@ -78,12 +78,12 @@ class GeneratedCTest {
     void sameProgramSameBytes(@TempDir Path tmp) throws Exception {
         Manifest m = Manifest.read(CASES.resolve("cct2"));
         Manifest.Strategy s = m.strategies().get("LoRA1");
-        GeneratedFolder folder = HostTarget.folder(EmitSpec.training("model.onnx",
+        GeneratedFolder folder = TargetFolder.folder(EmitSpec.training("model.onnx",
                 TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, org.traindeeploy.target.Target.load("host"), true);
         Map<String, String> first = folder.text();
         TrainingProgram again = TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { });
-        HostTarget.write(EmitSpec.training("model.onnx", again), 8, tmp.resolve("a"), false);
-        HostTarget.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, tmp.resolve("b"), false);
+        TargetFolder.write(EmitSpec.training("model.onnx", again), 8, tmp.resolve("a"), false);
+        TargetFolder.write(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8, tmp.resolve("b"), false);
         for (String f : first.keySet()) {
             byte[] a = Files.readAllBytes(tmp.resolve("a").resolve(f));
             byte[] b = Files.readAllBytes(tmp.resolve("b").resolve(f));

@@ -90,7 +90,7 @@ class L3ActivationsTest {
         Manifest m = Manifest.read(Path.of("tests/conformance/cct2"));
         Target t = siracusaData(512 << 10, 64 << 10);
         TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("FT2")), (x, y) -> { });
-        Map<String, String> src = HostTarget.sources(EmitSpec.training("cct2", p), 8, t, false);
+        Map<String, String> src = TargetFolder.sources(EmitSpec.training("cct2", p), 8, t, false);
         String h = src.get("td_plan.h");
         java.util.regex.Matcher l2 = java.util.regex.Pattern.compile("#define TD_L2_SIZE (\\d+)u").matcher(h);
         java.util.regex.Matcher l3 = java.util.regex.Pattern.compile("#define TD_L3_SIZE (\\d+)u").matcher(h);

@@ -115,7 +115,7 @@ class Rv32EngineTest {
             Path dir = java.nio.file.Files.createTempDirectory("traindeeploy-pmsis-");
             try {
                 Path src = dir.resolve("src");
-                HostTarget.write(EmitSpec.training("mlp", p), 8, t, false, src, false);
+                TargetFolder.write(EmitSpec.training("mlp", p), 8, t, false, src, false);
                 String target = java.nio.file.Files.readString(src.resolve("td_plan.h"));
                 String mk = java.nio.file.Files.readString(src.resolve("Makefile.pulp"));
                 assertTrue(mk.contains("PULP_SDK_HOME") && mk.contains("-std=gnu99") && mk.contains("device/main_pmsis.c"), mk);

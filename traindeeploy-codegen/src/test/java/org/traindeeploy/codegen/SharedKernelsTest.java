@@ -21,7 +21,7 @@ class SharedKernelsTest {
     private static Map<String, String> sources(String caseName, String strategy) {
         Manifest m = Manifest.read(Path.of("tests/conformance", caseName));
         Target t = Target.load("siracusa").withLevelSize("L1", 64 << 10);
-        return HostTarget.sources(EmitSpec.training(caseName, TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get(strategy)), (p, g) -> { })),
+        return TargetFolder.sources(EmitSpec.training(caseName, TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get(strategy)), (p, g) -> { })),
                 8, t, false);
     }
 

@@ -67,7 +67,7 @@ class TiledCTest {
     void tooSmallL1NamesTheNode() {
         Manifest m = Manifest.read(CASES.resolve("mlp"));
         EmitSpec spec = EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("full")), (p, g) -> { }));
-        CompileException e = assertThrows(CompileException.class, () -> HostTarget.sources(spec, 8, siracusa(64), false));
+        CompileException e = assertThrows(CompileException.class, () -> TargetFolder.sources(spec, 8, siracusa(64), false));
         assertTrue(e.getMessage().contains("node '/fc1/Gemm'") && e.getMessage().contains("bytes of L1"), e.getMessage());
     }
 
@@ -75,9 +75,9 @@ class TiledCTest {
     void sameProgramSameBytesAndTheDeviceRuntimeIsIncluded() {
         Manifest m = Manifest.read(CASES.resolve("cnn"));
         Manifest.Strategy s = m.strategies().values().iterator().next();
-        GeneratedFolder fa = HostTarget.folder(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
+        GeneratedFolder fa = TargetFolder.folder(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
                 siracusa(262144), false);
-        GeneratedFolder fb = HostTarget.folder(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
+        GeneratedFolder fb = TargetFolder.folder(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
                 siracusa(262144), false);
         assertTrue(fa.sameAs(fb));
         Map<String, String> a = fa.text();
@@ -88,7 +88,7 @@ class TiledCTest {
         assertTrue(a.get("network.c").contains("td_run_tiled(&") && a.get("network.c").contains("static const td_tiled_node "), "tile tables");
         assertTrue(!a.get("network.c").contains("td_dma_in(") && !a.get("network.c").contains("for ("), "no tile loop in network.c");
         assertTrue(a.get("kernels/td_tiled.c").contains("void td_run_tiled(") && a.get("td_plan.h").contains("#define TD_TILE_OPS "));
-        Map<String, String> host = HostTarget.sources(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
+        Map<String, String> host = TargetFolder.sources(EmitSpec.training("model.onnx", TrainingPipeline.compile(m.modelPath(), m.config(s), (p, g) -> { })), 8,
                 Target.load("host"), false);
         assertTrue(!host.containsKey("runtime/td_runtime_pulp.c") && !host.get("network.c").contains("td_run_tiled(")
                 && !host.containsKey("kernels/td_tiled.c"));

@@ -217,7 +217,7 @@ class TiledFamiliesTest {
         Value x = g.addInput("x", TensorType.of(DType.FLOAT, 2, 4, 32, 32));
         g.addOutput("out", family.build().apply(g, x));
         Target target = Target.load("siracusa").withLevelSize("L1", L1).withDoubleFpu(true);
-        String c = HostTarget.sources(EmitSpec.inference("m.onnx", g), 3, target, false).get("network.c");
+        String c = TargetFolder.sources(EmitSpec.inference("m.onnx", g), 3, target, false).get("network.c");
         Matcher m = Pattern.compile("/t \\([A-Za-z]+\\): (\\d+) tiles? through L1").matcher(c);
         assertTrue(m.find(), "no tile loop for /t:\n" + c);
         assertTrue(Integer.parseInt(m.group(1)) > 1, family + " runs as " + m.group(1) + " tile(s)");

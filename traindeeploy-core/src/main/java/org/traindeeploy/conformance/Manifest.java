@@ -23,7 +23,6 @@ import org.traindeeploy.train.TrainingConfig;
 public record Manifest(Path dir, String model, String input, String output, int batch, int steps, boolean dynamicBatch,
                        Map<String, Strategy> strategies) {
 
-    /** One strategy of a case. {@code losses} may be null (a case without expected losses). */
     /**
      * One strategy of a case. {@code losses} may be null (a case without expected losses). {@code target}
      * is "labels" (data/label_K.pb) or the name of a graph input; {@code accumulate} the micro-batches per update.

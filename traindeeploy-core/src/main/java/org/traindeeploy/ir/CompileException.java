@@ -19,15 +19,15 @@ public class CompileException extends RuntimeException {
         super(oneLine(message), cause);
     }
 
+    /** {@code s} safe to print on a terminal: control and bidi characters as escapes, as in error messages. */
+    public static String printable(String s) { return oneLine(s); }
+
     /**
      * The message as one printable line. Names in messages come from the model file, which may hold
      * newlines, terminal escapes or bidi overrides (a hostile or corrupted file): those are shown
      * as escapes (backslash-n, backslash-u001b, ...), so {@code error: ...} is always exactly one line and says
      * what the file contains. An absurdly long name is shortened in the middle.
      */
-    /** {@code s} safe to print on a terminal: control and bidi characters as escapes, as in error messages. */
-    public static String printable(String s) { return oneLine(s); }
-
     static String oneLine(String message) {
         if (message == null) return "unknown error";
         StringBuilder sb = new StringBuilder(message.length());

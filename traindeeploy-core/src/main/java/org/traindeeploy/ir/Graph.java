@@ -53,8 +53,6 @@ public final class Graph {
      */
     public void setFoldConstants(boolean fold) { this.foldConstants = fold; }
 
-    public boolean foldsConstants() { return foldConstants; }
-
     // ---- building ------------------------------------------------------------------------
 
     public Value addInput(String name, TensorType type) {

@@ -44,8 +44,6 @@ public final class Value {
     /** The compile-time tensor of a constant, or the initial tensor of a state value; null otherwise. */
     public Tensor data() { return data; }
 
-    void setData(Tensor t) { this.data = t; }
-
     public Node producer() { return producer; }
 
     void setProducer(Node n) { this.producer = n; }

@@ -59,8 +59,7 @@ public record LayerNormGrad(int axis, double epsilon) implements Op {
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 14L * out.get(0).size(); }
 
-    /** Whole rows (the normalized extent) per tile. */
-    /** dY, X, dX by rows; γ whole; dγ, dβ accumulate over every row block; row statistics as L1 scratch. */
+    /** Whole rows (the normalized extent) per tile: dY, X, dX by rows; γ whole; dγ, dβ accumulate over every row block; row statistics as L1 scratch. */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int cols = OpSupport.product(in.get(1).shape(), axis, in.get(1).rank());

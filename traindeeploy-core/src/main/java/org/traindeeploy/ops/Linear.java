@@ -103,8 +103,7 @@ public record Linear(boolean transW, double alpha) implements Op {
 
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return out.get(0).size(); }
 
-    /** Rows M and columns N in parallel, K as a reduction (Y accumulates over K tiles). */
-    /** Dims M, N and K; y accumulates over K (the kernel adds b and r on K's first block). */
+    /** Rows M and columns N in parallel, K as a reduction: y accumulates over K tiles (the kernel adds b and r on K's first block). */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         if (!TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);

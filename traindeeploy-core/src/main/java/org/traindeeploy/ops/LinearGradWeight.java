@@ -53,8 +53,7 @@ public record LinearGradWeight(boolean transW, double alpha) implements Op {
     @Override
     public long macs(List<TensorType> in, List<TensorType> out) { return (long) in.get(0).size() * in.get(1).dim(-1); }
 
-    /** dW's K and N in parallel, the rows M as a reduction. */
-    /** Dims K, N and the rows, over which dW accumulates. */
+    /** dW's K and N in parallel, the rows M as a reduction (dW accumulates over them). */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         if (!TileContracts.floats(in) || !TileContracts.floats(out)) return TileContract.whole(in, out);

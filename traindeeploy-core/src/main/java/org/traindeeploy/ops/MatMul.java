@@ -84,8 +84,7 @@ public record MatMul() implements Op {
     @Override
     public long macs(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * in.get(0).dim(-1); }
 
-    /** Batch, M and N in parallel; K whole. An operand broadcast over the batch is resident across it. */
-    /** Dims batch, M, N; an operand without batch dims (broadcast) is shared by every batch; other broadcasts run whole. */
+    /** Batch, M and N in parallel; K whole. An operand without batch dims (broadcast) is resident across the batch; other broadcasts run whole. */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         TensorType a = in.get(0);

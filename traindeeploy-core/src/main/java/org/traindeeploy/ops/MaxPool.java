@@ -66,7 +66,6 @@ public record MaxPool(Window2d window) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return (long) out.get(0).size() * window.kh() * window.kw(); }
 
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
-    /** Planes × output rows, X's rows with the window's halo. */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] x = in.get(0).shape();

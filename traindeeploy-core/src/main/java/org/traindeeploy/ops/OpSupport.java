@@ -28,10 +28,6 @@ public final class OpSupport {
         if (!t.dtype().isFloat()) throw new CompileException(what + " must be float, got " + t);
     }
 
-    public static void requireRank(TensorType t, int rank, String what) {
-        if (t.rank() != rank) throw new CompileException(what + " must have rank " + rank + ", got " + t);
-    }
-
     /** The constant tensor of input i, or an error naming it. */
     public static Tensor constantInput(List<Value> inputs, int i, String what) {
         Value v = inputs.get(i);

@@ -46,8 +46,7 @@ public record Reshape(int[] shape) implements Op {
 
     @Override public String toString() { return "Reshape" + Arrays.toString(shape); }
 
-    /** A view: no data moves, nothing to tile. */
-    /** When not a view (its output has its own buffer): a copy of the flat elements in chunks, any element type. */
+    /** A view moves no data and has nothing to tile; when not a view (its output has its own buffer): a copy of the flat elements in chunks, any element type. */
     @Override
     public TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         TensorType x = in.get(0);

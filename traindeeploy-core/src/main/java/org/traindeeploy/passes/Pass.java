@@ -5,7 +5,7 @@ import org.traindeeploy.ir.Graph;
 
 /**
  * A named graph transformation. Passes are stateless: their options are record components and
- * their context is the graph. {@link #requires()} names passes that must have run before, so a
+ * their context is the graph (or, for passes that read earlier passes' results, the {@link Compilation}). {@link #requires()} names passes that must have run before, so a
  * wrong pipeline order is an error, not a silent bug.
  */
 public interface Pass {
@@ -19,4 +19,10 @@ public interface Pass {
 
     /** Transform the graph in place; returns whether anything changed. */
     boolean run(Graph g);
+
+    /**
+     * Run on a compilation: a graph pass transforms its graph; a pass that needs earlier passes'
+     * records ({@link ProducingPass}, {@link FunctionPass}) reads them from it.
+     */
+    default boolean run(Compilation c) { return run(c.graph()); }
 }

@@ -11,8 +11,9 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.memory.Buffer;
 import org.traindeeploy.memory.MemoryPlan;
-import org.traindeeploy.memory.MemoryPlanner;
-import org.traindeeploy.schedule.MemoryAwareScheduler;
+import org.traindeeploy.memory.PlanPass;
+import org.traindeeploy.passes.PassManager;
+import org.traindeeploy.schedule.SchedulePass;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.tiling.TileContract;
@@ -60,14 +61,17 @@ public record StepReport(String target, long trainableElements, int batch,
     /** Schedule the program for memory, plan it, tile every node, and add up the costs. */
     public static StepReport of(TrainingProgram p, Target target) { return of(p, target, plan(p, target)); }
 
-    /** Order the program's nodes for memory and place its buffers. */
+    /**
+     * Order the program's nodes for memory and place its buffers: the back half's schedule and plan
+     * passes alone, for a report without code (sweep). A caller that also generates code reports on the
+     * lowered program's plan instead ({@link #of(TrainingProgram, Target, MemoryPlan)}), planned once.
+     */
     public static MemoryPlan plan(TrainingProgram p, Target target) {
-        new MemoryAwareScheduler().run(p.graph());
         // As the code generator keeps them (compile without --keep-gradients): the logits and the loss live to the end of the step.
         java.util.Set<Value> keep = new java.util.HashSet<>();
         keep.add(p.logits());
         if (p.loss() != null) keep.add(p.loss());
-        return MemoryPlanner.plan(p.graph(), target, keep);
+        return new PassManager().add(new SchedulePass()).add(new PlanPass(target, keep)).run(p.graph()).get(PlanPass.PLAN);
     }
 
     /** The report of a program already scheduled and planned. */

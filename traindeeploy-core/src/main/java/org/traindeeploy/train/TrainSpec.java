@@ -5,13 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.traindeeploy.ir.CompileException;
-import org.traindeeploy.ir.DType;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.onnx.proto.OnnxProto.GraphProto;
-import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
-import org.traindeeploy.onnx.proto.OnnxProto.TensorProto;
+import org.traindeeploy.onnx.OnnxModel;
 
 /**
  * Which initializers are trained. {@code all}: every floating initializer but BatchNorm running
@@ -42,22 +39,14 @@ public record TrainSpec(Kind kind, List<String> patterns) {
      * Resolve to initializer names against the model. {@code normalized} is the model imported and
      * normalized without training (used by {@code last}, whose layers are the fused ops).
      */
-    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized) { return resolve(gp, normalized, normalized); }
+    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized) { return resolve(model, normalized, normalized); }
 
-    /** As {@link #resolve(GraphProto, java.util.function.Supplier)}; {@code imported} is the model only imported (cheaper; used by {@code all}). */
-    public Set<String> resolve(GraphProto gp, java.util.function.Supplier<Graph> normalized, java.util.function.Supplier<Graph> imported) {
-        Set<String> floats = new LinkedHashSet<>();
-        for (TensorProto t : gp.getInitializerList()) {
-            DType d = DType.fromOnnx(t.getDataType());
-            if (d != null && d.isFloat()) floats.add(t.getName());
-        }
+    /** As {@link #resolve(OnnxModel, java.util.function.Supplier)}; {@code imported} is the model only imported (cheaper; used by {@code all}). */
+    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized, java.util.function.Supplier<Graph> imported) {
+        Set<String> floats = model.floatInitializers();
         // Running statistics are buffers, not parameters (as PyTorch's named_parameters): 'all' and
         // globs leave them out; naming one explicitly is refused where it cannot train.
-        Set<String> statistics = new LinkedHashSet<>();
-        for (NodeProto n : gp.getNodeList()) {
-            if (!n.getOpType().equals("BatchNormalization") && !n.getOpType().equals("BatchNormInternal")) continue;
-            for (int i = 3; i < 5 && i < n.getInputCount(); i++) statistics.add(n.getInput(i));
-        }
+        Set<String> statistics = model.batchNormStatistics();
         Set<String> params = new LinkedHashSet<>(floats);
         params.removeAll(statistics);
         Set<String> out = new LinkedHashSet<>();
@@ -80,9 +69,9 @@ public record TrainSpec(Kind kind, List<String> patterns) {
                     Glob g = new Glob(p);
                     Set<String> hit = new LinkedHashSet<>();
                     for (String n : params) if (g.matches(n)) hit.add(n);
-                    for (NodeProto n : gp.getNodeList()) {
-                        if (!g.matches(n.getName())) continue;
-                        for (String in : n.getInputList()) if (params.contains(in)) hit.add(in);
+                    for (OnnxModel.NodeInputs n : model.nodes()) {
+                        if (!g.matches(n.name())) continue;
+                        for (String in : n.inputs()) if (params.contains(in)) hit.add(in);
                     }
                     if (hit.isEmpty()) throw new CompileException("--train pattern '" + p + "' matches no initializer and no node with weights");
                     out.addAll(hit);

@@ -13,14 +13,15 @@ import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.onnx.OnnxImporter;
-import org.traindeeploy.onnx.OnnxReader;
-import org.traindeeploy.onnx.proto.OnnxProto.ModelProto;
+import org.traindeeploy.onnx.OnnxModel;
+import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.passes.FuseResidual;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
 import org.traindeeploy.passes.PassManager;
+import org.traindeeploy.passes.Product;
+import org.traindeeploy.passes.Stage;
 import org.traindeeploy.schedule.Recompute;
 
 /**
@@ -31,14 +32,14 @@ public final class TrainingPipeline {
     private TrainingPipeline() {}
 
     /** Import and normalize for inference (no training state). */
-    public static Graph inference(Path model, Integer batch, BiConsumer<Pass, Graph> observer) {
-        ModelProto m = OnnxReader.read(model);
+    public static Graph inference(Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
+        OnnxModel m = OnnxModel.read(model);
         return inference(m, model, batch, observer);
     }
 
-    static Graph inference(ModelProto m, Path model, Integer batch, BiConsumer<Pass, Graph> observer) {
+    static Graph inference(OnnxModel m, Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
         try {
-            Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(batch)).graph();
+            Graph g = m.importGraph(batch);
             Normalize.manager().observe(observer).run(g);
             return g;
         } catch (CompileException e) {
@@ -46,16 +47,101 @@ public final class TrainingPipeline {
         }
     }
 
-    /** Names of every pass, in order, for --print-ir-after. */
+    /** The import, as a pass for observers (--print-ir-after import). */
+    static final Pass IMPORT = new FunctionPass("import", "ONNX to IR", Set.of(), c -> { });
+
+    /** The LoRA adapters the lora pass added. */
+    public static final Product<List<LoraInjection.Adapter>> ADAPTERS = Product.named("adapters");
+    /** The loss pass's result: the loss value, the labels input (null when the target is a graph input) and the forward nodes. */
+    public static final Product<Loss> LOSS = Product.named("loss");
+    /** The autodiff pass's result: each trainable tensor's gradient, and the backward nodes. */
+    public static final Product<Gradients> GRADIENTS = Product.named("gradients");
+    /** Which nodes are forward and backward, as recompute and fuse-residual leave them. */
+    public static final Product<Phases> PHASES = Product.named("phases");
+
+    public record Loss(Value loss, Value labels, Set<Node> forward) {}
+
+    public record Gradients(Map<Value, Value> grads, Set<Node> backward) {}
+
+    public record Phases(Set<Node> forward, Set<Node> backward) {}
+
+    /** Names of every pass of the front half, in order, for --print-ir-after (read off the pass lists themselves). */
     public static List<String> passNames() {
-        List<String> n = new ArrayList<>(List.of("import"));
+        List<String> n = new ArrayList<>(List.of(IMPORT.name()));
         Normalize.passes().forEach(p -> n.add(p.name()));
-        n.addAll(List.of("lora", "loss", "autodiff", "optimizer", "recompute", "fuse-residual", "cleanup"));
+        trainingPasses(null, null, null).forEach(p -> n.add(p.name()));
         return n;
     }
 
-    public static TrainingProgram compile(Path model, TrainingConfig cfg, BiConsumer<Pass, Graph> observer) {
-        ModelProto m = OnnxReader.read(model);
+    private static Set<Node> identitySet(java.util.Collection<Node> of) {
+        Set<Node> s = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        s.addAll(of);
+        return s;
+    }
+
+    /**
+     * The training passes after normalization, in order. Each takes the compilation and returns its
+     * record (or rewrites the graph only); {@code logitsName} is the output the loss reads, {@code input}
+     * the graph input (the loss target when the config names it).
+     */
+    static List<Pass> trainingPasses(TrainingConfig cfg, String logitsName, Value input) {
+        return List.of(
+                Stage.of("lora", "inject LoRA adapters", Set.of("fuse-linear"), ADAPTERS,
+                        c -> cfg.lora() == null ? List.of() : List.copyOf(LoraInjection.apply(c.graph(), cfg.lora()))),
+                Stage.of("loss", "append the loss on the model's output", Set.of("lora"), LOSS, c -> {
+                    Graph x = c.graph();
+                    Value lg = x.output(logitsName);
+                    Value labels = switch (cfg.target().kind()) {
+                        case CLASSES -> x.addInput("labels", TensorType.of(DType.INT64, lg.type().dim(0)));
+                        case VALUES -> x.addInput("labels", lg.type());
+                        case INPUT -> null;
+                    };
+                    Value target = labels != null ? labels : input;
+                    Value loss = x.addNode("loss", cfg.loss().op(), List.of(lg, target), List.of("loss")).get(0);
+                    x.addOutput("loss", loss);
+                    return new Loss(loss, labels, identitySet(x.nodes()));
+                }),
+                Stage.of("autodiff", "reverse-mode gradients of the loss for every trainable tensor", Set.of("loss"), GRADIENTS, c -> {
+                    Graph x = c.graph();
+                    // State that already has an update before the optimizer runs is carried, not trained
+                    // (a training-mode BatchNormalization's running statistics).
+                    List<Value> params = x.states().stream().filter(v -> !x.stateUpdates().containsKey(v)).toList();
+                    Set<Node> forward = c.get(LOSS).forward();
+                    Map<Value, Value> grads = new LinkedHashMap<>(Autodiff.differentiate(x, c.get(LOSS).loss(), params));
+                    Set<Node> backward = identitySet(List.of());
+                    for (Node n : x.nodes()) if (!forward.contains(n)) backward.add(n);
+                    return new Gradients(grads, backward);
+                }),
+                new FunctionPass("optimizer", "append the optimizer update of every trainable tensor", Set.of("autodiff"),
+                        c -> Optimizer.apply(c.graph(), c.get(GRADIENTS).grads(), cfg.optimizer(), cfg.accumulate())),
+                Stage.of("recompute", "recompute cheap activations in the backward pass where that lowers the memory peak",
+                        Set.of("optimizer"), PHASES, c -> {
+                            Set<Node> backward = identitySet(c.get(GRADIENTS).backward());
+                            Recompute.apply(c.graph(), backward);
+                            return new Phases(c.get(LOSS).forward(), backward);
+                        }),
+                Stage.of("fuse-residual", "Add(R, Linear(...)) -> Linear(..., residual R): LoRA sums and gradient sums in the Linear kernel",
+                        Set.of("recompute"), PHASES, c -> {
+                            Set<Node> forward = identitySet(c.get(PHASES).forward());
+                            Set<Node> backward = identitySet(c.get(PHASES).backward());
+                            // Keep a fusion only if the scheduled memory lower bound does not rise (it saves traffic, not memory).
+                            long[] bound = {Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()))};
+                            new FuseResidual((add, fused) -> {
+                                if (backward.contains(add)) backward.add(fused);
+                                else if (forward.contains(add)) forward.add(fused);
+                            }, y -> {
+                                long now = Recompute.scheduledLowerBound(y, new ArrayList<>(y.nodes()));
+                                if (now > bound[0]) return false;
+                                bound[0] = now;
+                                return true;
+                            }).run(c.graph());
+                            return new Phases(forward, backward);
+                        }),
+                new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), c -> c.graph().removeDeadCode()));
+    }
+
+    public static TrainingProgram compile(Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
+        OnnxModel m = OnnxModel.read(model);
         try {
             return compile(m, model, cfg, observer);
         } catch (CompileException e) {
@@ -63,12 +149,11 @@ public final class TrainingPipeline {
         }
     }
 
-    private static TrainingProgram compile(ModelProto m, Path model, TrainingConfig cfg, BiConsumer<Pass, Graph> observer) {
-        Set<String> trainable = cfg.train().resolve(m.getGraph(), () -> inference(m, model, cfg.batch(), (p, g) -> { }),
-                () -> OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch())).graph());
+    private static TrainingProgram compile(OnnxModel m, Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
+        Set<String> trainable = cfg.train().resolve(m, () -> inference(m, model, cfg.batch(), (p, g) -> { }), () -> m.importGraph(cfg.batch()));
         // Import before judging the selection: a broken model (say, a node reading a missing
         // initializer) must be reported as such, not as "nothing to train".
-        Graph g = OnnxImporter.importModel(m, model, new OnnxImporter.Options(cfg.batch(), trainable)).graph();
+        Graph g = m.importGraph(cfg.batch(), trainable);
         for (String t : trainable) {
             Value v = g.value(t);
             if (v != null && v.type().size() == 0) throw new CompileException("trainable tensor '" + t + "' is " + v.type() + ": it has no elements to train");
@@ -76,9 +161,10 @@ public final class TrainingPipeline {
         if (trainable.isEmpty() && cfg.lora() == null) {
             throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
         }
-        observer.accept(new FunctionPass("import", "ONNX to IR", Set.of(), x -> { }), g);
+        Compilation compiled = new Compilation(g);
+        observer.accept(IMPORT, compiled);
         PassManager pm = Normalize.manager().observe(observer);
-        pm.run(g);
+        pm.run(compiled);
 
         Value logits = cfg.output() == null ? g.outputs().get(0) : g.output(cfg.output());
         if (logits == null) throw new CompileException("the model has no output named '" + cfg.output() + "' (outputs: " + g.outputNames() + ")");
@@ -99,62 +185,15 @@ public final class TrainingPipeline {
             if (!t.type().equals(logits.type())) throw new CompileException("--loss-target input '" + t.name() + "' is " + t.type() + ", the output '" + logits.name() + "' is " + logits.type() + ": they must match");
         }
 
-        List<LoraInjection.Adapter> adapters = new ArrayList<>();
-        Value[] lossHolder = new Value[2];
-        Map<Value, Value> grads = new LinkedHashMap<>();
-        int[] counts = new int[3];
-        java.util.Set<Node> forwardSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        java.util.Set<Node> backwardSet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        PassManager train = new PassManager().alreadyRan(pm.ran()).observe(observer);
-        train.add(new FunctionPass("lora", "inject LoRA adapters", Set.of("fuse-linear"), x -> {
-            if (cfg.lora() != null) adapters.addAll(LoraInjection.apply(x, cfg.lora()));
-        }));
-        train.add(new FunctionPass("loss", "append the loss on the model's output", Set.of("lora"), x -> {
-            Value lg = x.output(logitsName);
-            Value labels = switch (cfg.target().kind()) {
-                case CLASSES -> x.addInput("labels", TensorType.of(DType.INT64, lg.type().dim(0)));
-                case VALUES -> x.addInput("labels", lg.type());
-                case INPUT -> null;
-            };
-            Value target = labels != null ? labels : input;
-            Value loss = x.addNode("loss", cfg.loss().op(), List.of(lg, target), List.of("loss")).get(0);
-            x.addOutput("loss", loss);
-            lossHolder[0] = loss;
-            lossHolder[1] = labels;
-            counts[0] = x.nodes().size();
-            forwardSet.addAll(x.nodes());
-        }));
-        train.add(new FunctionPass("autodiff", "reverse-mode gradients of the loss for every trainable tensor", Set.of("loss"), x -> {
-            // State that already has an update before the optimizer runs is carried, not trained
-            // (a training-mode BatchNormalization's running statistics).
-            List<Value> params = x.states().stream().filter(v -> !x.stateUpdates().containsKey(v)).toList();
-            grads.putAll(Autodiff.differentiate(x, lossHolder[0], params));
-            counts[1] = x.nodes().size();
-            for (Node n : x.nodes()) if (!forwardSet.contains(n)) backwardSet.add(n);
-        }));
-        train.add(new FunctionPass("optimizer", "append the optimizer update of every trainable tensor", Set.of("autodiff"),
-                x -> Optimizer.apply(x, grads, cfg.optimizer(), cfg.accumulate())));
-        train.add(new FunctionPass("recompute", "recompute cheap activations in the backward pass where that lowers the memory peak",
-                Set.of("optimizer"), x -> Recompute.apply(x, backwardSet)));
-        train.add(new FunctionPass("fuse-residual", "Add(R, Linear(...)) -> Linear(..., residual R): LoRA sums and gradient sums in the Linear kernel",
-                Set.of("recompute"), x -> {
-                    // Keep a fusion only if the scheduled memory lower bound does not rise (it saves traffic, not memory).
-                    long[] bound = {Recompute.scheduledLowerBound(x, new ArrayList<>(x.nodes()))};
-                    new FuseResidual((add, fused) -> {
-                        if (backwardSet.contains(add)) backwardSet.add(fused);
-                        else if (forwardSet.contains(add)) forwardSet.add(fused);
-                    }, y -> {
-                        long now = Recompute.scheduledLowerBound(y, new ArrayList<>(y.nodes()));
-                        if (now > bound[0]) return false;
-                        bound[0] = now;
-                        return true;
-                    }).run(x);
-                }));
-        train.add(new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), Graph::removeDeadCode));
-        train.run(g);
+        Compilation c = new PassManager().alreadyRan(pm.ran()).observe(observer).addAll(trainingPasses(cfg, logitsName, input)).run(compiled);
+        Loss loss = c.get(LOSS);
+        Gradients gradients = c.get(GRADIENTS);
+        Phases phases = c.get(PHASES);
+        Set<Node> forwardSet = phases.forward();
+        Set<Node> backwardSet = phases.backward();
 
         List<TrainingProgram.Trainable> ts = new ArrayList<>();
-        grads.forEach((p, d) -> ts.add(new TrainingProgram.Trainable(p.name(), p, d)));
+        gradients.grads().forEach((p, d) -> ts.add(new TrainingProgram.Trainable(p.name(), p, d)));
         long frozenElements = 0;
         int frozenTensors = 0;
         for (Value v : g.values()) {
@@ -163,19 +202,16 @@ public final class TrainingPipeline {
                 frozenTensors++;
             }
         }
-        int fwd = counts[0];
-        int bwd = counts[1] - counts[0];
-        int upd = g.nodes().size() - counts[1];
         Value logitsNow = g.output(logitsName);
-        java.util.Map<Node, TrainingProgram.Phase> phases = new java.util.IdentityHashMap<>();
+        java.util.Map<Node, TrainingProgram.Phase> phaseOf = new java.util.IdentityHashMap<>();
         for (Node n : g.nodes()) {
-            phases.put(n, forwardSet.contains(n) ? TrainingProgram.Phase.FORWARD
+            phaseOf.put(n, forwardSet.contains(n) ? TrainingProgram.Phase.FORWARD
                     : backwardSet.contains(n) ? TrainingProgram.Phase.BACKWARD : TrainingProgram.Phase.UPDATE);
         }
-        fwd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.FORWARD).count();
-        bwd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.BACKWARD).count();
-        upd = (int) phases.values().stream().filter(p -> p == TrainingProgram.Phase.UPDATE).count();
-        return new TrainingProgram(g, ts, input, lossHolder[1], logitsNow, lossHolder[0], adapters, fwd, bwd, upd, frozenElements, frozenTensors, phases);
+        int fwd = (int) phaseOf.values().stream().filter(p -> p == TrainingProgram.Phase.FORWARD).count();
+        int bwd = (int) phaseOf.values().stream().filter(p -> p == TrainingProgram.Phase.BACKWARD).count();
+        int upd = (int) phaseOf.values().stream().filter(p -> p == TrainingProgram.Phase.UPDATE).count();
+        return new TrainingProgram(g, ts, input, loss.labels(), logitsNow, loss.loss(), c.get(ADAPTERS), fwd, bwd, upd, frozenElements, frozenTensors, phaseOf);
     }
 
 }

@@ -203,7 +203,7 @@ class TrainingTest {
         assertFalse(new Glob("/blocks.*/*MatMul").matches("/blocks.0/attn/qkv/MatMul_1"));
         assertTrue(new Glob("a.b").matches("a.b"));
         assertFalse(new Glob("a.b").matches("axb"), "dots are literal");
-        assertEquals(Set.of(), TrainSpec.parse("").resolve(org.traindeeploy.onnx.proto.OnnxProto.GraphProto.getDefaultInstance(), () -> null));
+        assertEquals(Set.of(), TrainSpec.parse("").resolve(org.traindeeploy.onnx.OnnxModel.of(org.traindeeploy.onnx.proto.OnnxProto.ModelProto.getDefaultInstance(), java.nio.file.Path.of("m.onnx")), () -> null));
     }
 
     @Test

@@ -12,16 +12,17 @@ import org.traindeeploy.ir.Value;
 import org.traindeeploy.target.Target;
 
 /**
- * The host target: the network sources ({@link CEmitter}), the kernels, the pthreads runtime,
- * the harness program ({@code main.c}), a Makefile building it with
- * {@code cc -std=c99 -O2 -Wall -Wextra -Werror}, and {@code tensors.json} describing the
- * harness files (which trained tensor each index is).
+ * The output folder of every target, rendered from a {@link LoweredProgram}: the network sources
+ * ({@link CEmitter}), the kernels, the runtime the target file's {@code runtime} names ({@link
+ * Runtime}), the harness program ({@code main.c}), a Makefile building the host simulation with
+ * {@code cc -std=c99 -O2 -Wall -Wextra -Werror}, and {@code tensors.json} describing the harness
+ * files (which trained tensor each index is).
  */
-public final class HostTarget {
+public final class TargetFolder {
     /** Cluster cores of the modelled target (the PULP cluster's 8 workers). */
     public static final int DEFAULT_CORES = 8;
 
-    private HostTarget() {}
+    private TargetFolder() {}
 
     /** Every text file of the output folder, by relative path (the data blob is in {@link #folder}). */
     public static Map<String, String> sources(EmitSpec spec, int cores) { return sources(spec, cores, Target.load("host"), true); }
@@ -38,24 +39,35 @@ public final class HostTarget {
      * {@code keepGradients}: the trained tensors' gradients stay readable after the step (network_grad).
      */
     public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients) {
-        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        return folder(CEmitter.lower(spec, cores, target, keepGradients), spec, cores, target);
+        return folder(BackHalf.lower(spec, cores, target, keepGradients));
     }
+
+    /** Every file of a program the back half lowered ({@link BackHalf#lower}): the folder only renders it. */
+    public static GeneratedFolder folder(LoweredProgram p) { return folder(p.model(), p.spec(), p.cores(), p.target()); }
 
     /**
-     * {@link #folder(EmitSpec, int, Target, boolean)} from a plan made by {@link #scheduleAndPlan} for the
-     * same spec, target and {@code keepGradients}: a caller that also reports on the plan (compile's
-     * report.json) schedules and plans the step once for both.
+     * The runtime a target file's {@code runtime} field selects. Every folder builds the host
+     * simulation ({@code td_runtime_host.c}: threads as cores, L1/L2/L3 as arrays); {@code pmsis}
+     * adds the cluster runtimes: PULP SDK ({@code td_runtime_pulp.c}, {@code device/}) and bare-metal
+     * rv32 ({@code td_runtime_rv32.c}, {@code rv32.ld}). pmsis moves tiles by DMA, so it needs an L1
+     * level; the host runtime has no DMA, so it needs none.
      */
-    public static GeneratedFolder folder(EmitSpec spec, int cores, Target target, boolean keepGradients, org.traindeeploy.memory.MemoryPlan plan) {
-        if (cores < 1 || cores > 64) throw new CompileException("--cores " + cores + " must be between 1 and 64");
-        return folder(CEmitter.lower(spec, cores, target, plan, keepGradients), spec, cores, target);
-    }
+    public enum Runtime {
+        HOST("host"), PMSIS("pmsis");
 
-    /** Order the spec's graph for memory and plan its buffers, as {@link #folder(EmitSpec, int, Target, boolean)} does before lowering. */
-    public static org.traindeeploy.memory.MemoryPlan scheduleAndPlan(EmitSpec spec, Target target, boolean keepGradients) {
-        new org.traindeeploy.schedule.MemoryAwareScheduler().run(spec.graph());
-        return CEmitter.planOf(spec, target, keepGradients);
+        private final String name;
+
+        Runtime(String name) { this.name = name; }
+
+        public static Runtime of(Target t) {
+            for (Runtime r : values()) {
+                if (!r.name.equals(t.runtime())) continue;
+                if (r == PMSIS && !t.hasLevel("L1")) throw new CompileException("target '" + t.name() + "': runtime 'pmsis' needs an L1 level (its kernels run on L1 tiles moved by DMA)");
+                if (r == HOST && t.hasLevel("L1")) throw new CompileException("target '" + t.name() + "': runtime 'host' has no DMA; a target with an L1 level needs runtime 'pmsis'");
+                return r;
+            }
+            throw new CompileException("target '" + t.name() + "': unknown runtime '" + t.runtime() + "' (runtimes: host, pmsis)");
+        }
     }
 
     /** Every file of a program already lowered ({@link CEmitter#lower}). */
@@ -67,7 +79,7 @@ public final class HostTarget {
         files.put("main.c", Templates.verbatim("host/main.c"));
         files.put("runtime/td_runtime.h", Templates.verbatim("runtime/td_runtime.h"));
         files.put("runtime/td_runtime_host.c", Templates.verbatim("runtime/td_runtime_host.c"));
-        if (target.hasLevel("L1")) {
+        if (Runtime.of(target) == Runtime.PMSIS) {
             files.put("runtime/td_runtime_pulp.c", Templates.verbatim("runtime/td_runtime_pulp.c"));
             // The rv32 build (make rv32): bare-metal runtime, entry and the target's memory map (docs/rv32.md).
             files.put("runtime/td_runtime_rv32.c", Templates.verbatim("runtime/td_runtime_rv32.c"));
@@ -85,14 +97,6 @@ public final class HostTarget {
     }
 
     /** Generate into {@code dir} atomically (see {@link OutputFolder}). */
-    /**
-     * The memory plan {@link #sources} used for this spec, after it ran (the graph is then in its
-     * scheduled order): a report computed from it counts exactly the bytes the generated code moves.
-     */
-    public static org.traindeeploy.memory.MemoryPlan plan(EmitSpec spec, Target target, boolean keepGradients) {
-        return CEmitter.planOf(spec, target, keepGradients);
-    }
-
     public static void write(EmitSpec spec, int cores, Path dir, boolean force) {
         OutputFolder.write(dir, folder(spec, cores, Target.load("host"), true), force);
     }
