@@ -113,6 +113,8 @@ extern uint8_t td_l2[TD_L2_SIZE];
  */
 #ifdef TD_PULP
 #include "pmsis.h"
+/* The RAM driver (pi_cl_ram_req_t, on a request for L3 boxes): pmsis.h does not include it. */
+#include "bsp/ram.h"
 #endif
 
 typedef struct td_dma {

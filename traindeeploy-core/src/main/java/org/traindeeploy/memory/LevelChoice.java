@@ -28,10 +28,11 @@ import org.traindeeploy.target.Target;
  * moved static buffers first, then the moved dynamic ones, which share bytes by lifetime as in L2.
  *
  * <p>Recomputation is the other lever: an activation read early (in the forward) and again much later
- * (in the backward), produced by a pure node whose inputs are alive anyway at the later reader, can
- * be computed again just before it instead of being kept. That frees its bytes over the gap between
- * the two readers for the node's estimated cycles (the tiler's price of the node on the target, with
- * its calibrated cost model). Each such activation is offered to the greedy choice twice, as a move
+ * (in the backward), produced by a pure node, can be computed again just before the later reader
+ * from a segment's input that is alive there anyway (the segment: the node and, back from it, up to
+ * {@link #MAX_SEGMENT} producers of inputs that are not). That frees its bytes over the gap between
+ * the two readers for the segment's estimated cycles (the tiler's price of each node on the target,
+ * with its calibrated cost model). Each such activation is offered to the greedy choice twice, as a move
  * to L3 and as a recomputation, and the cheaper per byte freed at the steps over the budget wins. When
  * the choice recomputes some, their copies ({@code <node>/recompute}, via
  * {@link org.traindeeploy.schedule.Recompute#copyFor}) are put just before the later reader and the
@@ -239,7 +240,8 @@ public final class LevelChoice {
     /**
      * The activations that may be recomputed instead of kept (see the class comment): per buffer, the
      * largest gap between consecutive readers of a pure node's output after at least one early reader,
-     * where every input of the node not a constant is still read at or after the later reader.
+     * and the segment that computes it again from values still read at or after the later reader
+     * (constants, graph outputs and kept values count as alive).
      */
     static Map<Buffer, Redo> recomputeOptions(Graph g, Liveness live, Target target, Set<Buffer> pinned, Set<Value> keep) {
         List<Node> nodes = g.nodes();
