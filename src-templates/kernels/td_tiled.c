@@ -65,11 +65,9 @@ static void td_tile_box(const td_tiled_node *nd, int32_t k, const td_tile *t, in
     }
     off = o->elem * base;
     if (r->l2 == NULL) {
-        uint32_t rr;
-        for (rr = 0; rr < rows; rr++) {
-            if (o->role == TD_TILE_IN) td_l3_read(l1 + (size_t)rr * row_bytes, r->l3 + off + rr * stride, row_bytes, nd->what);
-            else td_l3_write(r->l3 + off + rr * stride, l1 + (size_t)rr * row_bytes, row_bytes, nd->what);
-        }
+        /* a region in L3: the same request slot, so the loop's waits double-buffer it as an L2 box */
+        if (o->role == TD_TILE_IN) td_l3_in(l1, r->l3 + off, rows, row_bytes, row_bytes, stride, &nd->rq[2 * o->region + q], nd->what);
+        else td_l3_out(r->l3 + off, l1, rows, row_bytes, stride, row_bytes, &nd->rq[2 * o->region + q], nd->what);
         return;
     }
     if (o->role == TD_TILE_IN) td_dma_in(l1, r->l2 + off, rows, row_bytes, row_bytes, stride, &nd->rq[2 * o->region + q], nd->what);

@@ -112,12 +112,17 @@ extern uint8_t td_l2[]; /* TD_L2_SIZE bytes */
  */
 #ifdef TD_PULP
 #include "pmsis.h"
+/* The RAM driver (pi_cl_ram_req_t, on a request for L3 boxes): pmsis.h does not include it. */
+#include "bsp/ram.h"
 #endif
 
 typedef struct td_dma {
     int pending;                 /* copies issued and not yet waited for */
 #ifdef TD_PULP
     pi_cl_dma_cmd_t cmd[4];      /* one MCHAN command per pending copy (td_runtime_pulp.c) */
+    int ram_pending;             /* L3 copies issued (td_l3_in / td_l3_out) and not yet waited for */
+    pi_cl_ram_req_t ram[4];
+    uint8_t ram_write[4];        /* 1: L1 -> L3 */
 #else
     uint8_t *dst[4];
     const uint8_t *src[4];
@@ -133,6 +138,16 @@ void td_dma_in(uint8_t *l1, const uint8_t *l2, uint32_t rows, uint32_t row_bytes
 void td_dma_out(uint8_t *l2, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l2_stride, uint32_t l1_stride, td_dma *req,
                 const char *what);
 void td_dma_wait(td_dma *req);
+
+/*
+ * L3 -> L1 and L1 -> L3 through the RAM driver, on a DMA request as td_dma_in / td_dma_out: complete
+ * only after td_dma_wait on that request (the tile loop double-buffers L3 boxes as it does L2 ones).
+ * `l3_offset` and `l3_stride` are bytes into L3; copies count as L3<->L1 bytes.
+ */
+void td_l3_in(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride, td_dma *req,
+              const char *what);
+void td_l3_out(uint32_t l3_offset, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l3_stride, uint32_t l1_stride, td_dma *req,
+               const char *what);
 
 /* L3 <-> L1/L2 through the RAM driver: blocking, offsets are bytes into L3. */
 void td_l3_read(uint8_t *dst, uint32_t l3_offset, uint32_t bytes, const char *what);

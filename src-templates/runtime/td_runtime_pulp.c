@@ -118,6 +118,11 @@ void td_dma_wait(td_dma *req) {
     int k;
     for (k = 0; k < req->pending; k++) pi_cl_dma_cmd_wait(&req->cmd[k]);
     req->pending = 0;
+    for (k = 0; k < req->ram_pending; k++) {
+        if (req->ram_write[k]) pi_cl_ram_write_wait(&req->ram[k]);
+        else pi_cl_ram_read_wait(&req->ram[k]);
+    }
+    req->ram_pending = 0;
 }
 
 static void td_check_l3(uint32_t off, uint32_t bytes, const char *what) {
@@ -142,6 +147,53 @@ void td_l3_write(uint32_t l3_offset, const uint8_t *src, uint32_t bytes, const c
     td_stats.transfers++;
     pi_cl_ram_write(td_ram, td_l3_base + l3_offset, (void *)src, bytes, &req);
     pi_cl_ram_write_wait(&req);
+}
+
+/*
+ * One L3 copy on a request: a 2-D RAM transfer when the L1 side is contiguous, else row by row
+ * (earlier rows waited for here). Only the last transfer stays pending in the request's slot.
+ */
+static void td_l3_copy(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride,
+                       int write, td_dma *req) {
+    pi_cl_ram_req_t *r;
+    uint32_t k;
+    if (req->ram_pending >= TD_DMA_SLOTS) pmsis_exit(-2);
+    if (rows == 0 || row_bytes == 0) return;
+    r = &req->ram[req->ram_pending];
+    req->ram_write[req->ram_pending] = (uint8_t)write;
+    if (rows > 1 && l1_stride == row_bytes) {
+        if (write) pi_cl_ram_write_2d(td_ram, td_l3_base + l3_offset, l1, rows * row_bytes, l3_stride, row_bytes, r);
+        else pi_cl_ram_read_2d(td_ram, td_l3_base + l3_offset, l1, rows * row_bytes, l3_stride, row_bytes, r);
+        td_stats.transfers++;
+        req->ram_pending++;
+        return;
+    }
+    for (k = 0; k < rows; k++) {
+        if (k > 0) {
+            if (write) pi_cl_ram_write_wait(r);
+            else pi_cl_ram_read_wait(r);
+        }
+        if (write) pi_cl_ram_write(td_ram, td_l3_base + l3_offset + k * l3_stride, l1 + k * l1_stride, row_bytes, r);
+        else pi_cl_ram_read(td_ram, td_l3_base + l3_offset + k * l3_stride, l1 + k * l1_stride, row_bytes, r);
+        td_stats.transfers++;
+    }
+    req->ram_pending++;
+}
+
+void td_l3_in(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride, td_dma *req,
+              const char *what) {
+    td_check_l1(l1, td_span(rows, row_bytes, l1_stride), what);
+    td_check_l3(l3_offset, td_span(rows, row_bytes, l3_stride), what);
+    td_stats.l3_to_l1 += (uint64_t)rows * row_bytes;
+    td_l3_copy(l1, l3_offset, rows, row_bytes, l1_stride, l3_stride, 0, req);
+}
+
+void td_l3_out(uint32_t l3_offset, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l3_stride, uint32_t l1_stride, td_dma *req,
+               const char *what) {
+    td_check_l1(l1, td_span(rows, row_bytes, l1_stride), what);
+    td_check_l3(l3_offset, td_span(rows, row_bytes, l3_stride), what);
+    td_stats.l1_to_l3 += (uint64_t)rows * row_bytes;
+    td_l3_copy((uint8_t *)l1, l3_offset, rows, row_bytes, l1_stride, l3_stride, 1, req);
 }
 
 void td_l3_zero(uint32_t l3_offset, uint32_t bytes) {

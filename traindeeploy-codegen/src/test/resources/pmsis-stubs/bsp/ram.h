@@ -28,5 +28,10 @@ void pi_cl_ram_read(struct pi_device *device, uint32_t pi_ram_addr, void *addr, 
 void pi_cl_ram_read_wait(pi_cl_ram_req_t *req);
 void pi_cl_ram_write(struct pi_device *device, uint32_t pi_ram_addr, void *addr, uint32_t size, pi_cl_ram_req_t *req);
 void pi_cl_ram_write_wait(pi_cl_ram_req_t *req);
+/* 2-D: `size` bytes in rows of `length` bytes, `stride` bytes apart in the RAM; contiguous at addr. */
+void pi_cl_ram_read_2d(struct pi_device *device, uint32_t pi_ram_addr, void *addr, uint32_t size, uint32_t stride, uint32_t length,
+                       pi_cl_ram_req_t *req);
+void pi_cl_ram_write_2d(struct pi_device *device, uint32_t pi_ram_addr, void *addr, uint32_t size, uint32_t stride, uint32_t length,
+                        pi_cl_ram_req_t *req);
 
 #endif

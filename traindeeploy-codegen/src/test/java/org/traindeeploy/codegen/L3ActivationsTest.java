@@ -85,6 +85,32 @@ class L3ActivationsTest {
         }
     }
 
+    /**
+     * With an L3 link 20 times slower than siracusa's, the level choice recomputes segments with
+     * multiply-accumulates instead of moving them through L3 (RecomputeChoiceTest); the step it
+     * compiles to still matches PyTorch in the host simulation, with the report's bytes counted.
+     */
+    @Test
+    void cct2WithRecomputedSegmentsMatchesPyTorch() {
+        Manifest m = Manifest.read(Path.of("tests/conformance/cct2"));
+        Target s = siracusaData(512 << 10, 64 << 10);
+        List<Target.DmaLink> dma = s.dma().stream()
+                .map(d -> d.from().equals("L3") ? new Target.DmaLink(d.from(), d.to(), 0.05, d.setupCycles(), d.maxTransferBytes()) : d).toList();
+        Target t = new Target(s.name(), s.description(), s.cores(), s.clockHz(), s.flopsPerCyclePerCore(), s.runtime(), s.levels(), dma,
+                s.cyclesPerInstruction(), s.doubleFpu(), s.cost());
+        TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("FT2")), (x, y) -> { });
+        StepReport r = StepReport.of(p, t, StepReport.plan(p, t));
+        assertTrue(r.levels().recomputedMacs() > 0 && r.levels().recomputeCycles() > 0, r.text());
+        CEngine engine = new CEngine(new CEngine.Options(3, O1, null).on(t));
+        StringWriter report = new StringWriter();
+        Checker ch = new Checker(engine, new PrintWriter(report, true));
+        ch.checkTraining(m, List.of("FT2"));
+        assertTrue(ch.passed(), report.toString());
+        Map<String, Long> run = engine.runs().get(0);
+        assertEquals(run.get("report L3<->L1") * run.get("steps"), run.get("L3->L1") + run.get("L1->L3"), run.toString());
+        assertEquals(run.get("report L2<->L1") * run.get("steps"), run.get("L2->L1") + run.get("L1->L2"), run.toString());
+    }
+
     @Test
     void theGeneratedFolderDeclaresThePlannedLevels() throws Exception {
         Manifest m = Manifest.read(Path.of("tests/conformance/cct2"));

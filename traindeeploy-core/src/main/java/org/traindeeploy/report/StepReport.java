@@ -42,10 +42,11 @@ public record StepReport(String target, long trainableElements, int batch,
      * and gradients there (their L3 arena; {@code l3DynamicSum} without sharing); the recomputed nodes
      * and their MACs (the {@code recompute} training pass); the bytes the step moves between L3 and L1
      * (as counted by the host simulation) and the choice's estimate of the cycles its moves add; the
-     * largest buffers moved with their reason.
+     * estimated cycles of the activations the choice recomputes instead of moving them to L3 ({@code
+     * recomputeCycles}); the largest buffers moved, and the recomputed ones, with their reason.
      */
     public record Levels(String strategy, long l3Bytes, long l3StaticBytes, long l3DynamicBytes, long l3DynamicSum, int buffersInL3,
-                         int recomputedNodes, long recomputedMacs, long l3Traffic, long addedCycles, List<String> moved) {}
+                         int recomputedNodes, long recomputedMacs, long l3Traffic, long addedCycles, long recomputeCycles, List<String> moved) {}
 
     /** Memory per level: dynamic arena peak and its lower bound (L2), static bytes in L2 and L3, the largest L1 tile set. */
     public record Memory(long dynamicPeak, long dynamicLowerBound, long staticL2, long staticL3, long l1Peak, long l1Budget) {}
@@ -173,9 +174,11 @@ public record StepReport(String target, long trainableElements, int batch,
             recomputedMacs += l.macs();
         }
         org.traindeeploy.memory.LevelChoice.Summary ch = plan.levels();
-        String strategy = ch.buffersInL3() > 0 ? "by cost" : plan.l3Bytes() > 0 ? "weights to L3" : "L2";
+        String strategy = ch.buffersInL3() > 0 || ch.recomputed() > 0 ? "by cost" : plan.l3Bytes() > 0 ? "weights to L3" : "L2";
+        List<String> why = new ArrayList<>(ch.largest());
+        why.addAll(ch.recomputedWhy());
         Levels levels = new Levels(strategy, plan.l3Bytes(), ch.buffersInL3() > 0 ? ch.staticL3Bytes() : staticL3, ch.dynamicL3Bytes(), ch.dynamicL3Sum(),
-                ch.buffersInL3(), recomputed, recomputedMacs, moved.getOrDefault("L3<->L1", 0L), ch.addedCycles(), ch.largest());
+                ch.buffersInL3(), recomputed, recomputedMacs, moved.getOrDefault("L3<->L1", 0L), ch.addedCycles(), ch.recomputeCycles(), List.copyOf(why));
         int batch = p.input().type().dim(0);
         double seconds = cycles / target.clockHz();
         return new StepReport(target.name(), p.trainableElements(), batch, macs, flops,
@@ -196,6 +199,10 @@ public record StepReport(String target, long trainableElements, int batch,
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "  levels   %s: L3 %,d B (weights and state %,d B, activations and gradients %,d B), recomputed %d node(s), %,d MACs%n",
                 levels.strategy(), levels.l3Bytes(), levels.l3StaticBytes(), levels.l3DynamicBytes(), levels.recomputedNodes(), levels.recomputedMacs()));
+        if (levels.buffersInL3() > 0 || levels.recomputeCycles() > 0) {
+            sb.append(String.format(Locale.ROOT, "           chosen by cost: %d buffer(s) to L3 (+%,d cycles estimated), recomputation +%,d cycles estimated%n",
+                    levels.buffersInL3(), levels.addedCycles(), levels.recomputeCycles()));
+        }
         StringBuilder mv = new StringBuilder();
         bytesMoved.forEach((k, v) -> mv.append(String.format(Locale.ROOT, "  %s %,d B", k, v)));
         sb.append("  moved   ").append(mv.length() == 0 ? " nothing between levels (one memory level)" : mv).append('\n');

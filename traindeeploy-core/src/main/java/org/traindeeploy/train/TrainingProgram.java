@@ -19,8 +19,14 @@ public record TrainingProgram(Graph graph, List<Trainable> trainables, Value inp
     /** Which part of the step a node belongs to. */
     public enum Phase { FORWARD, BACKWARD, UPDATE }
 
-    /** The phase of a node (nodes added after compilation, e.g. by later passes, count as forward). */
-    public Phase phase(org.traindeeploy.ir.Node n) { return phases.getOrDefault(n, Phase.FORWARD); }
+    /**
+     * The phase of a node (nodes added after compilation, e.g. by later passes, count as forward; the
+     * copies the memory planner's level choice recomputes, named {@code <node>/recompute}, as backward).
+     */
+    public Phase phase(org.traindeeploy.ir.Node n) {
+        Phase p = phases.get(n);
+        return p != null ? p : n.name().contains("/recompute") ? Phase.BACKWARD : Phase.FORWARD;
+    }
 
     /** One trained tensor: its key (initializer name, or {@code <node>.lora_A/B}), state value and gradient. */
     public record Trainable(String key, Value state, Value grad) {}
