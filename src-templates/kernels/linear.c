@@ -117,7 +117,7 @@ static int32_t td_epi_mode(const td_epi *e, const float *bias, const float *res)
         if (k > TD_SUM_BLOCK) {                                                                         \
             TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] = s[i][j]; \
             for (t0 = TD_SUM_BLOCK; t0 < k; t0 += TD_SUM_BLOCK) {                                       \
-                TD_GEMM_REDUCE(MR, NR, APACK, BPACK, 2, k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK);    \
+                TD_GEMM_REDUCE(MR, NR, APACK, BPACK, UNR, k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK);    \
                 TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] += s[i][j]; \
             }                                                                                           \
             TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = tot[i * NR + j]; \
@@ -130,7 +130,7 @@ static int32_t td_epi_mode(const td_epi *e, const float *bias, const float *res)
    packed x packed (x^T dy). */
 #define TD_GEMM_LAYOUT(SUF, APACK, BPACK)              \
     TD_GEMM_KERNEL(td_gemm44_##SUF, 4, 4, APACK, BPACK, 4) \
-    TD_GEMM_KERNEL(td_gemm42_##SUF, 4, 2, APACK, BPACK, 2) \
+    TD_GEMM_KERNEL(td_gemm42_##SUF, 4, 2, APACK, BPACK, 4) \
     TD_GEMM_KERNEL(td_gemm41_##SUF, 4, 1, APACK, BPACK, 2) \
     TD_GEMM_KERNEL(td_gemm14_##SUF, 1, 4, APACK, BPACK, 2) \
     TD_GEMM_KERNEL(td_gemm12_##SUF, 1, 2, APACK, BPACK, 2) \
