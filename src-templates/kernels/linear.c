@@ -14,9 +14,10 @@
 #include "td_kernels.h"
 #include "td_math.h"
 
-/* out[i * NR + j] = sum_{t < k} A(i, t) B(t, j), A(i, t) = a[i * ars + t * ats], B(t, j) = b[t * bts + j * bcs].
-   APACK: ars == 1 (one pointer, the rows at immediate offsets), else ats == 1 (one pointer per row);
-   BPACK: bcs == 1, else bts == 1, likewise. The reduction runs two terms per iteration. */
+/* One term of the reduction: s[i][j] += A(i, t + U) B(t + U, j), A(i, t) = a[i * ars + t * ats],
+   B(t, j) = b[t * bts + j * bcs]. APACK: ars == 1 (one pointer, the rows at immediate offsets,
+   advanced by ats per term), else ats == 1 (one pointer per row, the terms at immediate offsets U);
+   BPACK: bcs == 1, else bts == 1, likewise. */
 #define TD_GEMM_STEP(MR, NR, APACK, BPACK, U)                                      \
     do {                                                                           \
         td_acc av[MR], bv[NR];                                                     \
@@ -28,19 +29,83 @@
         if (BPACK) pb[0] += bts;                                                   \
     } while (0)
 
-/* Where a block's sums go (tot: scratch of MR * NR totals for k > TD_SUM_BLOCK): C(i, j) = c[i * ldc + j] gets alpha * sum (+ bias[j] + res[i * ldr + j] when
-   those are not NULL), or with accumulate C += alpha * sum. */
+/* s = the sum of the next `t` terms (t <= TD_SUM_BLOCK): UNR (4 or 2) terms per iteration (the
+   per-row and per-column pointers advance once per UNR), then the rest one at a time. */
+#define TD_GEMM_REDUCE(MR, NR, APACK, BPACK, UNR, t)                                                \
+    do {                                                                                            \
+        int32_t tt = (t);                                                                           \
+        TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0;          \
+        for (; tt >= UNR; tt -= UNR) {                                                              \
+            TD_GEMM_STEP(MR, NR, APACK, BPACK, 0);                                                  \
+            TD_GEMM_STEP(MR, NR, APACK, BPACK, 1);                                                  \
+            if (UNR == 4) TD_GEMM_STEP(MR, NR, APACK, BPACK, 2);                                    \
+            if (UNR == 4) TD_GEMM_STEP(MR, NR, APACK, BPACK, 3);                                    \
+            if (!APACK) TD_UNROLL for (i = 0; i < MR; i++) pa[i] += UNR;                            \
+            if (!BPACK) TD_UNROLL for (j = 0; j < NR; j++) pb[j] += UNR;                            \
+        }                                                                                           \
+        for (; tt > 0; tt--) {                                                                      \
+            TD_GEMM_STEP(MR, NR, APACK, BPACK, 0);                                                  \
+            if (!APACK) TD_UNROLL for (i = 0; i < MR; i++) pa[i] += 1;                              \
+            if (!BPACK) TD_UNROLL for (j = 0; j < NR; j++) pb[j] += 1;                              \
+        }                                                                                           \
+    } while (0)
+
+/* Where a block's sums go: C(i, j) = c[i * ldc + j] gets alpha * sum (+ bias[j] + res[i * ldr + j]
+   when those are not NULL), or with accumulate C += alpha * sum. `mode` (td_epi_mode) says which,
+   decided once per call: the common cases get their own code (alpha == 1 skips the multiply: the
+   same value), the rest the general form. The kernels copy the fields into locals first (C's stores
+   may alias them as far as the compiler knows). */
 typedef struct {
     int32_t ldc, ldr;
     td_real alpha;
     int32_t accumulate;
+    int32_t mode;
 } td_epi;
 
-#define TD_GEMM_KERNEL(NAME, MR, NR, APACK, BPACK)                                                      \
+enum { TD_EPI_STORE1, TD_EPI_ADD, TD_EPI_B1, TD_EPI_R1, TD_EPI_ANY };
+
+static int32_t td_epi_mode(const td_epi *e, const float *bias, const float *res) {
+    int32_t one = e->alpha == 1;
+    if (e->accumulate) return TD_EPI_ADD;
+    if (one && bias == NULL && res == NULL) return TD_EPI_STORE1;
+    if (one && res == NULL) return TD_EPI_B1;
+    if (one && bias == NULL) return TD_EPI_R1;
+    return TD_EPI_ANY;
+}
+
+#define TD_EPI_LOCALS(e)                 \
+    const td_real alpha = (e)->alpha;    \
+    const int32_t ldc = (e)->ldc;        \
+    const int32_t ldr = (e)->ldr;        \
+    const int32_t mode = (e)->mode
+
+#define TD_EPI_EACH(MR, NR, EXPR)                                                                   \
+    TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                           \
+        c[i * ldc + j] = (float)(EXPR)
+
+/* RES1: whether TD_EPI_R1 has its own code (else the general form computes it). */
+#define TD_GEMM_EPILOGUE(MR, NR, RES1)                                                              \
+    do {                                                                                            \
+        if (mode == TD_EPI_STORE1) {                                                                \
+            TD_EPI_EACH(MR, NR, s[i][j]);                                                           \
+        } else if (mode == TD_EPI_ADD) {                                                            \
+            TD_EPI_EACH(MR, NR, TD_FMA(alpha, (td_real)s[i][j], (td_real)c[i * ldc + j]));          \
+        } else if (mode == TD_EPI_B1) {                                                             \
+            TD_EPI_EACH(MR, NR, (td_real)s[i][j] + (td_real)bias[j]);                               \
+        } else if (RES1 && mode == TD_EPI_R1) {                                                     \
+            TD_EPI_EACH(MR, NR, (td_real)s[i][j] + (td_real)res[i * ldr + j]);                      \
+        } else {                                                                                    \
+            TD_EPI_EACH(MR, NR, alpha * (td_real)s[i][j] + (bias != NULL ? (td_real)bias[j] : 0) +  \
+                                    (res != NULL ? (td_real)res[i * ldr + j] : 0));                 \
+        }                                                                                           \
+    } while (0)
+
+/* nblk blocks of MR x NR outputs side by side (tot: scratch of MR * NR totals for k > TD_SUM_BLOCK). */
+#define TD_GEMM_KERNEL(NAME, MR, NR, APACK, BPACK, UNR)                                                      \
     static void NAME(const float *a, int32_t ars, int32_t ats, const float *b, int32_t bts, int32_t bcs, \
                      int32_t k, float *c, const float *bias, const float *res, const td_epi *e, td_acc *tot, \
                      int32_t nblk) {                                                                    \
-        const td_real alpha = e->alpha;                                                                 \
+        TD_EPI_LOCALS(e);                                                                               \
         for (; nblk > 0; nblk--, b += (size_t)NR * bcs, c += NR, bias = bias != NULL ? bias + NR : NULL, \
                          res = res != NULL ? res + NR : NULL) {                                         \
         const float *pa[MR], *pb[NR];                                                                   \
@@ -48,53 +113,82 @@ typedef struct {
         int32_t i, j, t0;                                                                               \
         TD_UNROLL for (i = 0; i < MR; i++) pa[i] = a + (APACK ? (size_t)i : (size_t)i * ars);           \
         TD_UNROLL for (j = 0; j < NR; j++) pb[j] = b + (BPACK ? (size_t)j : (size_t)j * bcs);           \
-        TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0;              \
-        for (t0 = 0; t0 < k; t0 += TD_SUM_BLOCK) {                                                      \
-            int32_t t = k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK;                                  \
-            if (t0 > 0) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = 0; \
-            for (; t >= 2; t -= 2) {                                                                    \
-                TD_GEMM_STEP(MR, NR, APACK, BPACK, 0);                                                  \
-                TD_GEMM_STEP(MR, NR, APACK, BPACK, 1);                                                  \
-                if (!APACK) TD_UNROLL for (i = 0; i < MR; i++) pa[i] += 2;                              \
-                if (!BPACK) TD_UNROLL for (j = 0; j < NR; j++) pb[j] += 2;                              \
+        TD_GEMM_REDUCE(MR, NR, APACK, BPACK, UNR, k < TD_SUM_BLOCK ? k : TD_SUM_BLOCK);                      \
+        if (k > TD_SUM_BLOCK) {                                                                         \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] = s[i][j]; \
+            for (t0 = TD_SUM_BLOCK; t0 < k; t0 += TD_SUM_BLOCK) {                                       \
+                TD_GEMM_REDUCE(MR, NR, APACK, BPACK, UNR, k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK);    \
+                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] += s[i][j]; \
             }                                                                                           \
-            if (t > 0) {                                                                                \
-                TD_GEMM_STEP(MR, NR, APACK, BPACK, 0);                                                  \
-                if (!APACK) TD_UNROLL for (i = 0; i < MR; i++) pa[i] += 1;                              \
-                if (!BPACK) TD_UNROLL for (j = 0; j < NR; j++) pb[j] += 1;                              \
-            }                                                                                           \
-            if (k > TD_SUM_BLOCK) {                                                                     \
-                if (t0 == 0) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] = s[i][j]; \
-                else TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] += s[i][j]; \
-            }                                                                                           \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = tot[i * NR + j]; \
         }                                                                                               \
-        if (k > TD_SUM_BLOCK) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = tot[i * NR + j]; \
-        if (e->accumulate) {                                                                            \
-            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
-                c[i * e->ldc + j] = (float)TD_FMA(alpha, (td_real)s[i][j], (td_real)c[i * e->ldc + j]);  \
-        } else if (bias == NULL && res == NULL) {                                                       \
-            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
-                c[i * e->ldc + j] = (float)(alpha * (td_real)s[i][j]);                                  \
-        } else {                                                                                        \
-            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                       \
-                c[i * e->ldc + j] = (float)(alpha * (td_real)s[i][j] + (bias != NULL ? (td_real)bias[j] : 0) + \
-                                            (res != NULL ? (td_real)res[i * e->ldr + j] : 0));          \
-        }                                                                                               \
+        TD_GEMM_EPILOGUE(MR, NR, 0);                                                                       \
         }                                                                                               \
     }
 
 /* The three layouts: rows x contiguous-columns (x W, A B), rows x column pointers (x W^T),
    packed x packed (x^T dy). */
 #define TD_GEMM_LAYOUT(SUF, APACK, BPACK)              \
-    TD_GEMM_KERNEL(td_gemm44_##SUF, 4, 4, APACK, BPACK) \
-    TD_GEMM_KERNEL(td_gemm42_##SUF, 4, 2, APACK, BPACK) \
-    TD_GEMM_KERNEL(td_gemm41_##SUF, 4, 1, APACK, BPACK) \
-    TD_GEMM_KERNEL(td_gemm14_##SUF, 1, 4, APACK, BPACK) \
-    TD_GEMM_KERNEL(td_gemm12_##SUF, 1, 2, APACK, BPACK) \
-    TD_GEMM_KERNEL(td_gemm11_##SUF, 1, 1, APACK, BPACK)
+    TD_GEMM_KERNEL(td_gemm44_##SUF, 4, 4, APACK, BPACK, 4) \
+    TD_GEMM_KERNEL(td_gemm42_##SUF, 4, 2, APACK, BPACK, 4) \
+    TD_GEMM_KERNEL(td_gemm41_##SUF, 4, 1, APACK, BPACK, 2) \
+    TD_GEMM_KERNEL(td_gemm14_##SUF, 1, 4, APACK, BPACK, 2) \
+    TD_GEMM_KERNEL(td_gemm12_##SUF, 1, 2, APACK, BPACK, 2) \
+    TD_GEMM_KERNEL(td_gemm11_##SUF, 1, 1, APACK, BPACK, 2)
 TD_GEMM_LAYOUT(rc, 0, 1)
 TD_GEMM_LAYOUT(rr, 0, 0)
 TD_GEMM_LAYOUT(cc, 1, 1)
+
+/* Products with a short reduction (k = KK <= 4: a LoRA rank): the MR x KK block of A stays in
+   registers while `ncols` columns stream past, two at a time: per column KK loads of B, MR * KK
+   multiply-adds, MR stores (the 4 x 4 blocks would pay their fixed cost for 4 terms). Each sum runs in
+   index order from zero with one TD_FMA per term, as in TD_GEMM_KERNEL. A's rows are contiguous in t
+   (ats == 1); B as in TD_GEMM_STEP. */
+#define TD_SMALLK_COL(MR, KK, BPACK, J)                                                             \
+    do {                                                                                            \
+        td_acc bv[KK];                                                                              \
+        TD_UNROLL for (t = 0; t < KK; t++) bv[t] = BPACK ? pb[t][J] : pb[J][t];                     \
+        TD_UNROLL for (i = 0; i < MR; i++) {                                                        \
+            s[i][J] = 0;                                                                            \
+            TD_UNROLL for (t = 0; t < KK; t++) s[i][J] = TD_FMA(av[i][t], bv[t], s[i][J]);          \
+        }                                                                                           \
+    } while (0)
+
+#define TD_SMALLK_KERNEL(NAME, MR, KK, BPACK)                                                           \
+    static void NAME(const float *a, int32_t ars, int32_t ats, const float *b, int32_t bts, int32_t bcs, \
+                     int32_t k, float *c, const float *bias, const float *res, const td_epi *e, td_acc *tot, \
+                     int32_t ncols) {                                                                   \
+        TD_EPI_LOCALS(e);                                                                               \
+        td_acc av[MR][KK];                                                                              \
+        const float *pb[BPACK ? KK : 2];                                                                \
+        int32_t i, j, t;                                                                                \
+        (void)ats, (void)k, (void)tot;                                                                  \
+        TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (t = 0; t < KK; t++) av[i][t] = a[(size_t)i * ars + t]; \
+        if (BPACK) TD_UNROLL for (t = 0; t < KK; t++) pb[t] = b + (size_t)t * bts;                      \
+        else pb[0] = b, pb[1] = b + bcs;                                                                \
+        for (; ncols >= 2; ncols -= 2, c += 2, bias = bias != NULL ? bias + 2 : NULL,                   \
+                           res = res != NULL ? res + 2 : NULL) {                                        \
+            td_acc s[MR][2];                                                                            \
+            TD_SMALLK_COL(MR, KK, BPACK, 0);                                                            \
+            TD_SMALLK_COL(MR, KK, BPACK, 1);                                                            \
+            TD_GEMM_EPILOGUE(MR, 2, 1);                                                                    \
+            if (BPACK) TD_UNROLL for (t = 0; t < KK; t++) pb[t] += 2;                                   \
+            else pb[0] += 2 * bcs, pb[1] += 2 * bcs;                                                    \
+        }                                                                                               \
+        if (ncols > 0) {                                                                                \
+            td_acc s[MR][1];                                                                            \
+            TD_SMALLK_COL(MR, KK, BPACK, 0);                                                            \
+            TD_GEMM_EPILOGUE(MR, 1, 1);                                                                    \
+        }                                                                                               \
+    }
+
+#define TD_SMALLK_LAYOUT(SUF, BPACK)                 \
+    TD_SMALLK_KERNEL(td_smallk41_##SUF, 4, 1, BPACK) \
+    TD_SMALLK_KERNEL(td_smallk42_##SUF, 4, 2, BPACK) \
+    TD_SMALLK_KERNEL(td_smallk43_##SUF, 4, 3, BPACK) \
+    TD_SMALLK_KERNEL(td_smallk44_##SUF, 4, 4, BPACK)
+TD_SMALLK_LAYOUT(rc, 1)
+TD_SMALLK_LAYOUT(rr, 0)
 
 typedef void (*td_gemm_fn)(const float *, int32_t, int32_t, const float *, int32_t, int32_t, int32_t, float *,
                            const float *, const float *, const td_epi *, td_acc *, int32_t);
@@ -108,9 +202,13 @@ typedef struct {
     const float *bias, *res;
     td_epi e;
     td_gemm_fn fn[2][3];
+    td_gemm_fn small; /* a TD_SMALLK_KERNEL for 4-row blocks when k <= 4 (else NULL): its last argument is the number of columns */
 } td_gemm;
 
 static void td_gemm_init(td_gemm *g, int32_t apack, int32_t bpack) {
+    static const td_gemm_fn small[2][4] = {{td_smallk41_rr, td_smallk42_rr, td_smallk43_rr, td_smallk44_rr},
+                                           {td_smallk41_rc, td_smallk42_rc, td_smallk43_rc, td_smallk44_rc}};
+    g->small = !apack && g->k >= 1 && g->k <= 4 ? small[bpack != 0][g->k - 1] : NULL;
     if (apack) {
         g->fn[0][0] = td_gemm44_cc, g->fn[0][1] = td_gemm42_cc, g->fn[0][2] = td_gemm41_cc;
         g->fn[1][0] = td_gemm14_cc, g->fn[1][1] = td_gemm12_cc, g->fn[1][2] = td_gemm11_cc;
@@ -135,23 +233,36 @@ static int32_t td_row_block(int32_t units_per_row, int32_t m) {
     return m >= 4 && 4 * w4 <= 5 * w1 ? 4 : 1;
 }
 
+/* Columns per unit of a short-reduction product (its kernels take any number of columns). */
+#define TD_SMALLK_CHUNK 32
+
 /* This core's blocks of the batch of m x n products: units batch-major, then row block, then column
-   block; C of product p at c + p * m * ldc, A at a + a_off[p], B at b + b_off[p] (offsets optional). */
+   block (of 4, 2 or 1 columns; of TD_SMALLK_CHUNK for the short-reduction kernels); C of product p
+   at c + p * m * ldc, A at a + a_off[p], B at b + b_off[p] (offsets optional). A core's run of units
+   in one row block is one call where the kernel allows (4-column blocks; any short-reduction chunks). */
 static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off) {
-    int32_t cb = td_col_blocks(g->n);
+    int32_t cb = g->small != NULL ? (g->n + TD_SMALLK_CHUNK - 1) / TD_SMALLK_CHUNK : td_col_blocks(g->n);
     int32_t mr = td_row_block(cb * batch, g->m);
     int32_t full = mr == 4 ? g->m / 4 : 0;
     int32_t rb = full + (g->m - 4 * full);
     int32_t lo, hi, u;
     td_acc tot[16]; /* the kernels' running totals of sums longer than TD_SUM_BLOCK */
+    td_epi e = g->e;
     if (g->m <= 0 || g->n <= 0) return;
+    e.mode = td_epi_mode(&e, g->bias, g->res);
     td_split(batch * rb * cb, &lo, &hi);
     for (u = lo; u < hi;) {
         int32_t p = u / (rb * cb), r = (u / cb) % rb, cbk = u % cb;
-        int32_t i0, j0, rows, cols, nblk = 1;
+        int32_t i0, j0, rows, cols, nblk = 1, last;
         if (r < full) i0 = r * 4, rows = 4;
         else i0 = 4 * full + (r - full), rows = 1;
-        if (cbk < g->n / 4) {
+        if (g->small != NULL) {
+            /* this core's run of chunks in the row block: one call over their columns */
+            nblk = cb - cbk < hi - u ? cb - cbk : hi - u;
+            j0 = cbk * TD_SMALLK_CHUNK;
+            last = (cbk + nblk) * TD_SMALLK_CHUNK;
+            cols = (last < g->n ? last : g->n) - j0;
+        } else if (cbk < g->n / 4) {
             /* this core's run of 4-column blocks in the row block: one call */
             j0 = cbk * 4, cols = 4;
             nblk = g->n / 4 - cbk < hi - u ? g->n / 4 - cbk : hi - u;
@@ -160,11 +271,29 @@ static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, c
         } else {
             j0 = g->n - 1, cols = 1;
         }
-        g->fn[rows == 4 ? 0 : 1][cols == 4 ? 0 : cols == 2 ? 1 : 2](
-            g->a + (a_off != NULL ? a_off[p] : 0) + (size_t)i0 * g->ars, g->ars, g->ats,
-            g->b + (b_off != NULL ? b_off[p] : 0) + (size_t)j0 * g->bcs, g->bts, g->bcs, g->k,
-            g->c + ((size_t)p * g->m + i0) * g->e.ldc + j0, g->bias != NULL ? g->bias + j0 : NULL,
-            g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL, &g->e, tot, nblk);
+        {
+            const float *pa = g->a + (a_off != NULL ? a_off[p] : 0) + (size_t)i0 * g->ars;
+            const float *pb = g->b + (b_off != NULL ? b_off[p] : 0) + (size_t)j0 * g->bcs;
+            float *pc = g->c + ((size_t)p * g->m + i0) * g->e.ldc + j0;
+            const float *bias = g->bias != NULL ? g->bias + j0 : NULL;
+            const float *res = g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL;
+            if (g->small != NULL && rows == 4) {
+                g->small(pa, g->ars, g->ats, pb, g->bts, g->bcs, g->k, pc, bias, res, &e, tot, cols);
+            } else if (g->small != NULL) {
+                /* a single row of a short-reduction product: the chunk as 4-, 2- and 1-column blocks */
+                int32_t j = 0, q;
+                for (q = 0; q < 3; q++) {
+                    int32_t w = q == 0 ? 4 : q == 1 ? 2 : 1, nb = q == 0 ? cols / 4 : (cols - j) / w;
+                    if (nb == 0) continue;
+                    g->fn[1][q](pa, g->ars, g->ats, pb + (size_t)j * g->bcs, g->bts, g->bcs, g->k, pc + j,
+                                bias != NULL ? bias + j : NULL, res != NULL ? res + j : NULL, &e, tot, nb);
+                    j += nb * w;
+                }
+            } else {
+                g->fn[rows == 4 ? 0 : 1][cols == 4 ? 0 : cols == 2 ? 1 : 2](pa, g->ars, g->ats, pb, g->bts, g->bcs,
+                                                                             g->k, pc, bias, res, &e, tot, nblk);
+            }
+        }
         u += nblk;
     }
 }
