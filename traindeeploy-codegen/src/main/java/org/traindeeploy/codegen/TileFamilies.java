@@ -14,10 +14,12 @@ import org.traindeeploy.ops.*;
 import org.traindeeploy.tiling.TileContract.Role;
 
 /**
- * The kernel side of every tiled op family: given a tile's boxes (see {@link TileLoops.Tile}), the
- * kernel call and the per-tile assignments of its arguments. The geometry itself (which dims, which
- * boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a binder only translates box
- * extents into kernel arguments. Every op whose contract has dims has a binder here
+ * The kernel side of every tiled op family, one registry entry per op class: given a tile's boxes
+ * (see {@link TileLoops.Tile}), the kernel call (its constant argument struct, a {@link KernelCall}
+ * rendered by its calls/ template) and the fields of that struct that follow the tile, listed with
+ * {@link TileBinding} and set for every tile by td_tiled.c's one binder. The geometry itself (which
+ * dims, which boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a family only
+ * translates box extents into kernel arguments. Every op whose contract has dims has a binder here
  * ({@code TiledCTest} checks it on every op of the conformance cases and on synthetic nodes).
  */
 final class TileFamilies {
@@ -52,13 +54,18 @@ final class TileFamilies {
         on(Conv.class, TileFamilies::conv);
         on(ConvGradWeight.class, TileFamilies::convGradWeight);
         on(ConvGradInput.class, TileFamilies::convGradInput);
-        on(MaxPool.class, (t, id, mp) -> pool(t, id, "td_maxpool", mp.window(), 0, false));
-        on(AveragePool.class, (t, id, ap) -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false));
-        on(MaxPoolGrad.class, (t, id, mg) -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true));
-        on(AveragePoolGrad.class, (t, id, ag) -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true));
+        on(MaxPool.class, (t, id, mp) -> pool(t, id, "td_maxpool", mp.window(), 0, false, false));
+        on(AveragePool.class, (t, id, ap) -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false, false));
+        on(MaxPoolGrad.class, (t, id, mg) -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true, true));
+        on(AveragePoolGrad.class, (t, id, ag) -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true, false));
         on(ReduceSum.class, (t, id, op) -> reduceKept(t, id, false));
         on(GlobalAveragePool.class, (t, id, op) -> reduceKept(t, id, true));
-        for (Class<? extends Op> c : List.of(Reshape.class, Transpose.class, Slice.class, Expand.class, Concat.class, Split.class)) on(c, (t, id, op) -> copies(t, id));
+        on(Concat.class, TileFamilies::concat);
+        on(Split.class, TileFamilies::split);
+        on(Reshape.class, (t, id, op) -> List.of(copy(t, id, t.in(0), t.out(0), identity(1), null, 0, 0, 0, t.out(0), true)));
+        on(Transpose.class, (t, id, tr) -> List.of(copy(t, id, t.in(0), t.out(0), tr.perm(), null, 0, 0, 0, t.out(0), true)));
+        on(Slice.class, (t, id, sl) -> List.of(copy(t, id, t.in(0), t.out(0), identity(t.node.output(0).type().rank()), sl.steps(), 0, 0, 0, t.out(0), true)));
+        on(Expand.class, (t, id, op) -> List.of(copy(t, id, t.in(0), t.out(0), identity(t.node.output(0).type().rank()), null, 0, 0, 0, t.out(0), true)));
     }
 
     /** The binder of node n's op, or null when its op has no tiled family (its contract has no dims: the node runs whole). */
@@ -341,9 +348,9 @@ final class TileFamilies {
     }
 
     /** Pooling: planes (and, for MaxPool, output rows with the window's halo). {@code grad}: out = dX, in = dY (and x = X for MaxPool). */
-    private static List<Bound> pool(Tile t, String id, String fn, Window2d win, int countIncludePad, boolean grad) {
+    private static List<Bound> pool(Tile t, String id, String fn, Window2d win, int countIncludePad, boolean grad, boolean readsX) {
         Node n = t.node;
-        int[] x = grad ? (n.op() instanceof MaxPoolGrad ? n.input(1).type().shape() : n.output(0).type().shape()) : n.input(0).type().shape();
+        int[] x = grad ? (readsX ? n.input(1).type().shape() : n.output(0).type().shape()) : n.input(0).type().shape();
         int oh = win.outH(x[2]);
         int ow = win.outW(x[3]);
         boolean rows = t.contract.dims().size() > 1;
@@ -351,7 +358,6 @@ final class TileFamilies {
         int out = t.out(0);
         PoolGeometry g = new PoolGeometry(t.size(0), rows ? t.maxLen(in, 1) : x[2], x[3], rows ? t.size(1) : oh, ow, win.kh(), win.kw(), win.sh(), win.sw(), win.pt(),
                 win.pl(), win.pb(), win.pr(), win.dh(), win.dw(), countIncludePad);
-        boolean readsX = grad && n.op() instanceof MaxPoolGrad;
         KernelCall call = new KernelCall.Pool(id, fn, t.sym0(out), t.sym0(in), readsX ? t.sym0(t.in(1)) : "NULL", g);
         TileBinding bb = t.binding().ptrs(new String[] {"out", "in", "x"}, out, in, readsX ? t.in(1) : -1).ext("g.planes", 0);
         if (rows) bb.ext("g.oh", 1).boxLen("g.h", false, 1, in, 1).set("g.pt", win.pt()).addBoxStart("g.pt", 1, in, 1).addStart("g.pt", -win.sh(), 1);
@@ -374,41 +380,34 @@ final class TileFamilies {
         return List.of(bound(call, t.binding().ptr("y", y).ptr("x", x).ext("n_out", 0).ext("out_shape[0]", 0).scaled("red_strides[0]", inner, 0)));
     }
 
-    /** Region copies within one tile: every box is dense in L1, so strides come from the box extents. */
-    private static List<Bound> copies(Tile t, String id) {
+    /** Concat: one copy per input into its place along the axis of y's box (every box is dense in L1: strides come from the box extents). */
+    private static List<Bound> concat(Tile t, String id, Concat cc) {
         Node n = t.node;
-        Op op = n.op();
-        List<Bound> out = new ArrayList<>();
-        if (op instanceof Concat cc) {
-            int axis = cc.axis() < 0 ? cc.axis() + n.output(0).type().rank() : cc.axis();
-            int y = t.out(0);
-            int at = 0;
-            for (int i = 0; i < n.inputs().size(); i++) {
-                int x = t.in(i);
-                int rank = n.input(i).type().rank();
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(rank), null, 1, at, axis, x));
-                at += n.input(i).type().dim(axis);
-            }
-            return out;
-        }
-        if (op instanceof Split sp) {
-            int axis = sp.axis() < 0 ? sp.axis() + n.input(0).type().rank() : sp.axis();
-            int x = t.in(0);
-            int at = 0;
-            for (int i = 0; i < n.outputs().size(); i++) {
-                int y = t.out(i);
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, 2, at, axis, y));
-                at += n.output(i).type().dim(axis);
-            }
-            return out;
-        }
-        int x = t.in(0);
+        int axis = cc.axis() < 0 ? cc.axis() + n.output(0).type().rank() : cc.axis();
         int y = t.out(0);
-        if (op instanceof Reshape) return List.of(copy(t, id, x, y, identity(1), null, 0, 0, 0, y));
-        int rank = n.output(0).type().rank();
-        if (op instanceof Transpose tr) return List.of(copy(t, id, x, y, tr.perm(), null, 0, 0, 0, y));
-        if (op instanceof Slice sl) return List.of(copy(t, id, x, y, identity(rank), sl.steps(), 0, 0, 0, y));
-        return List.of(copy(t, id, x, y, identity(rank), null, 0, 0, 0, y));
+        int at = 0;
+        List<Bound> out = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+            int x = t.in(i);
+            out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.input(i).type().rank()), null, 1, at, axis, x, false));
+            at += n.input(i).type().dim(axis);
+        }
+        return out;
+    }
+
+    /** Split: one copy per output from its place along the axis of x's box. */
+    private static List<Bound> split(Tile t, String id, Split sp) {
+        Node n = t.node;
+        int axis = sp.axis() < 0 ? sp.axis() + n.input(0).type().rank() : sp.axis();
+        int x = t.in(0);
+        int at = 0;
+        List<Bound> out = new ArrayList<>();
+        for (int i = 0; i < n.outputs().size(); i++) {
+            int y = t.out(i);
+            out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, 2, at, axis, y, false));
+            at += n.output(i).type().dim(axis);
+        }
+        return out;
     }
 
     private static int[] identity(int rank) {
@@ -421,8 +420,9 @@ final class TileFamilies {
      * One td_copy over the box of {@code shapeOf} (y's box, or x's for Concat): y[i] = x[perm-mapped i];
      * broadcast axes of x (size 1 where y is longer) get stride 0; slice steps scale x's strides.
      * {@code offsetOf}: 1 when y starts {@code at} elements along {@code axis} into its box (Concat), 2 when x does (Split).
+     * {@code broadcasts}: x may be broadcast along an axis (not for Concat and Split).
      */
-    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, int offsetOf, int at, int axis, int shapeOf) {
+    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, int offsetOf, int at, int axis, int shapeOf, boolean broadcasts) {
         int rank = perm.length;
         int elem = t.contract.operands().get(y).elemBytes();
         var xAxes = t.contract.operands().get(x).axes();
@@ -438,8 +438,7 @@ final class TileFamilies {
         if (offsetOf == 2) bb.boxLen("x_offset", false, at, x, range(axis + 1, xRank));
         for (int i = 0; i < rank; i++) {
             int xa = perm[i];
-            boolean broadcast = xAxes.get(xa).size() == 1 && t.node.output(0).type().rank() == rank && !(t.node.op() instanceof Concat)
-                    && !(t.node.op() instanceof Split) && t.node.output(0).type().dim(i) > 1;
+            boolean broadcast = broadcasts && xAxes.get(xa).size() == 1 && t.node.output(0).type().rank() == rank && t.node.output(0).type().dim(i) > 1;
             bb.boxLen("shape[" + i + "]", false, 1, shapeOf, i).boxLen("y_strides[" + i + "]", false, 1, y, range(i + 1, yRank));
             if (!broadcast) bb.boxLen("x_strides[" + i + "]", false, steps != null ? steps[xa] : 1, x, range(xa + 1, xRank));
         }

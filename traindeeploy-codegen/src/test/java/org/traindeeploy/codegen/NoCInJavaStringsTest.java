@@ -23,7 +23,8 @@ class NoCInJavaStringsTest {
 
     @Test
     void noMainJavaStringLiteralHoldsACStatement() throws IOException {
-        Path root = Path.of("").toAbsolutePath().getParent();
+        Path root = Path.of("").toAbsolutePath();
+        if (!Files.isDirectory(root.resolve("traindeeploy-codegen"))) root = root.getParent(); // run from the module
         List<Path> mains = new ArrayList<>();
         try (Stream<Path> modules = Files.list(root)) {
             modules.filter(m -> m.getFileName().toString().startsWith("traindeeploy-")).map(m -> m.resolve("src/main/java")).filter(Files::isDirectory)
