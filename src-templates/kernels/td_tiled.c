@@ -13,11 +13,11 @@
 
 /* ---- the binder -------------------------------------------------------------------------------- */
 
-/* Set the fields of call c's argument struct (its slot) that depend on tile t (td_bind_op). */
-static void td_tile_bind(const td_tile *t, const td_tile_call *c) {
+/* Set the fields ops[from .. to) of call c's argument struct (its slot) for tile t (td_bind_op). */
+static void td_tile_bind(const td_tile *t, const td_tile_call *c, uint16_t from, uint16_t to) {
     uint8_t *a = (uint8_t *)c->slot;
     uint16_t i;
-    for (i = 0; i < c->nops; i++) {
+    for (i = from; i < to; i++) {
         const td_bind_op *op = &c->ops[i];
         const int32_t *src;
         int32_t v = op->c, *f;
@@ -129,7 +129,6 @@ void td_run_tiled(const td_tiled_node *nd) {
     const int32_t core0 = td_core_id() == 0;
     if (core0) {
         memset(nd->rq, 0, sizeof(td_dma) * 2u * nd->nops);
-        for (c = 0; c < nd->ncalls; c++) memcpy(nd->calls[c].slot, nd->calls[c].args, nd->calls[c].size);
         for (k = 0; k < nd->nops; k++) {
             const td_tile_operand *o = &nd->ops[k];
             if (o->region != k || o->role == TD_TILE_SCRATCH) continue;
@@ -137,6 +136,10 @@ void td_run_tiled(const td_tiled_node *nd) {
             if (o->nbuf > 1) td_check_l1(o->l1[1], o->l1_bytes, nd->what);
         }
         td_tile_coords(nd, 0, &cur);
+        for (c = 0; c < nd->ncalls; c++) {
+            memcpy(nd->calls[c].slot, nd->calls[c].args, nd->calls[c].size);
+            td_tile_bind(&cur, &nd->calls[c], 0, nd->calls[c].nfixed);
+        }
         for (k = 0; k < nd->nops; k++) if (nd->ops[k].load) td_tile_box(nd, k, &cur, 0);
     }
     for (t = 0; t < nd->tiles; t++) {
@@ -165,7 +168,7 @@ void td_run_tiled(const td_tiled_node *nd) {
                     td_tile_box(nd, k, &nxt, qn);
                 }
             }
-            for (c = 0; c < nd->ncalls; c++) td_tile_bind(&cur, &nd->calls[c]);
+            for (c = 0; c < nd->ncalls; c++) td_tile_bind(&cur, &nd->calls[c], nd->calls[c].nfixed, nd->calls[c].nops);
         }
         td_barrier();
         for (c = 0; c < nd->ncalls; c++) nd->calls[c].kernel(nd->calls[c].slot);

@@ -110,8 +110,9 @@ typedef struct {
 
 /*
  * One kernel call of a tile: core 0 copies the constant argument struct `args` (`size` bytes) into
- * `slot` once per node and sets the fields of `ops` there for every tile; then every core runs
- * `kernel` (a one-line call of the kernel function on its struct type) on the slot.
+ * `slot` once per node with the first `nfixed` of `ops` (the same in every tile) and sets the
+ * other fields of `ops` there for every tile; then every core runs `kernel` (a one-line call of the
+ * kernel function on its struct type) on the slot.
  */
 typedef struct {
     void (*kernel)(const void *args);
@@ -119,7 +120,7 @@ typedef struct {
     uint32_t size;
     void *slot;
     int32_t *seq;                  /* the call's index arrays (TD_BIND_SEQ) */
-    uint16_t nops;
+    uint16_t nfixed, nops;
     const td_bind_op *ops;
 } td_tile_call;
 

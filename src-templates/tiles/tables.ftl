@@ -40,7 +40,7 @@ static const td_tile_operand ${n.id}_ops[] = {
     {${o.role}, ${o.region}, ${o.nbuf}, ${(o.l3??)?then(1, 0)}, ${o.loadFlag}, ${o.storeFlag}, ${o.axes?size}, ${o.elem}, ${o.runAxis}, ${o.rowsAxis}, ${o.box}, ${o.runTail}u, ${o.rowsTail}u, ${o.rowStride}u, ${o.period}u, ${o.regionPeriod}u, ${o.l1Bytes}u, {<#if o.l1?has_content>${ptr(o.l1[0])}, <#if o.l1?size gt 1>${ptr(o.l1[1])}<#else>NULL</#if><#else>NULL, NULL</#if>}, ${ptr(o.l2)}, <#if o.l3??>${o.l3}<#else>0u</#if>, <#if o.axesRef??>${o.axesRef}<#else>NULL</#if>}<#sep>,</#sep> /* ${o.name} */
 </#list>
 };
-static const td_tile_call ${n.id}_calls[] = {<#list n.calls as c>{td_k_${c.function?remove_beginning("td_")}, &${c.args}, sizeof(${c.struct}), &td_tile_slot[${c?index}], <#if c.seqLength gt 0>td_tile_seq + ${c.seqAt}<#else>NULL</#if>, ${c.nops}, <#if c.paramsRef??>${c.paramsRef}<#else>NULL</#if>}<#sep>, </#list>};
+static const td_tile_call ${n.id}_calls[] = {<#list n.calls as c>{td_k_${c.function?remove_beginning("td_")}, &${c.args}, sizeof(${c.struct}), &td_tile_slot[${c?index}], <#if c.seqLength gt 0>td_tile_seq + ${c.seqAt}<#else>NULL</#if>, ${c.nfixed}, ${c.nops}, <#if c.paramsRef??>${c.paramsRef}<#else>NULL</#if>}<#sep>, </#list>};
 static const td_tiled_node ${n.id} = {"${n.what}", ${n.tiles}, ${n.dims?size}, ${n.ops?size}, ${n.calls?size}, ${n.dimsRef}, ${n.id}_ops, ${n.id}_calls, td_tile_rq};
 </#list>
 <#list tables.whole as w>

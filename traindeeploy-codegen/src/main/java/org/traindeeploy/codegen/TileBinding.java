@@ -27,18 +27,52 @@ final class TileBinding {
 
     private final TileLoops.Tile t;
     private final List<BindOp> ops = new ArrayList<>();
+    private final List<Boolean> fixed = new ArrayList<>();
     private int seq;
 
     TileBinding(TileLoops.Tile t) { this.t = t; }
 
-    List<BindOp> ops() { return ops; }
+    /**
+     * The ops, those that do not depend on the tile first (td_tile_call.nfixed of them: the binder
+     * applies them once per node). A field set by several ops (a set and its adds) follows the tile
+     * when any of them does.
+     */
+    List<BindOp> ops() {
+        java.util.Set<String> varying = new java.util.HashSet<>();
+        for (int i = 0; i < ops.size(); i++) if (!fixed.get(i)) varying.add(ops.get(i).field());
+        List<BindOp> out = new ArrayList<>();
+        for (BindOp o : ops) if (!varying.contains(o.field())) out.add(o);
+        for (BindOp o : ops) if (varying.contains(o.field())) out.add(o);
+        return out;
+    }
+
+    /** How many of {@link #ops()} do not depend on the tile. */
+    int fixedCount() {
+        java.util.Set<String> varying = new java.util.HashSet<>();
+        for (int i = 0; i < ops.size(); i++) if (!fixed.get(i)) varying.add(ops.get(i).field());
+        return (int) ops.stream().filter(o -> !varying.contains(o.field())).count();
+    }
+
+    private void add(BindOp op, boolean isFixed) {
+        ops.add(op);
+        fixed.add(isFixed);
+    }
+
+    /** Dim d has a single tile (its start is 0 and its extent the whole in every tile); −1 (absent) counts as such. */
+    private boolean single(int d) { return d < 0 || t.tiling.count()[d] == 1; }
+
+    /** Axis i of operand k's box is the same in every tile. */
+    private boolean fixedAxis(int k, int i) {
+        int d = t.contract.operands().get(k).axes().get(i).dim();
+        return single(d);
+    }
 
     /** The int32_t entries of the call's index arrays ({@link #seq}). */
     int seqLength() { return seq; }
 
     /** Pointer field = operand k's L1 copy in the tile; nothing when k is absent (−1) or its region has one copy (the constant struct has it). */
     TileBinding ptr(String field, int k) {
-        if (k >= 0 && t.copies(k) > 1) ops.add(new BindOp(field, Kind.PTR, false, k, 0, 0, 0));
+        if (k >= 0 && t.copies(k) > 1) add(new BindOp(field, Kind.PTR, false, k, 0, 0, 0), false);
         return this;
     }
 
@@ -50,7 +84,7 @@ final class TileBinding {
 
     /** Field = 1 when output k adds to the earlier tiles of its group; nothing when it never does (the constant struct has 0). */
     TileBinding acc(String field, int k) {
-        if (t.period(k) != 1) ops.add(new BindOp(field, Kind.ACC, false, k, 0, 0, 0));
+        if (t.period(k) != 1) add(new BindOp(field, Kind.ACC, false, k, 0, 0, 0), false);
         return this;
     }
 
@@ -65,7 +99,7 @@ final class TileBinding {
 
     /** Field += c · the start of dim d (nothing when d is −1: it starts at 0). */
     TileBinding addStart(String field, int c, int d) {
-        if (d >= 0) product(field, Kind.S, true, c, d);
+        if (!single(d)) product(field, Kind.S, true, c, d);
         return this;
     }
 
@@ -77,18 +111,29 @@ final class TileBinding {
 
     /** Pointer field = an index array of e[countDim] entries, entry j = j · c · the product of the extents of dims ds. */
     TileBinding seq(String field, int countDim, int c, int... ds) {
-        ops.add(new BindOp(field, Kind.SEQ, false, countDim, mask(ds), c, seq));
+        boolean f = single(countDim);
+        for (int d : ds) f &= single(d);
+        add(new BindOp(field, Kind.SEQ, false, countDim, mask(ds), c, seq), f);
         seq += t.size(countDim);
         return this;
     }
 
     private TileBinding box(String field, Kind kind, boolean add, int c, int k, int... axes) {
-        ops.add(new BindOp(field, kind, add, t.box(k), mask(axes), c, 0));
-        return this;
+        boolean f = true;
+        for (int i : axes) f &= fixedAxis(k, i);
+        return op(field, kind, add, t.box(k), mask(axes), c, f);
     }
 
     private TileBinding product(String field, Kind kind, boolean add, int c, int... ds) {
-        ops.add(new BindOp(field, kind, add, 0, mask(ds), c, 0));
+        boolean f = true;
+        for (int d : ds) f &= single(d);
+        return op(field, kind, add, 0, mask(ds), c, f);
+    }
+
+    /** The op with its mask shifted to start at bit 0 (the binder's product then skips no leading bits). */
+    private TileBinding op(String field, Kind kind, boolean add, int base, long mask, int c, boolean isFixed) {
+        int shift = mask == 0 ? 0 : Long.numberOfTrailingZeros(mask);
+        add(new BindOp(field, kind, add, base + shift, mask >>> shift, c, 0), isFixed);
         return this;
     }
 

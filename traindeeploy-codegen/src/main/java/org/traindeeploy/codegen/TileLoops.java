@@ -130,8 +130,8 @@ final class TileLoops {
      * One kernel invocation per tile: the constant argument struct (rendered by its calls/ template)
      * and the fields that depend on the tile, which td_tiled.c's binder sets for every tile.
      */
-    record Bound(KernelCall call, List<TileBinding.BindOp> ops, int seqLength) {
-        Bound(KernelCall call, TileBinding b) { this(call, List.copyOf(b.ops()), b.seqLength()); }
+    record Bound(KernelCall call, List<TileBinding.BindOp> ops, int fixed, int seqLength) {
+        Bound(KernelCall call, TileBinding b) { this(call, List.copyOf(b.ops()), b.fixedCount(), b.seqLength()); }
     }
 
     interface Binder {
@@ -162,10 +162,10 @@ final class TileLoops {
     /**
      * One kernel call of a tile (td_tile_call): the kernel function and its argument struct type, the
      * constant argument struct, its tile-dependent fields ({@code paramsRef}: the shared td_bind_op
-     * array, null when none) and its index arrays ({@code seqLength} entries at {@code seqAt} of the
+     * array, null when none; the first {@code nfixed} the same in every tile) and its index arrays ({@code seqLength} entries at {@code seqAt} of the
      * node's).
      */
-    public record CallRow(String function, String struct, String args, int nops, String paramsRef, int seqAt, int seqLength) {}
+    public record CallRow(String function, String struct, String args, int nfixed, int nops, String paramsRef, int seqAt, int seqLength) {}
 
     /** A tiled node's table (td_tiled_node): rendered by tiles/node.ftl, run by td_run_tiled. */
     public record TiledNode(String id, String what, String comment, long tiles, List<DimRow> dims, String dimsRef, List<OperandRow> ops, List<CallRow> calls,
@@ -241,7 +241,7 @@ final class TileLoops {
         int seqAt = 0;
         for (Bound b : bound) {
             String struct = b.call().structType();
-            calls.add(new CallRow(b.call().function(), struct, b.call().id(), b.ops().size(), shared.params(new TileBinding.BindList(struct, b.ops())), seqAt,
+            calls.add(new CallRow(b.call().function(), struct, b.call().id(), b.fixed(), b.ops().size(), shared.params(new TileBinding.BindList(struct, b.ops())), seqAt,
                     b.seqLength()));
             seqAt += b.seqLength();
         }
