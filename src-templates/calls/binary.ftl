@@ -1,1 +1,1 @@
-static const td_binary_args ${c.id} = {.y = ${c.y}, .a = ${c.a}, .b = ${c.b}, .op = ${c.op}, .view = ${bcast(c.view)}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .a = ${c.a}, .b = ${c.b}, .op = ${c.op}, .view = ${bcast(c.view)}};

@@ -1,1 +1,1 @@
-static const td_cast_args ${c.id} = {.y = ${c.y}, .x = ${c.x}, .n = ${c.n}, .from = ${c.from}, .to = ${c.to}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .n = ${c.n}, .from = ${c.from}, .to = ${c.to}};

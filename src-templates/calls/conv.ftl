@@ -1,1 +1,1 @@
-static const td_conv_args ${c.id} = {.y = ${c.y}, .x = ${c.x}, .w = ${c.w}, .b = ${c.b}, .col = ${c.col}, .g = ${conv(c.g)}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .w = ${c.w}, .b = ${c.b}, .col = ${c.col}, .g = ${conv(c.g)}};

@@ -1,1 +1,1 @@
-static const td_conv_grad_weight_args ${c.id} = {.dw = ${c.dw}, .dy = ${c.dy}, .x = ${c.x}, .g = ${conv(c.g)}};
+static const ${c.structType} ${c.id} = {.dw = ${c.dw}, .dy = ${c.dy}, .x = ${c.x}, .g = ${conv(c.g)}};

@@ -1,1 +1,1 @@
-static const td_copy_args ${c.id} = ${copy(c)};
+static const ${c.structType} ${c.id} = ${copy(c)};

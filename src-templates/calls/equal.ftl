@@ -1,1 +1,1 @@
-static const td_equal_args ${c.id} = {.y = ${c.y}, .a = ${c.a}, .b = ${c.b}, .is_int64 = ${c.int64}, .view = ${bcast(c.view)}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .a = ${c.a}, .b = ${c.b}, .is_int64 = ${c.int64}, .view = ${bcast(c.view)}};

@@ -1,1 +1,1 @@
-static const td_layernorm_args ${c.id} = {.y = ${c.y}, .x = ${c.x}, .gamma = ${c.gamma}, .beta = ${c.beta}, .rows = ${c.rows}, .n = ${c.n}, .eps = ${c.eps}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .gamma = ${c.gamma}, .beta = ${c.beta}, .rows = ${c.rows}, .n = ${c.n}, .eps = ${c.eps}};

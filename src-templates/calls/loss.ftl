@@ -1,1 +1,1 @@
-static const td_loss_args ${c.id} = {.out = ${c.out}, .z = ${c.z}, .labels64 = ${c.labels64}, .labels32 = ${c.labels32}, .target = ${c.target}, .dl = ${c.dl}, .n = ${c.n}, .c = ${c.c}};
+static const ${c.structType} ${c.id} = {.out = ${c.out}, .z = ${c.z}, .labels64 = ${c.labels64}, .labels32 = ${c.labels32}, .target = ${c.target}, .dl = ${c.dl}, .n = ${c.n}, .c = ${c.c}};

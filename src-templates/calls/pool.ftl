@@ -1,1 +1,1 @@
-static const td_pool_args ${c.id} = {.out = ${c.out}, .in = ${c.in}, .x = ${c.x}, .g = ${pool(c.g)}};
+static const ${c.structType} ${c.id} = {.out = ${c.out}, .in = ${c.in}, .x = ${c.x}, .g = ${pool(c.g)}};

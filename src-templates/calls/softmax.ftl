@@ -1,1 +1,1 @@
-static const td_softmax_args ${c.id} = {.y = ${c.y}, .x = ${c.x}, .outer = ${c.outer}, .n = ${c.n}, .inner = ${c.inner}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .outer = ${c.outer}, .n = ${c.n}, .inner = ${c.inner}};

@@ -1,1 +1,1 @@
-static const td_softmax_grad_args ${c.id} = {.dx = ${c.dx}, .dy = ${c.dy}, .y = ${c.y}, .outer = ${c.outer}, .n = ${c.n}, .inner = ${c.inner}};
+static const ${c.structType} ${c.id} = {.dx = ${c.dx}, .dy = ${c.dy}, .y = ${c.y}, .outer = ${c.outer}, .n = ${c.n}, .inner = ${c.inner}};

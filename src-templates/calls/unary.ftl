@@ -1,1 +1,1 @@
-static const td_unary_args ${c.id} = {.y = ${c.y}, .x = ${c.x}, .n = ${c.n}, .op = ${c.op}, .lo = ${c.lo}, .hi = ${c.hi}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .n = ${c.n}, .op = ${c.op}, .lo = ${c.lo}, .hi = ${c.hi}};

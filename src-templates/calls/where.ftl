@@ -1,1 +1,1 @@
-static const td_where_args ${c.id} = {.y = ${c.y}, .cond = ${c.cond}, .a = ${c.a}, .b = ${c.b}, .view = ${bcast(c.view)}};
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .cond = ${c.cond}, .a = ${c.a}, .b = ${c.b}, .view = ${bcast(c.view)}};

@@ -1,5 +1,5 @@
 /*
- * td_tiled.c - the tile driver and the bind functions of the kernel families (td_tiled.h,
+ * td_tiled.c - the tile driver and the binder of every kernel family (td_tiled.h,
  * docs/tiled-codegen.md). The generated tables say what to move and compute; this file is the
  * only tile loop of the program.
  */
@@ -10,6 +10,48 @@
 #include "td_tiled.h"
 
 #if TD_L1_SIZE > 0
+
+/* ---- the binder -------------------------------------------------------------------------------- */
+
+/* Set the fields ops[from .. to) of call c's argument struct (its slot) for tile t (td_bind_op). */
+static void td_tile_bind(const td_tile *t, const td_tile_call *c, uint16_t from, uint16_t to) {
+    uint8_t *a = (uint8_t *)c->slot;
+    uint16_t i;
+    for (i = from; i < to; i++) {
+        const td_bind_op *op = &c->ops[i];
+        const int32_t *src;
+        int32_t v = op->c, *f;
+        uint32_t m;
+        switch (op->kind) {
+        case TD_BIND_PTR:
+            memcpy(a + op->off, &t->ptr[op->base], sizeof(void *));
+            continue;
+        case TD_BIND_ACC: {
+            uint32_t p = t->node->ops[op->base].period;
+            v = p != 1 && (uint32_t)t->t % p != 0;
+            src = NULL;
+            break;
+        }
+        case TD_BIND_SEQ: {
+            int32_t *q = c->seq + op->at, j, n = t->e[op->base];
+            for (m = op->mask, j = 0; m; m >>= 1, j++) if (m & 1u) v *= t->e[j];
+            for (j = 0; j < n; j++) q[j] = j * v;
+            memcpy(a + op->off, &q, sizeof q);
+            continue;
+        }
+        case TD_BIND_E: src = t->e; break;
+        case TD_BIND_S: src = t->s; break;
+        case TD_BIND_LO: src = t->lo; break;
+        default: src = t->n; break;
+        }
+        if (src != NULL) {
+            src += op->base;
+            for (m = op->mask; m; m >>= 1, src++) if (m & 1u) v *= *src;
+        }
+        f = (int32_t *)(void *)(a + op->off);
+        *f = op->add ? *f + v : v;
+    }
+}
 
 /* ---- the loop --------------------------------------------------------------------------------- */
 
@@ -92,6 +134,10 @@ void td_run_tiled(const td_tiled_node *nd) {
             if (o->nbuf > 1) td_check_l1(o->l1[1], o->l1_bytes, nd->what);
         }
         td_tile_coords(nd, 0, &cur);
+        for (c = 0; c < nd->ncalls; c++) {
+            memcpy(nd->calls[c].slot, nd->calls[c].args, nd->calls[c].size);
+            td_tile_bind(&cur, &nd->calls[c], 0, nd->calls[c].nfixed);
+        }
         for (k = 0; k < nd->nops; k++) if (nd->ops[k].load) td_tile_box(nd, k, &cur, 0);
     }
     for (t = 0; t < nd->tiles; t++) {
@@ -120,9 +166,10 @@ void td_run_tiled(const td_tiled_node *nd) {
                     td_tile_box(nd, k, &nxt, qn);
                 }
             }
+            for (c = 0; c < nd->ncalls; c++) td_tile_bind(&cur, &nd->calls[c], nd->calls[c].nfixed, nd->calls[c].nops);
         }
         td_barrier();
-        for (c = 0; c < nd->ncalls; c++) nd->calls[c].bind(&cur, nd->calls[c].args, nd->calls[c].p);
+        for (c = 0; c < nd->ncalls; c++) nd->calls[c].kernel(nd->calls[c].slot);
         td_barrier();
         if (core0) {
             for (k = 0; k < nd->nops; k++) {
@@ -193,329 +240,6 @@ void td_run_state_copy(const td_state_copy *c) {
             td_dma_wait(&req);
         }
     }
-}
-
-/* ---- bind functions: p[] lists contract operand indices (−1: absent), dim indices (−1: not tiled) and constants ---- */
-
-#define TD_P(k) ((k) < 0 ? NULL : t->ptr[(k)])
-#define TD_E(d) ((d) < 0 ? 1 : t->e[(d)])
-#define TD_S(d) ((d) < 0 ? 0 : t->s[(d)])
-#define TD_LO(k, i) (t->lo[t->node->ops[(k)].box + (i)])
-#define TD_N(k, i) (t->n[t->node->ops[(k)].box + (i)])
-
-/* 1 when output k adds to what the earlier tiles of its group wrote. */
-static int32_t td_tile_acc(const td_tile *t, int32_t k) {
-    uint32_t p = t->node->ops[k].period;
-    return p != 1 && (uint32_t)t->t % p != 0;
-}
-
-/* p: y, x */
-void td_bind_unary(const td_tile *t, const void *args, const int32_t *p) {
-    td_unary_args a = *(const td_unary_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.n = t->e[0];
-    td_unary(&a);
-}
-
-/* p: dx, dy, saved */
-void td_bind_unary_grad(const td_tile *t, const void *args, const int32_t *p) {
-    td_unary_grad_args a = *(const td_unary_grad_args *)args;
-    a.dx = TD_P(p[0]);
-    a.dy = TD_P(p[1]);
-    a.saved = TD_P(p[2]);
-    a.n = t->e[0];
-    td_unary_grad(&a);
-}
-
-/* p: y, a, b, rank, dims a uses (bit mask), dims b uses: the boxes are dense, 0 stride along a broadcast dim. */
-void td_bind_binary(const td_tile *t, const void *args, const int32_t *p) {
-    td_binary_args a = *(const td_binary_args *)args;
-    int32_t d, j, n = 1, rank = p[3];
-    a.y = TD_P(p[0]);
-    a.a = TD_P(p[1]);
-    a.b = TD_P(p[2]);
-    for (d = 0; d < rank; d++) n *= t->e[d];
-    a.view.n = n;
-    for (d = 0; d < rank; d++) {
-        int32_t sa = 1, sb = 1;
-        for (j = d + 1; j < rank; j++) {
-            if (p[4] >> j & 1) sa *= t->e[j];
-            if (p[5] >> j & 1) sb *= t->e[j];
-        }
-        a.view.shape[d] = t->e[d];
-        a.view.strides[0][d] = p[4] >> d & 1 ? sa : 0;
-        a.view.strides[1][d] = p[5] >> d & 1 ? sb : 0;
-    }
-    td_binary(&a);
-}
-
-/* p: p_out, v_out, p, g, v */
-void td_bind_sgd(const td_tile *t, const void *args, const int32_t *p) {
-    td_sgd_args a = *(const td_sgd_args *)args;
-    a.p_out = TD_P(p[0]);
-    a.v_out = TD_P(p[1]);
-    a.p = TD_P(p[2]);
-    a.g = TD_P(p[3]);
-    a.v = TD_P(p[4]);
-    a.n = t->e[0];
-    td_sgd(&a);
-}
-
-/* p: p_out, m_out, v_out, p, g, m, v, step */
-void td_bind_adam(const td_tile *t, const void *args, const int32_t *p) {
-    td_adam_args a = *(const td_adam_args *)args;
-    a.p_out = TD_P(p[0]);
-    a.m_out = TD_P(p[1]);
-    a.v_out = TD_P(p[2]);
-    a.p = TD_P(p[3]);
-    a.g = TD_P(p[4]);
-    a.m = TD_P(p[5]);
-    a.v = TD_P(p[6]);
-    a.step = TD_P(p[7]);
-    a.n = t->e[0];
-    td_adam(&a);
-}
-
-/* p: y, x, gamma, beta */
-void td_bind_layernorm(const td_tile *t, const void *args, const int32_t *p) {
-    td_layernorm_args a = *(const td_layernorm_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.gamma = TD_P(p[2]);
-    a.beta = TD_P(p[3]);
-    a.rows = t->e[0];
-    td_layernorm(&a);
-}
-
-/* p: dx, dgamma, dbeta, dy, x, gamma */
-void td_bind_layernorm_grad(const td_tile *t, const void *args, const int32_t *p) {
-    td_layernorm_grad_args a = *(const td_layernorm_grad_args *)args;
-    a.dx = TD_P(p[0]);
-    a.dgamma = TD_P(p[1]);
-    a.dbeta = TD_P(p[2]);
-    a.dy = TD_P(p[3]);
-    a.x = TD_P(p[4]);
-    a.gamma = TD_P(p[5]);
-    a.rows = t->e[0];
-    a.accumulate = td_tile_acc(t, p[1]);
-    td_layernorm_grad(&a);
-}
-
-/* p: y, run_mean_out, run_var_out, x, gamma, beta, mean, var */
-void td_bind_batchnorm(const td_tile *t, const void *args, const int32_t *p) {
-    td_batchnorm_args a = *(const td_batchnorm_args *)args;
-    a.y = TD_P(p[0]);
-    a.run_mean_out = TD_P(p[1]);
-    a.run_var_out = TD_P(p[2]);
-    a.x = TD_P(p[3]);
-    a.gamma = TD_P(p[4]);
-    a.beta = TD_P(p[5]);
-    a.mean = TD_P(p[6]);
-    a.var = TD_P(p[7]);
-    a.c = t->e[0];
-    td_batchnorm(&a);
-}
-
-/* p: dx, dgamma, dbeta, dy, x, gamma, mean, var */
-void td_bind_batchnorm_grad(const td_tile *t, const void *args, const int32_t *p) {
-    td_batchnorm_grad_args a = *(const td_batchnorm_grad_args *)args;
-    a.dx = TD_P(p[0]);
-    a.dgamma = TD_P(p[1]);
-    a.dbeta = TD_P(p[2]);
-    a.dy = TD_P(p[3]);
-    a.x = TD_P(p[4]);
-    a.gamma = TD_P(p[5]);
-    a.mean = TD_P(p[6]);
-    a.var = TD_P(p[7]);
-    a.c = t->e[0];
-    td_batchnorm_grad(&a);
-}
-
-/* p: y, x */
-void td_bind_softmax(const td_tile *t, const void *args, const int32_t *p) {
-    td_softmax_args a = *(const td_softmax_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.outer = t->e[0];
-    td_softmax(&a);
-}
-
-/* p: dx, dy, y */
-void td_bind_softmax_grad(const td_tile *t, const void *args, const int32_t *p) {
-    td_softmax_grad_args a = *(const td_softmax_grad_args *)args;
-    a.dx = TD_P(p[0]);
-    a.dy = TD_P(p[1]);
-    a.y = TD_P(p[2]);
-    a.outer = t->e[0];
-    td_softmax_grad(&a);
-}
-
-/* p: y, x, w, b, r; dims rows, n, k */
-void td_bind_linear(const td_tile *t, const void *args, const int32_t *p) {
-    td_linear_args a = *(const td_linear_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.w = TD_P(p[2]);
-    a.b = TD_P(p[3]);
-    a.r = TD_P(p[4]);
-    a.rows = t->e[0];
-    a.n = t->e[1];
-    a.k = t->e[2];
-    a.accumulate = td_tile_acc(t, p[0]);
-    td_linear(&a);
-}
-
-/* p: dw, x, dy; dims k, n, rows */
-void td_bind_linear_grad_weight(const td_tile *t, const void *args, const int32_t *p) {
-    td_linear_grad_weight_args a = *(const td_linear_grad_weight_args *)args;
-    a.dw = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.dy = TD_P(p[2]);
-    a.k = t->e[0];
-    a.n = t->e[1];
-    a.rows = t->e[2];
-    a.accumulate = td_tile_acc(t, p[0]);
-    td_linear_grad_weight(&a);
-}
-
-/* p: y, a, b, a has the batch dim, b has it, k; dims batch, m, n */
-void td_bind_matmul(const td_tile *t, const void *args, const int32_t *p) {
-    td_matmul_args a = *(const td_matmul_args *)args;
-    int32_t ao[t->e[0]], bo[t->e[0]], i;
-    for (i = 0; i < t->e[0]; i++) {
-        ao[i] = p[3] ? i * t->e[1] * p[5] : 0;
-        bo[i] = p[4] ? i * p[5] * t->e[2] : 0;
-    }
-    a.y = TD_P(p[0]);
-    a.a = TD_P(p[1]);
-    a.b = TD_P(p[2]);
-    a.a_off = ao;
-    a.b_off = bo;
-    a.batch = t->e[0];
-    a.m = t->e[1];
-    a.n = t->e[2];
-    td_matmul(&a);
-}
-
-/*
- * p: y, x, w, b; dims N, G, M (output channels per group), OH; input channels per group, x's row
- * axis, pt, sh. The tile's groups are a grouped convolution of their own; the loaded rows start at
- * lo: the tile's first window starts pt + lo − s·sh rows above them (its top padding).
- */
-void td_bind_conv(const td_tile *t, const void *args, const int32_t *p) {
-    td_conv_args a = *(const td_conv_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.w = TD_P(p[2]);
-    a.b = TD_P(p[3]);
-    a.g.n = TD_E(p[4]);
-    a.g.group = TD_E(p[5]);
-    a.g.c = TD_E(p[5]) * p[8];
-    a.g.m = TD_E(p[5]) * TD_E(p[6]);
-    a.g.oh = TD_E(p[7]);
-    a.g.h = TD_N(p[1], p[9]);
-    a.g.pt = p[10] + TD_LO(p[1], p[9]) - TD_S(p[7]) * p[11];
-    td_conv_direct(&a);
-}
-
-/* p: dw, dy, x; dims N, G, C, M, OH; pt, sh: dW's block summed over the tile's images and output rows. */
-void td_bind_conv_grad_weight(const td_tile *t, const void *args, const int32_t *p) {
-    td_conv_grad_weight_args a = *(const td_conv_grad_weight_args *)args;
-    a.dw = TD_P(p[0]);
-    a.dy = TD_P(p[1]);
-    a.x = TD_P(p[2]);
-    a.g.n = TD_E(p[3]);
-    a.g.group = TD_E(p[4]);
-    a.g.c = TD_E(p[4]) * TD_E(p[5]);
-    a.g.cg = TD_E(p[5]);
-    a.g.m = TD_E(p[4]) * TD_E(p[6]);
-    a.g.oh = TD_E(p[7]);
-    a.g.h = TD_N(p[2], 3);
-    a.g.pt = p[8] + TD_LO(p[2], 3) - TD_S(p[7]) * p[9];
-    a.accumulate = td_tile_acc(t, p[0]);
-    td_conv_grad_weight(&a);
-}
-
-/*
- * p: dx, dy, w; dims N, G, C, M; pt, sh. Local rows: dX row r is global lo_dx + r, dY row q global
- * lo_dy + q; taps satisfy q·sh = r + pt' − i·dh with pt' = pt + lo_dx − sh·lo_dy.
- */
-void td_bind_conv_grad_input(const td_tile *t, const void *args, const int32_t *p) {
-    td_conv_grad_input_args a = *(const td_conv_grad_input_args *)args;
-    a.dx = TD_P(p[0]);
-    a.dy = TD_P(p[1]);
-    a.w = TD_P(p[2]);
-    a.g.n = TD_E(p[3]);
-    a.g.group = TD_E(p[4]);
-    a.g.c = TD_E(p[4]) * TD_E(p[5]);
-    a.g.cg = TD_E(p[5]);
-    a.g.m = TD_E(p[4]) * TD_E(p[6]);
-    a.g.h = TD_N(p[0], 3);
-    a.g.oh = TD_N(p[1], 3);
-    a.g.pt = p[7] + TD_LO(p[0], 3) - p[8] * TD_LO(p[1], 3);
-    a.accumulate = td_tile_acc(t, p[0]);
-    td_conv_grad_input(&a);
-}
-
-/* p: out, in, x, kernel (0 maxpool, 1 avgpool, 2 maxpool_grad, 3 avgpool_grad), output rows tiled, pt, sh */
-void td_bind_pool(const td_tile *t, const void *args, const int32_t *p) {
-    td_pool_args a = *(const td_pool_args *)args;
-    a.out = TD_P(p[0]);
-    a.in = TD_P(p[1]);
-    a.x = TD_P(p[2]);
-    a.g.planes = t->e[0];
-    if (p[4]) {
-        a.g.oh = t->e[1];
-        a.g.h = TD_N(p[1], 1);
-        a.g.pt = p[5] + TD_LO(p[1], 1) - t->s[1] * p[6];
-    }
-    switch (p[3]) {
-    case 0: td_maxpool(&a); break;
-    case 1: td_avgpool(&a); break;
-    case 2: td_maxpool_grad(&a); break;
-    default: td_avgpool_grad(&a); break;
-    }
-}
-
-/* p: y, x, inner: X's box is [outer, e0, inner]; y[j] sums its row j. */
-void td_bind_reduce(const td_tile *t, const void *args, const int32_t *p) {
-    td_reduce_args a = *(const td_reduce_args *)args;
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    a.n_out = t->e[0];
-    a.out_shape[0] = t->e[0];
-    a.red_strides[0] = t->e[0] * p[2];
-    td_reduce(&a);
-}
-
-/* Dense stride of axis i of operand k's box of `rank` axes in this tile. */
-static int32_t td_box_stride(const td_tile *t, int32_t k, int32_t i, int32_t rank) {
-    int32_t s = 1, b;
-    for (b = i + 1; b < rank; b++) s *= TD_N(k, b);
-    return s;
-}
-
-/*
- * p: y, x, the operand whose box gives the shape, rank, y's rank, x's rank, offset (0 none, 1 y's,
- * 2 x's: `at` elements along axis `axis`), at, axis; then per axis i: perm[i], step[i], broadcast[i].
- */
-void td_bind_copy(const td_tile *t, const void *args, const int32_t *p) {
-    td_copy_args a = *(const td_copy_args *)args;
-    int32_t i, n = 1, rank = p[3];
-    a.y = TD_P(p[0]);
-    a.x = TD_P(p[1]);
-    if (p[6] == 1) a.y_offset = p[7] * td_box_stride(t, p[0], p[8], p[4]);
-    if (p[6] == 2) a.x_offset = p[7] * td_box_stride(t, p[1], p[8], p[5]);
-    for (i = 0; i < rank; i++) {
-        const int32_t *q = p + 9 + 3 * i;
-        a.shape[i] = TD_N(p[2], i);
-        a.y_strides[i] = td_box_stride(t, p[0], i, p[4]);
-        a.x_strides[i] = q[2] ? 0 : td_box_stride(t, p[1], q[0], p[5]) * q[1];
-        n *= TD_N(p[2], i);
-    }
-    a.n = n;
-    td_copy(&a);
 }
 
 #else

@@ -5,11 +5,10 @@
  * The generated network.c describes each tiled node as a td_tiled_node in read-only data: the tile
  * counts and sizes per dim, per operand its L1 copies, its home (L2 pointer or L3 offset) and its
  * box as affine functions of the tile's starts and extents, and the kernel calls of one tile as
- * (bind function, constant argument struct, bind parameters). td_run_tiled runs the double-buffered
- * loop: core 0 issues and waits for the DMA, every core binds and runs the kernels between barriers.
- * A bind function (one per kernel family, td_bind_*) copies the constant argument struct, sets the
- * fields that depend on the tile (extents, L1 pointers, pad adjustments, accumulate) and calls the
- * kernel. The code therefore grows with the kernel families used, not with nodes or tiles.
+ * (kernel, constant argument struct, the list of its fields that depend on the tile). td_run_tiled
+ * runs the double-buffered loop: core 0 issues and waits for the DMA and binds the calls (one binder
+ * for every kernel family: it sets the listed fields, td_bind_op), every core runs the kernels
+ * between barriers. The code therefore grows with neither nodes, tiles nor kernel families.
  *
  * Sizes of the per-tile state (TD_TILE_DIMS, TD_TILE_OPS, TD_TILE_BOXES) are the largest the
  * program needs; td_plan.h defines them.
@@ -74,7 +73,7 @@ typedef struct {
 
 struct td_tiled_node;
 
-/* One tile as the bind functions see it. */
+/* One tile as the binder sees it. */
 typedef struct td_tile {
     const struct td_tiled_node *node;
     int32_t t;
@@ -83,13 +82,47 @@ typedef struct td_tile {
     void *ptr[TD_TILE_OPS];                       /* each operand's L1 copy in this tile */
 } td_tile;
 
-/* Fill the kernel's argument struct (a copy of `args`) for tile t and call the kernel; p: the family's parameters. */
-typedef void (*td_tile_bind)(const td_tile *t, const void *args, const int32_t *p);
+/*
+ * One field of a kernel's argument struct that depends on the tile (docs/tiled-codegen.md, "The
+ * binder"): at byte `off` of the struct, by `kind`:
+ *   TD_BIND_PTR  the L1 copy of operand `base` in this tile (a pointer field);
+ *   TD_BIND_ACC  1 when output `base` adds to what the earlier tiles of its group wrote, else 0;
+ *   TD_BIND_E / TD_BIND_S / TD_BIND_LO / TD_BIND_N  c times the product of e / s / lo / n [base + j]
+ *                over the bits j of `mask` (just c when mask is 0);
+ *   TD_BIND_SEQ  a pointer to `at`.. of the call's index array: e[base] entries, entry j = j times
+ *                c times the product of e[j'] over the bits j' of `mask`.
+ * With `add`, the int32_t field adds the value to what the list's earlier entries set.
+ */
+#define TD_BIND_PTR 0
+#define TD_BIND_ACC 1
+#define TD_BIND_E 2
+#define TD_BIND_S 3
+#define TD_BIND_LO 4
+#define TD_BIND_N 5
+#define TD_BIND_SEQ 6
 
 typedef struct {
-    td_tile_bind bind;
+    uint16_t off;
+    uint8_t kind, add;
+    int32_t base;
+    uint32_t mask;
+    int32_t c, at;
+} td_bind_op;
+
+/*
+ * One kernel call of a tile: core 0 copies the constant argument struct `args` (`size` bytes) into
+ * `slot` once per node with the first `nfixed` of `ops` (the same in every tile) and sets the
+ * other fields of `ops` there for every tile; then every core runs `kernel` (a one-line call of the
+ * kernel function on its struct type) on the slot.
+ */
+typedef struct {
+    void (*kernel)(const void *args);
     const void *args;
-    const int32_t *p;
+    uint32_t size;
+    void *slot;
+    int32_t *seq;                  /* the call's index arrays (TD_BIND_SEQ) */
+    uint16_t nfixed, nops;
+    const td_bind_op *ops;
 } td_tile_call;
 
 typedef struct td_tiled_node {
@@ -137,27 +170,5 @@ typedef struct {
 } td_state_copy;
 
 void td_run_state_copy(const td_state_copy *c);
-
-/* ---- the bind functions of the kernel families (parameters: see td_tiled.c and TileFamily.java) ---- */
-void td_bind_unary(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_unary_grad(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_binary(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_sgd(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_adam(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_layernorm(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_layernorm_grad(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_batchnorm(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_batchnorm_grad(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_softmax(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_softmax_grad(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_linear(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_linear_grad_weight(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_matmul(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_conv(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_conv_grad_weight(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_conv_grad_input(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_pool(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_reduce(const td_tile *t, const void *args, const int32_t *p);
-void td_bind_copy(const td_tile *t, const void *args, const int32_t *p);
 
 #endif /* TD_TILED_H */

@@ -23,6 +23,9 @@ public sealed interface KernelCall {
     /** The template under calls/ (without .ftl) rendering the argument struct. */
     String template();
 
+    /** The C type of the kernel's argument struct (td_kernels.h). */
+    default String structType() { return "td_" + template() + "_args"; }
+
     List<String> reads();
 
     List<String> writes();

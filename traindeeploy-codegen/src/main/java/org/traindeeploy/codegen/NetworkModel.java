@@ -33,7 +33,7 @@ public record NetworkModel(String model, int cores, boolean training, Buffer inp
      */
     public record Tables(List<TileLoops.TiledNode> tiled, List<TiledLowering.WholeNode> whole, List<TiledLowering.StateCopy> stateCopies,
                          List<TileLoops.Named<List<TileLoops.DimRow>>> dims, List<TileLoops.Named<List<TileLoops.AxisRow>>> axes,
-                         List<TileLoops.Named<List<Integer>>> params, int maxDims, int maxOps, int maxBoxes) {
+                         List<TileLoops.Named<TileBinding.BindList>> params, int maxDims, int maxOps, int maxBoxes) {
         static final Tables NONE = new Tables(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0, 0, 0);
     }
 

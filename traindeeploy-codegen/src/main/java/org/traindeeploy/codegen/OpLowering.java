@@ -85,19 +85,20 @@ final class OpLowering {
 
     static {
         // elementwise.c ------------------------------------------------------------------
-        for (Class<? extends Op> c : List.of(Neg.class, Exp.class, Sqrt.class, Erf.class, Relu.class, Gelu.class, Clip.class, Activation.class)) {
+        // The elementwise ops are the ones KernelOpcodes has an opcode for (one registry).
+        for (Class<? extends Op> c : KernelOpcodes.unaryOps()) {
             on(c, (op, cx) -> {
                 KernelOpcodes.Code k = KernelOpcodes.unary(op);
                 return unary(cx, k.op(), k.lo(), k.hi());
             });
         }
-        for (Class<? extends Op> c : List.of(ReluGrad.class, ActivationGrad.class, GeluGrad.class, ClipGrad.class)) {
+        for (Class<? extends Op> c : KernelOpcodes.unaryGradOps()) {
             on(c, (op, cx) -> {
                 KernelOpcodes.Code k = KernelOpcodes.unaryGrad(op);
                 return unaryGrad(cx, k.op(), k.lo(), k.hi());
             });
         }
-        for (Class<? extends Op> c : List.of(Add.class, Sub.class, Mul.class, Div.class, Pow.class)) on(c, (op, cx) -> binary(cx, KernelOpcodes.binary(op)));
+        for (Class<? extends Op> c : KernelOpcodes.binaryOps()) on(c, (op, cx) -> binary(cx, KernelOpcodes.binary(op)));
         on(org.traindeeploy.ops.Equal.class, (op, cx) -> {
             DType d = cx.input(0).type().dtype();
             if (d != DType.FLOAT && d != DType.INT64) throw cx.unsupported("Equal on " + d.text());

@@ -14,10 +14,12 @@ import org.traindeeploy.ops.*;
 import org.traindeeploy.tiling.TileContract.Role;
 
 /**
- * The kernel side of every tiled op family: given a tile's boxes (see {@link TileLoops.Tile}), the
- * kernel call and the per-tile assignments of its arguments. The geometry itself (which dims, which
- * boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a binder only translates box
- * extents into kernel arguments. Every op whose contract has dims has a binder here
+ * The kernel side of every tiled op family, one registry entry per op class: given a tile's boxes
+ * (see {@link TileLoops.Tile}), the kernel call (its constant argument struct, a {@link KernelCall}
+ * rendered by its calls/ template) and the fields of that struct that follow the tile, listed with
+ * {@link TileBinding} and set for every tile by td_tiled.c's one binder. The geometry itself (which
+ * dims, which boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a family only
+ * translates box extents into kernel arguments. Every op whose contract has dims has a binder here
  * ({@code TiledCTest} checks it on every op of the conformance cases and on synthetic nodes).
  */
 final class TileFamilies {
@@ -52,13 +54,18 @@ final class TileFamilies {
         on(Conv.class, TileFamilies::conv);
         on(ConvGradWeight.class, TileFamilies::convGradWeight);
         on(ConvGradInput.class, TileFamilies::convGradInput);
-        on(MaxPool.class, (t, id, mp) -> pool(t, id, "td_maxpool", mp.window(), 0, false));
-        on(AveragePool.class, (t, id, ap) -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false));
-        on(MaxPoolGrad.class, (t, id, mg) -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true));
-        on(AveragePoolGrad.class, (t, id, ag) -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true));
+        on(MaxPool.class, (t, id, mp) -> pool(t, id, "td_maxpool", mp.window(), 0, false, false));
+        on(AveragePool.class, (t, id, ap) -> pool(t, id, "td_avgpool", ap.window(), ap.countIncludePad() ? 1 : 0, false, false));
+        on(MaxPoolGrad.class, (t, id, mg) -> pool(t, id, "td_maxpool_grad", mg.window(), 0, true, true));
+        on(AveragePoolGrad.class, (t, id, ag) -> pool(t, id, "td_avgpool_grad", ag.window(), ag.countIncludePad() ? 1 : 0, true, false));
         on(ReduceSum.class, (t, id, op) -> reduceKept(t, id, false));
         on(GlobalAveragePool.class, (t, id, op) -> reduceKept(t, id, true));
-        for (Class<? extends Op> c : List.of(Reshape.class, Transpose.class, Slice.class, Expand.class, Concat.class, Split.class)) on(c, (t, id, op) -> copies(t, id));
+        on(Concat.class, TileFamilies::concat);
+        on(Split.class, TileFamilies::split);
+        on(Reshape.class, (t, id, op) -> List.of(copy(t, id, t.in(0), t.out(0), identity(1), null, 0, 0, 0, t.out(0), true)));
+        on(Transpose.class, (t, id, tr) -> List.of(copy(t, id, t.in(0), t.out(0), tr.perm(), null, 0, 0, 0, t.out(0), true)));
+        on(Slice.class, (t, id, sl) -> List.of(copy(t, id, t.in(0), t.out(0), identity(t.node.output(0).type().rank()), sl.steps(), 0, 0, 0, t.out(0), true)));
+        on(Expand.class, (t, id, op) -> List.of(copy(t, id, t.in(0), t.out(0), identity(t.node.output(0).type().rank()), null, 0, 0, 0, t.out(0), true)));
     }
 
     /** The binder of node n's op, or null when its op has no tiled family (its contract has no dims: the node runs whole). */
@@ -76,7 +83,7 @@ final class TileFamilies {
     /** Operand index k, or −1 when absent (the bind passes NULL, as the constant struct has). */
     private static int opt(Tile t, Role r, int i) { return t.has(r, i) ? (r == Role.IN ? t.in(i) : t.out(i)) : -1; }
 
-    private static Bound bound(KernelCall call, int... params) { return new Bound(call, params); }
+    private static Bound bound(KernelCall call, TileBinding b) { return new Bound(call, b); }
 
     // ---- elementwise ---------------------------------------------------------------------------
 
@@ -86,7 +93,7 @@ final class TileFamilies {
         int x = t.in(0);
         int y = t.out(0);
         KernelCall call = new KernelCall.Unary(id, t.sym0(y), t.sym0(x), t.size(0), o.op(), CLiterals.ofDouble(o.lo()), CLiterals.ofDouble(o.hi()));
-        return List.of(bound(call, y, x));
+        return List.of(bound(call, t.binding().ptr("y", y).ptr("x", x).ext("n", 0)));
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
@@ -94,7 +101,7 @@ final class TileFamilies {
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o.op(), CLiterals.ofDouble(o.lo()),
                 CLiterals.ofDouble(o.hi()));
-        return List.of(bound(call, t.out(0), t.in(0), t.in(1)));
+        return List.of(bound(call, t.binding().ptr("dx", t.out(0)).ptr("dy", t.in(0)).ptr("saved", t.in(1)).ext("n", 0)));
     }
 
     /** A binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
@@ -118,14 +125,27 @@ final class TileFamilies {
             view = new Broadcast(rank, n, false, shape, List.of(boxStrides(t, a, shape), boxStrides(t, b, shape), new int[rank]));
         }
         KernelCall call = new KernelCall.Binary(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), o, view);
-        return List.of(bound(call, t.out(0), a, b, rank, uses(t, a), uses(t, b)));
+        // Every box is dense over the dims its operand uses: stride along dim d = the extents of the later dims it uses (0 where broadcast: as the constant).
+        TileBinding bb = t.binding().ptr("y", t.out(0)).ptr("a", a).ptr("b", b).ext("view.n", range(0, rank));
+        for (int d = 0; d < rank; d++) {
+            bb.ext("view.shape[" + d + "]", d);
+            int[] ks = {a, b};
+            for (int q = 0; q < 2; q++) {
+                var opd = t.contract.operands().get(ks[q]);
+                if (!opd.uses(d)) continue;
+                List<Integer> later = new ArrayList<>();
+                for (int j = d + 1; j < rank; j++) if (opd.uses(j)) later.add(j);
+                bb.ext("view.strides[" + q + "][" + d + "]", later.stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        return List.of(bound(call, bb));
     }
 
-    /** The dims operand k's box uses, as a bit mask. */
-    private static int uses(Tile t, int k) {
-        int m = 0;
-        for (int d = 0; d < t.contract.dims().size(); d++) if (t.contract.operands().get(k).uses(d)) m |= 1 << d;
-        return m;
+    /** The indices from..to−1. */
+    private static int[] range(int from, int to) {
+        int[] r = new int[Math.max(0, to - from)];
+        for (int i = 0; i < r.length; i++) r[i] = from + i;
+        return r;
     }
 
     /** Operand k's strides in its dense box of the given tile sizes, laid against the dims (0 where it is broadcast). */
@@ -145,14 +165,16 @@ final class TileFamilies {
         boolean v = op.hasVelocity();
         KernelCall call = new KernelCall.Sgd(id, t.sym0(t.out(0)), v ? t.sym0(t.out(1)) : "NULL", t.sym0(t.in(0)), t.sym0(t.in(1)), v ? t.sym0(t.in(2)) : "NULL",
                 t.size(0), CLiterals.ofDouble(op.lr()), CLiterals.ofDouble(op.momentum()), CLiterals.ofDouble(op.weightDecay()), op.nesterov() ? 1 : 0);
-        return List.of(bound(call, t.out(0), v ? t.out(1) : -1, t.in(0), t.in(1), v ? t.in(2) : -1));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"p_out", "v_out", "p", "g", "v"}, t.out(0), v ? t.out(1) : -1, t.in(0), t.in(1), v ? t.in(2) : -1)
+                .ext("n", 0)));
     }
 
     private static List<Bound> adam(Tile t, String id, AdamUpdate op) {
         KernelCall call = new KernelCall.Adam(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.sym0(t.in(2)),
                 t.sym0(t.in(3)), t.sym0(t.in(4)), t.size(0), CLiterals.ofDouble(op.lr()), CLiterals.ofDouble(op.beta1()), CLiterals.ofDouble(op.beta2()),
                 CLiterals.ofDouble(op.eps()), CLiterals.ofDouble(op.weightDecay()));
-        return List.of(bound(call, t.out(0), t.out(1), t.out(2), t.in(0), t.in(1), t.in(2), t.in(3), t.in(4)));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"p_out", "m_out", "v_out", "p", "g", "m", "v", "step"}, t.out(0), t.out(1), t.out(2), t.in(0),
+                t.in(1), t.in(2), t.in(3), t.in(4)).ext("n", 0)));
     }
 
     // ---- rows ----------------------------------------------------------------------------------
@@ -165,7 +187,7 @@ final class TileFamilies {
         int b = opt(t, Role.IN, 2);
         KernelCall call = new KernelCall.LayerNorm(id, t.sym0(y), t.sym0(x), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", t.size(0), cols(t, x),
                 CLiterals.ofDouble(op.epsilon()));
-        return List.of(bound(call, y, x, t.in(1), b));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"y", "x", "gamma", "beta"}, y, x, t.in(1), b).ext("rows", 0)));
     }
 
     private static List<Bound> layerNormGrad(Tile t, String id, LayerNormGrad op) {
@@ -174,7 +196,8 @@ final class TileFamilies {
         int db = t.out(2);
         KernelCall call = new KernelCall.LayerNormGrad(id, t.sym0(dx), t.sym0(dg), t.sym0(db), t.sym0(t.in(0)), t.sym0(t.in(1)), t.sym0(t.in(2)),
                 t.sym0(t.scratch()), t.size(0), cols(t, t.in(1)), CLiterals.ofDouble(op.epsilon()), 0);
-        return List.of(bound(call, dx, dg, db, t.in(0), t.in(1), t.in(2)));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"dx", "dgamma", "dbeta", "dy", "x", "gamma"}, dx, dg, db, t.in(0), t.in(1), t.in(2))
+                .ext("rows", 0).acc("accumulate", dg)));
     }
 
     // ---- channels --------------------------------------------------------------------------
@@ -189,7 +212,8 @@ final class TileFamilies {
         KernelCall call = new KernelCall.BatchNorm(id, t.sym0(y), tr ? t.sym0(t.out(1)) : "NULL", tr ? t.sym0(t.out(2)) : "NULL", t.sym0(t.in(0)),
                 t.sym0(t.in(1)), t.sym0(t.in(2)), t.sym0(t.in(3)), t.sym0(t.in(4)), l[0], t.size(0), l[2], CLiterals.ofDouble(op.epsilon()),
                 CLiterals.ofDouble(op.momentum()), tr ? 1 : 0);
-        return List.of(bound(call, y, tr ? t.out(1) : -1, tr ? t.out(2) : -1, t.in(0), t.in(1), t.in(2), t.in(3), t.in(4)));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"y", "run_mean_out", "run_var_out", "x", "gamma", "beta", "mean", "var"}, y, tr ? t.out(1) : -1,
+                tr ? t.out(2) : -1, t.in(0), t.in(1), t.in(2), t.in(3), t.in(4)).ext("c", 0)));
     }
 
     private static List<Bound> batchNormGrad(Tile t, String id, BatchNormGrad op) {
@@ -198,7 +222,8 @@ final class TileFamilies {
         boolean tr = op.training();
         KernelCall call = new KernelCall.BatchNormGrad(id, t.sym0(t.out(0)), t.sym0(t.out(1)), t.sym0(t.out(2)), t.sym0(t.in(0)), t.sym0(t.in(1)),
                 t.sym0(t.in(2)), tr ? "NULL" : t.sym0(t.in(3)), tr ? "NULL" : t.sym0(t.in(4)), xs[0], t.size(0), inner, CLiterals.ofDouble(op.epsilon()), tr ? 1 : 0);
-        return List.of(bound(call, t.out(0), t.out(1), t.out(2), t.in(0), t.in(1), t.in(2), tr ? -1 : t.in(3), tr ? -1 : t.in(4)));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"dx", "dgamma", "dbeta", "dy", "x", "gamma", "mean", "var"}, t.out(0), t.out(1), t.out(2),
+                t.in(0), t.in(1), t.in(2), tr ? -1 : t.in(3), tr ? -1 : t.in(4)).ext("c", 0)));
     }
 
     private static List<Bound> softmax(Tile t, String id, boolean grad) {
@@ -208,10 +233,10 @@ final class TileFamilies {
         int inner = OpSupport.product(s, axis + 1, s.length);
         if (grad) {
             KernelCall call = new KernelCall.SoftmaxGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), s[axis], inner);
-            return List.of(bound(call, t.out(0), t.in(0), t.in(1)));
+            return List.of(bound(call, t.binding().ptr("dx", t.out(0)).ptr("dy", t.in(0)).ptr("y", t.in(1)).ext("outer", 0)));
         }
         KernelCall call = new KernelCall.Softmax(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.size(0), s[axis], inner);
-        return List.of(bound(call, t.out(0), t.in(0)));
+        return List.of(bound(call, t.binding().ptr("y", t.out(0)).ptr("x", t.in(0)).ext("outer", 0)));
     }
 
     // ---- products ------------------------------------------------------------------------------
@@ -222,14 +247,16 @@ final class TileFamilies {
         int y = t.out(0);
         KernelCall call = new KernelCall.Linear(id, t.sym0(y), t.sym0(t.in(0)), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", r >= 0 ? t.sym0(r) : "NULL",
                 t.size(0), t.size(2), t.size(1), op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()));
-        return List.of(bound(call, y, t.in(0), t.in(1), b, r));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"y", "x", "w", "b", "r"}, y, t.in(0), t.in(1), b, r).ext("rows", 0).ext("n", 1).ext("k", 2)
+                .acc("accumulate", y)));
     }
 
     private static List<Bound> linearGradWeight(Tile t, String id, LinearGradWeight op) {
         int dw = t.out(0);
         KernelCall call = new KernelCall.LinearGradWeight(id, t.sym0(dw), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(2), t.size(0), t.size(1), op.transW() ? 1 : 0,
                 CLiterals.ofDouble(op.alpha()));
-        return List.of(bound(call, dw, t.in(0), t.in(1)));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"dw", "x", "dy"}, dw, t.in(0), t.in(1)).ext("k", 0).ext("n", 1).ext("rows", 2)
+                .acc("accumulate", dw)));
     }
 
     private static List<Bound> matmul(Tile t, String id) {
@@ -240,7 +267,11 @@ final class TileFamilies {
         boolean bBatch = t.contract.operands().get(b).uses(0);
         int[] zeros = new int[t.size(0)];
         KernelCall call = new KernelCall.MatMul(id, t.sym0(t.out(0)), t.sym0(a), t.sym0(b), zeros, zeros.clone(), t.size(1), k, t.size(2));
-        return List.of(bound(call, t.out(0), a, b, aBatch ? 1 : 0, bBatch ? 1 : 0, k));
+        // The boxes are dense: product i of the tile starts i·e_m·k into A's box (i·k·e_n into B's) when the operand has the batch dim (else 0: as the constant).
+        TileBinding bb = t.binding().ptr("y", t.out(0)).ptr("a", a).ptr("b", b);
+        if (aBatch) bb.seq("a_off", 0, k, 1);
+        if (bBatch) bb.seq("b_off", 0, k, 2);
+        return List.of(bound(call, bb.ext("batch", 0).ext("m", 1).ext("n", 2)));
     }
 
     // ---- convolution and pooling ----------------------------------------------------------------
@@ -270,7 +301,10 @@ final class TileFamilies {
             rowAxis = 3;
         }
         KernelCall call = new KernelCall.Conv(id, "td_conv_direct", t.sym0(t.out(0)), t.sym0(xi), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL", "NULL", g);
-        return List.of(bound(call, t.out(0), xi, t.in(1), b, dims[0], dims[1], dims[2], dims[3], w[1], rowAxis, win.pt(), win.sh()));
+        // The tile's groups are a grouped convolution of their own; the loaded rows start at lo: the tile's first window starts pt + lo − s·sh rows above them.
+        return List.of(bound(call, t.binding().ptrs(new String[] {"y", "x", "w", "b"}, t.out(0), xi, t.in(1), b).ext("g.n", dims[0]).ext("g.group", dims[1])
+                .scaled("g.c", w[1], dims[1]).ext("g.m", dims[1], dims[2]).ext("g.oh", dims[3]).boxLen("g.h", false, 1, xi, rowAxis).set("g.pt", win.pt())
+                .addBoxStart("g.pt", 1, xi, rowAxis).addStart("g.pt", -win.sh(), dims[3])));
     }
 
     /** dW's block of e_G groups × e_M output × e_C input channels, summed over the tile's images and output rows. */
@@ -287,7 +321,10 @@ final class TileFamilies {
                 win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
         KernelCall call = new KernelCall.ConvGradWeight(id, t.sym0(dw), t.sym0(t.in(0)), t.sym0(xi), g);
         if (t.dim("OH") < 0) throw new IllegalStateException(n.name() + ": ConvGradWeight's contract has no OH dim");
-        return List.of(bound(call, dw, t.in(0), xi, t.dim("N"), t.dim("G"), t.dim("C"), t.dim("M"), t.dim("OH"), win.pt(), win.sh()));
+        int gd = t.dim("G");
+        return List.of(bound(call, t.binding().ptrs(new String[] {"dw", "dy", "x"}, dw, t.in(0), xi).ext("g.n", t.dim("N")).ext("g.group", gd)
+                .ext("g.c", gd, t.dim("C")).ext("g.cg", t.dim("C")).ext("g.m", gd, t.dim("M")).ext("g.oh", t.dim("OH")).boxLen("g.h", false, 1, xi, 3)
+                .set("g.pt", win.pt()).addBoxStart("g.pt", 1, xi, 3).addStart("g.pt", -win.sh(), t.dim("OH")).acc("accumulate", dw)));
     }
 
     /** dX's block of e_N images × e_G groups × e_C channels × the tile's input rows, summed over a block of e_M output channels. */
@@ -303,13 +340,17 @@ final class TileFamilies {
         ConvGeometry g = new ConvGeometry(t.size("N"), tg * t.size("C"), t.maxLen(dxi, 3), dx[3], tg * t.size("M"), t.size("C"), w[2], w[3], t.maxLen(dyi, 3), dy[3],
                 win.sh(), win.sw(), win.pt(), win.pl(), win.dh(), win.dw(), tg);
         KernelCall call = new KernelCall.ConvGradInput(id, t.sym0(dxi), t.sym0(dyi), t.sym0(t.in(1)), g);
-        return List.of(bound(call, dxi, dyi, t.in(1), t.dim("N"), t.dim("G"), t.dim("C"), t.dim("M"), win.pt(), win.sh()));
+        // Local rows: dX row r is global lo_dx + r, dY row q global lo_dy + q; taps satisfy q·sh = r + pt' − i·dh with pt' = pt + lo_dx − sh·lo_dy.
+        int gd = t.dim("G");
+        return List.of(bound(call, t.binding().ptrs(new String[] {"dx", "dy", "w"}, dxi, dyi, t.in(1)).ext("g.n", t.dim("N")).ext("g.group", gd)
+                .ext("g.c", gd, t.dim("C")).ext("g.cg", t.dim("C")).ext("g.m", gd, t.dim("M")).boxLen("g.h", false, 1, dxi, 3).boxLen("g.oh", false, 1, dyi, 3)
+                .set("g.pt", win.pt()).addBoxStart("g.pt", 1, dxi, 3).addBoxStart("g.pt", -win.sh(), dyi, 3).acc("accumulate", dxi)));
     }
 
     /** Pooling: planes (and, for MaxPool, output rows with the window's halo). {@code grad}: out = dX, in = dY (and x = X for MaxPool). */
-    private static List<Bound> pool(Tile t, String id, String fn, Window2d win, int countIncludePad, boolean grad) {
+    private static List<Bound> pool(Tile t, String id, String fn, Window2d win, int countIncludePad, boolean grad, boolean readsX) {
         Node n = t.node;
-        int[] x = grad ? (n.op() instanceof MaxPoolGrad ? n.input(1).type().shape() : n.output(0).type().shape()) : n.input(0).type().shape();
+        int[] x = grad ? (readsX ? n.input(1).type().shape() : n.output(0).type().shape()) : n.input(0).type().shape();
         int oh = win.outH(x[2]);
         int ow = win.outW(x[3]);
         boolean rows = t.contract.dims().size() > 1;
@@ -317,15 +358,11 @@ final class TileFamilies {
         int out = t.out(0);
         PoolGeometry g = new PoolGeometry(t.size(0), rows ? t.maxLen(in, 1) : x[2], x[3], rows ? t.size(1) : oh, ow, win.kh(), win.kw(), win.sh(), win.sw(), win.pt(),
                 win.pl(), win.pb(), win.pr(), win.dh(), win.dw(), countIncludePad);
-        boolean readsX = grad && n.op() instanceof MaxPoolGrad;
         KernelCall call = new KernelCall.Pool(id, fn, t.sym0(out), t.sym0(in), readsX ? t.sym0(t.in(1)) : "NULL", g);
-        int kernel = POOL_KERNELS.indexOf(fn);
-        if (kernel < 0) throw new IllegalStateException("no pool kernel " + fn);
-        return List.of(bound(call, out, in, readsX ? t.in(1) : -1, kernel, rows ? 1 : 0, win.pt(), win.sh()));
+        TileBinding bb = t.binding().ptrs(new String[] {"out", "in", "x"}, out, in, readsX ? t.in(1) : -1).ext("g.planes", 0);
+        if (rows) bb.ext("g.oh", 1).boxLen("g.h", false, 1, in, 1).set("g.pt", win.pt()).addBoxStart("g.pt", 1, in, 1).addStart("g.pt", -win.sh(), 1);
+        return List.of(bound(call, bb));
     }
-
-    /** The pooling kernels in the order td_bind_pool's parameter selects them. */
-    private static final List<String> POOL_KERNELS = List.of("td_maxpool", "td_avgpool", "td_maxpool_grad", "td_avgpool_grad");
 
     // ---- reductions and copies -------------------------------------------------------------------
 
@@ -340,44 +377,37 @@ final class TileFamilies {
         // The box as [outer, tile, inner]: output j starts at j·inner; reduce over outer (stride tile·inner) and inner (1).
         KernelCall call = new KernelCall.Reduce(id, t.sym0(y), t.sym0(x), tile, new int[] {tile}, new int[] {inner}, new int[] {outer, inner},
                 new int[] {tile * inner, 1}, CLiterals.ofDouble(mean ? (double) outer * inner : 1));
-        return List.of(bound(call, y, x, inner));
+        return List.of(bound(call, t.binding().ptr("y", y).ptr("x", x).ext("n_out", 0).ext("out_shape[0]", 0).scaled("red_strides[0]", inner, 0)));
     }
 
-    /** Region copies within one tile: every box is dense in L1, so strides come from the box extents. */
-    private static List<Bound> copies(Tile t, String id) {
+    /** Concat: one copy per input into its place along the axis of y's box (every box is dense in L1: strides come from the box extents). */
+    private static List<Bound> concat(Tile t, String id, Concat cc) {
         Node n = t.node;
-        Op op = n.op();
-        List<Bound> out = new ArrayList<>();
-        if (op instanceof Concat cc) {
-            int axis = cc.axis() < 0 ? cc.axis() + n.output(0).type().rank() : cc.axis();
-            int y = t.out(0);
-            int at = 0;
-            for (int i = 0; i < n.inputs().size(); i++) {
-                int x = t.in(i);
-                int rank = n.input(i).type().rank();
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(rank), null, 1, at, axis, x));
-                at += n.input(i).type().dim(axis);
-            }
-            return out;
-        }
-        if (op instanceof Split sp) {
-            int axis = sp.axis() < 0 ? sp.axis() + n.input(0).type().rank() : sp.axis();
-            int x = t.in(0);
-            int at = 0;
-            for (int i = 0; i < n.outputs().size(); i++) {
-                int y = t.out(i);
-                out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, 2, at, axis, y));
-                at += n.output(i).type().dim(axis);
-            }
-            return out;
-        }
-        int x = t.in(0);
+        int axis = cc.axis() < 0 ? cc.axis() + n.output(0).type().rank() : cc.axis();
         int y = t.out(0);
-        if (op instanceof Reshape) return List.of(copy(t, id, x, y, identity(1), null, 0, 0, 0, y));
-        int rank = n.output(0).type().rank();
-        if (op instanceof Transpose tr) return List.of(copy(t, id, x, y, tr.perm(), null, 0, 0, 0, y));
-        if (op instanceof Slice sl) return List.of(copy(t, id, x, y, identity(rank), sl.steps(), 0, 0, 0, y));
-        return List.of(copy(t, id, x, y, identity(rank), null, 0, 0, 0, y));
+        int at = 0;
+        List<Bound> out = new ArrayList<>();
+        for (int i = 0; i < n.inputs().size(); i++) {
+            int x = t.in(i);
+            out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.input(i).type().rank()), null, 1, at, axis, x, false));
+            at += n.input(i).type().dim(axis);
+        }
+        return out;
+    }
+
+    /** Split: one copy per output from its place along the axis of x's box. */
+    private static List<Bound> split(Tile t, String id, Split sp) {
+        Node n = t.node;
+        int axis = sp.axis() < 0 ? sp.axis() + n.input(0).type().rank() : sp.axis();
+        int x = t.in(0);
+        int at = 0;
+        List<Bound> out = new ArrayList<>();
+        for (int i = 0; i < n.outputs().size(); i++) {
+            int y = t.out(i);
+            out.add(copy(t, id + (i == 0 ? "" : "_" + i), x, y, identity(n.output(i).type().rank()), null, 2, at, axis, y, false));
+            at += n.output(i).type().dim(axis);
+        }
+        return out;
     }
 
     private static int[] identity(int rank) {
@@ -390,8 +420,9 @@ final class TileFamilies {
      * One td_copy over the box of {@code shapeOf} (y's box, or x's for Concat): y[i] = x[perm-mapped i];
      * broadcast axes of x (size 1 where y is longer) get stride 0; slice steps scale x's strides.
      * {@code offsetOf}: 1 when y starts {@code at} elements along {@code axis} into its box (Concat), 2 when x does (Split).
+     * {@code broadcasts}: x may be broadcast along an axis (not for Concat and Split).
      */
-    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, int offsetOf, int at, int axis, int shapeOf) {
+    private static Bound copy(Tile t, String id, int x, int y, int[] perm, int[] steps, int offsetOf, int at, int axis, int shapeOf, boolean broadcasts) {
         int rank = perm.length;
         int elem = t.contract.operands().get(y).elemBytes();
         var xAxes = t.contract.operands().get(x).axes();
@@ -399,24 +430,18 @@ final class TileFamilies {
         int[] ones = new int[rank];
         java.util.Arrays.fill(ones, 1);
         KernelCall.Copy call = new KernelCall.Copy(id, t.sym0(y), t.sym0(x), elem, ones, zeros, zeros.clone(), 0, 0);
-        int[] p = new int[9 + 3 * rank];
-        p[0] = y;
-        p[1] = x;
-        p[2] = shapeOf;
-        p[3] = rank;
-        p[4] = t.contract.operands().get(y).axes().size();
-        p[5] = xAxes.size();
-        p[6] = offsetOf;
-        p[7] = at;
-        p[8] = axis;
+        int yRank = t.contract.operands().get(y).axes().size();
+        int xRank = xAxes.size();
+        // Dense boxes: the stride of axis i is the product of the later axes' box lengths.
+        TileBinding bb = t.binding().ptr("y", y).ptr("x", x);
+        if (offsetOf == 1) bb.boxLen("y_offset", false, at, y, range(axis + 1, yRank));
+        if (offsetOf == 2) bb.boxLen("x_offset", false, at, x, range(axis + 1, xRank));
         for (int i = 0; i < rank; i++) {
             int xa = perm[i];
-            boolean broadcast = xAxes.get(xa).size() == 1 && t.node.output(0).type().rank() == rank && !(t.node.op() instanceof Concat)
-                    && !(t.node.op() instanceof Split) && t.node.output(0).type().dim(i) > 1;
-            p[9 + 3 * i] = xa;
-            p[10 + 3 * i] = steps != null ? steps[xa] : 1;
-            p[11 + 3 * i] = broadcast ? 1 : 0;
+            boolean broadcast = broadcasts && xAxes.get(xa).size() == 1 && t.node.output(0).type().rank() == rank && t.node.output(0).type().dim(i) > 1;
+            bb.boxLen("shape[" + i + "]", false, 1, shapeOf, i).boxLen("y_strides[" + i + "]", false, 1, y, range(i + 1, yRank));
+            if (!broadcast) bb.boxLen("x_strides[" + i + "]", false, steps != null ? steps[xa] : 1, x, range(xa + 1, xRank));
         }
-        return bound(call, p);
+        return bound(call, bb.boxLen("n", false, 1, shapeOf, range(0, rank)));
     }
 }

@@ -58,6 +58,7 @@ final class TileLoops {
         final int[] rep;
         final String[][] sym;          // per region operand: L1 symbols of its copies
         final Buffer[] home;           // per region operand (scratch: null)
+        final int[] box;               // per region operand: index of its first axis in td_tile.lo / n
         final String what;
 
         Tile(Node node, TileContract contract, Tiler.Tiling tiling, int[] rep) {
@@ -67,6 +68,7 @@ final class TileLoops {
             this.rep = rep;
             this.sym = new String[contract.operands().size()][];
             this.home = new Buffer[contract.operands().size()];
+            this.box = new int[contract.operands().size()];
             this.what = TiledLowering.literal(node.name());
         }
 
@@ -89,6 +91,18 @@ final class TileLoops {
             for (Operand o : contract.operands()) if (o.role() == r && o.index() == i) return true;
             return false;
         }
+
+        /** The index of operand k's first box axis in td_tile.lo / n (its region's box). */
+        int box(int k) { return box[rep[k]]; }
+
+        /** The L1 copies of operand k's region (2: the tile alternates them). */
+        int copies(int k) { return sym[rep[k]].length; }
+
+        /** The tiles an output accumulates over (1: none). */
+        long period(int k) { return tiling.period(k); }
+
+        /** A binding of one kernel call's tile-dependent fields. */
+        TileBinding binding() { return new TileBinding(this); }
 
         /** Buffer 0's symbol (for the constant argument struct). */
         String sym0(int k) { return sym[rep[k]][0]; }
@@ -114,12 +128,10 @@ final class TileLoops {
 
     /**
      * One kernel invocation per tile: the constant argument struct (rendered by its calls/ template)
-     * and the parameters of its family's bind function ({@code td_bind_<template>} in td_tiled.c),
-     * which sets the fields that depend on the tile.
+     * and the fields that depend on the tile, which td_tiled.c's binder sets for every tile.
      */
-    record Bound(KernelCall call, int[] params) {
-        /** The C bind function of the call's kernel family. */
-        String bind() { return "td_bind_" + call.template(); }
+    record Bound(KernelCall call, List<TileBinding.BindOp> ops, int fixed, int seqLength) {
+        Bound(KernelCall call, TileBinding b) { this(call, List.copyOf(b.ops()), b.fixedCount(), b.seqLength()); }
     }
 
     interface Binder {
@@ -147,27 +159,35 @@ final class TileLoops {
         public int storeFlag() { return store ? 1 : 0; }
     }
 
-    /** One kernel call of a tile (td_tile_call): its family's bind function, the constant argument struct and the bind parameters. */
-    public record CallRow(String bind, String args, List<Integer> params, String paramsRef) {}
+    /**
+     * One kernel call of a tile (td_tile_call): the kernel function and its argument struct type, the
+     * constant argument struct, its tile-dependent fields ({@code paramsRef}: the shared td_bind_op
+     * array, null when none; the first {@code nfixed} the same in every tile) and its index arrays ({@code seqLength} entries at {@code seqAt} of the
+     * node's).
+     */
+    public record CallRow(String function, String struct, String args, int nfixed, int nops, String paramsRef, int seqAt, int seqLength) {}
 
     /** A tiled node's table (td_tiled_node): rendered by tiles/node.ftl, run by td_run_tiled. */
     public record TiledNode(String id, String what, String comment, long tiles, List<DimRow> dims, String dimsRef, List<OperandRow> ops, List<CallRow> calls,
-                            int boxes, List<KernelCall> kernelCalls) {}
+                            int boxes, List<KernelCall> kernelCalls) {
+        /** The int32_t entries of the index arrays of all its calls. */
+        public int seqLength() { return calls.stream().mapToInt(CallRow::seqLength).sum(); }
+    }
 
     /**
      * The constant arrays of the tables, shared by content: nodes of the same shape share their dims,
-     * box axes and bind parameters, so these grow with the distinct shapes, not with nodes.
+     * box axes and tile-dependent fields, so these grow with the distinct shapes, not with nodes.
      */
     static final class Shared {
         final java.util.Map<List<DimRow>, String> dims = new java.util.LinkedHashMap<>();
         final java.util.Map<List<AxisRow>, String> axes = new java.util.LinkedHashMap<>();
-        final java.util.Map<List<Integer>, String> params = new java.util.LinkedHashMap<>();
+        final java.util.Map<TileBinding.BindList, String> params = new java.util.LinkedHashMap<>();
 
         String dims(List<DimRow> v) { return dims.computeIfAbsent(v, k -> "td_tab_d" + dims.size()); }
 
         String axes(List<AxisRow> v) { return v.isEmpty() ? null : axes.computeIfAbsent(v, k -> "td_tab_a" + axes.size()); }
 
-        String params(List<Integer> v) { return params.computeIfAbsent(v, k -> "td_tab_p" + params.size()); }
+        String params(TileBinding.BindList v) { return v.ops().isEmpty() ? null : params.computeIfAbsent(v, k -> "td_tab_b" + params.size()); }
     }
 
     /** A shared array and its name, for the template. */
@@ -204,23 +224,26 @@ final class TileLoops {
             }
         }
         if (off != tl.l1Bytes()) throw new IllegalStateException(n.name() + ": L1 layout " + off + " B differs from the tiler's " + tl.l1Bytes() + " B");
-        List<Bound> bound = binder.bind(t);
-
-        List<DimRow> dims = new ArrayList<>();
-        for (int d = 0; d < c.dims().size(); d++) dims.add(new DimRow(tl.count()[d], tl.inner(d), tl.tile()[d], c.dims().get(d).extent()));
-        int[] box = new int[ops.size()];
+        int[] box = t.box;
         int boxes = 0;
         for (int k = 0; k < ops.size(); k++) {
             if (rep[k] != k || ops.get(k).role() == Role.SCRATCH) continue;
             box[k] = boxes;
             boxes += ops.get(k).axes().size();
         }
+        List<Bound> bound = binder.bind(t);
+
+        List<DimRow> dims = new ArrayList<>();
+        for (int d = 0; d < c.dims().size(); d++) dims.add(new DimRow(tl.count()[d], tl.inner(d), tl.tile()[d], c.dims().get(d).extent()));
         List<OperandRow> rows = new ArrayList<>();
         for (int k = 0; k < ops.size(); k++) rows.add(operand(t, k, box[rep[k]]));
         List<CallRow> calls = new ArrayList<>();
+        int seqAt = 0;
         for (Bound b : bound) {
-            List<Integer> p = java.util.Arrays.stream(b.params()).boxed().toList();
-            calls.add(new CallRow(b.bind(), b.call().id(), p, shared.params(p)));
+            String struct = b.call().structType();
+            calls.add(new CallRow(b.call().function(), struct, b.call().id(), b.fixed(), b.ops().size(), shared.params(new TileBinding.BindList(struct, b.ops())), seqAt,
+                    b.seqLength()));
+            seqAt += b.seqLength();
         }
         String comment = CNames.comment(n.name() + " (" + n.op().opType() + "): " + tl.tiles() + " tile" + (tl.tiles() == 1 ? "" : "s") + " through L1");
         return new TiledNode(names.fresh("tn_", n.name()), t.what, comment, tl.tiles(), dims, shared.dims(dims), rows, calls, boxes, bound.stream().map(Bound::call).toList());
