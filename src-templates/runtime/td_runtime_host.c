@@ -267,34 +267,32 @@ void td_l3_write(uint32_t l3_offset, const uint8_t *src, uint32_t bytes, const c
 #endif
 }
 
-void td_l3_in(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride, td_dma *req,
-              const char *what) {
+/* One L3<->L1 box on a request (to_l1: L3 -> L1): checked, counted, queued; done at td_dma_wait. */
+static void td_l3_box(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride, td_dma *req,
+                      int to_l1, const char *what) {
     td_check_l1(l1, (uint32_t)td_span(rows, row_bytes, l1_stride), what);
     td_check_l3(l3_offset, (uint32_t)td_span(rows, row_bytes, l3_stride), what);
     pthread_mutex_lock(&td_dma_lock);
-    td_stats.l3_to_l1 += (uint64_t)rows * row_bytes;
+    if (to_l1) td_stats.l3_to_l1 += (uint64_t)rows * row_bytes;
+    else td_stats.l1_to_l3 += (uint64_t)rows * row_bytes;
     td_stats.transfers += td_transfers(rows, row_bytes);
     pthread_mutex_unlock(&td_dma_lock);
 #if TD_L3_SIZE > 0
-    td_enqueue(l1, td_l3 + l3_offset, rows, row_bytes, l1_stride, l3_stride, req);
+    if (to_l1) td_enqueue(l1, td_l3 + l3_offset, rows, row_bytes, l1_stride, l3_stride, req);
+    else td_enqueue(td_l3 + l3_offset, l1, rows, row_bytes, l3_stride, l1_stride, req);
 #else
     (void)req;
 #endif
 }
 
+void td_l3_in(uint8_t *l1, uint32_t l3_offset, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l3_stride, td_dma *req,
+              const char *what) {
+    td_l3_box(l1, l3_offset, rows, row_bytes, l1_stride, l3_stride, req, 1, what);
+}
+
 void td_l3_out(uint32_t l3_offset, const uint8_t *l1, uint32_t rows, uint32_t row_bytes, uint32_t l3_stride, uint32_t l1_stride, td_dma *req,
                const char *what) {
-    td_check_l1(l1, (uint32_t)td_span(rows, row_bytes, l1_stride), what);
-    td_check_l3(l3_offset, (uint32_t)td_span(rows, row_bytes, l3_stride), what);
-    pthread_mutex_lock(&td_dma_lock);
-    td_stats.l1_to_l3 += (uint64_t)rows * row_bytes;
-    td_stats.transfers += td_transfers(rows, row_bytes);
-    pthread_mutex_unlock(&td_dma_lock);
-#if TD_L3_SIZE > 0
-    td_enqueue(td_l3 + l3_offset, l1, rows, row_bytes, l3_stride, l1_stride, req);
-#else
-    (void)req;
-#endif
+    td_l3_box((uint8_t *)(uintptr_t)l1, l3_offset, rows, row_bytes, l1_stride, l3_stride, req, 0, what);
 }
 
 void td_l3_zero(uint32_t l3_offset, uint32_t bytes) {

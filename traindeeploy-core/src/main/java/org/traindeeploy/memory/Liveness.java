@@ -80,13 +80,7 @@ public final class Liveness {
             delta[gr.start[gi]] += bytes;
             delta[gr.end[gi] + 1] -= bytes;
         }
-        long cur = 0;
-        long best = 0;
-        for (long d : delta) {
-            cur += d;
-            best = Math.max(best, cur);
-        }
-        return best;
+        return MemoryPlanner.peakOfDeltas(delta);
     }
 
     /** Values grouped by shared storage: per value its group, per group (in order of first value) kind, size and lifetime. */

@@ -122,6 +122,11 @@ public final class MemoryPlanner {
             delta[b.start()] += roundUp(b.size(), align);
             delta[b.end() + 1] -= roundUp(b.size(), align);
         }
+        return peakOfDeltas(delta);
+    }
+
+    /** The largest prefix sum of per-step size changes: the most bytes alive at one step. */
+    static long peakOfDeltas(long[] delta) {
         long cur = 0;
         long best = 0;
         for (long d : delta) {
