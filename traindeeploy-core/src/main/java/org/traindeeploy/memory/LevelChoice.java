@@ -35,7 +35,7 @@ import org.traindeeploy.target.Target;
  * with its calibrated cost model). Each such activation is offered to the greedy choice twice, as a move
  * to L3 and as a recomputation, and the cheaper per byte freed at the steps over the budget wins. When
  * the choice recomputes some, their copies ({@code <node>/recompute}, via
- * {@link org.traindeeploy.schedule.Recompute#copyFor}) are put just before the later reader and the
+ * {@link org.traindeeploy.passes.Recomputation#copyFor}) are put just before the later reader and the
  * choice runs again on the changed step (at most {@link #MAX_ROUNDS} times).
  */
 public final class LevelChoice {
@@ -254,7 +254,7 @@ public final class LevelChoice {
         Map<Buffer, Redo> out = new IdentityHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            if (!org.traindeeploy.schedule.Recompute.recomputable(n)) continue;
+            if (!org.traindeeploy.passes.Recomputation.recomputable(n)) continue;
             Value v = n.output(0);
             Buffer b = live.bufferOf(v);
             if (b == null || b.isStatic() || pinned.contains(b) || b.values().size() != 1 || g.isUsedOutsideNodes(v)) continue;
@@ -284,7 +284,7 @@ public final class LevelChoice {
                     if (u == null || u.kind() == Value.Kind.CONSTANT || g.isUsedOutsideNodes(u) || keep.contains(u) || lastUse.getOrDefault(u, -1) >= gapHi) continue;
                     Node p = u.producer();
                     boolean canCopy = p != null && pos.containsKey(p) && p.outputs().size() == 1
-                            && (org.traindeeploy.schedule.Recompute.recomputable(p) || p.op() instanceof org.traindeeploy.ops.Reshape);
+                            && (org.traindeeploy.passes.Recomputation.recomputable(p) || p.op() instanceof org.traindeeploy.ops.Reshape);
                     if (!canCopy || segment.size() + todo.size() >= MAX_SEGMENT) kept = false;
                     else todo.push(p);
                 }
@@ -314,7 +314,7 @@ public final class LevelChoice {
         List<Node> order = new ArrayList<>(g.nodes());
         Map<Node, List<Node>> before = new IdentityHashMap<>();
         for (Redo r : rs) {
-            List<Node> cs = org.traindeeploy.schedule.Recompute.copyFor(g, r.segment(), r.late());
+            List<Node> cs = org.traindeeploy.passes.Recomputation.copyFor(g, r.segment(), r.late());
             if (!cs.isEmpty()) before.computeIfAbsent(r.before(), k -> new ArrayList<>()).addAll(cs);
         }
         List<Node> out = new ArrayList<>();

@@ -2,7 +2,6 @@ package org.traindeeploy.schedule;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,7 +10,7 @@ import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.memory.MemoryPlanner;
-import org.traindeeploy.ops.Reshape;
+import org.traindeeploy.passes.Recomputation;
 
 /**
  * Recomputes cheap activations for the backward pass instead of keeping them alive through it,
@@ -48,7 +47,7 @@ public final class Recompute {
             List<Node> readersInBackward = new ArrayList<>();
             for (Node u : users.getOrDefault(v, List.of())) if (backward.contains(u)) readersInBackward.add(u);
             if (readersInBackward.isEmpty() || g.isUsedOutsideNodes(v) || !inputsKeptAnyway(n, users, backward)) continue;
-            Node copy = copyFor(g, n, readersInBackward);
+            Node copy = Recomputation.copyFor(g, n, readersInBackward);
             if (copy == null) continue; // folded to a constant: nothing to recompute
             List<Node> trial = new ArrayList<>(order);
             int first = trial.size();
@@ -84,50 +83,10 @@ public final class Recompute {
 
     /** No multiply-accumulates, one output, not a view (views cost nothing to keep). */
     static boolean cheap(Node n) {
-        if (!recomputable(n)) return false;
+        if (!Recomputation.recomputable(n)) return false;
         List<TensorType> in = new ArrayList<>();
         for (Value v : n.inputs()) in.add(v == null ? null : v.type());
         return n.op().macs(in, List.of(n.output(0).type())) == 0;
-    }
-
-    /**
-     * Whether running a copy of {@code n} gives its output again: one float output, a pure op
-     * (foldable), not a view (views cost nothing to keep). The cost-driven choice
-     * ({@link org.traindeeploy.memory.LevelChoice}) also recomputes nodes with multiply-accumulates.
-     */
-    public static boolean recomputable(Node n) {
-        return n.outputs().size() == 1 && !(n.op() instanceof Reshape) && n.op().isFoldable() && n.output(0).type().dtype().isFloat();
-    }
-
-    /**
-     * A copy of {@code n} (named {@code <n>/recompute}, which the report counts) that {@code readers}
-     * read instead of n's output; null when the copy folded to a constant. The caller places it.
-     */
-    public static Node copyFor(Graph g, Node n, List<Node> readers) {
-        List<Node> copies = copyFor(g, List.of(n), readers);
-        return copies.isEmpty() ? null : copies.get(0);
-    }
-
-    /**
-     * Copies of a segment (nodes in program order, the last one's output the recomputed activation;
-     * each reads the copies of the segment's earlier nodes), which {@code readers} read instead of
-     * the last node's output; empty when the last copy folded to a constant.
-     */
-    public static List<Node> copyFor(Graph g, List<Node> segment, List<Node> readers) {
-        Map<Value, Value> copied = new IdentityHashMap<>();
-        List<Node> copies = new ArrayList<>();
-        for (Node n : segment) {
-            List<Value> in = new ArrayList<>();
-            for (Value v : n.inputs()) in.add(v == null ? null : copied.getOrDefault(v, v));
-            Value out = g.addNode(g.uniqueName(n.name() + "/recompute"), n.op(), in, null).get(0);
-            copied.put(n.output(0), out);
-            if (out.producer() != null) copies.add(out.producer());
-        }
-        Node last = segment.get(segment.size() - 1);
-        Value v = copied.get(last.output(0));
-        if (v.producer() == null) return List.of();
-        for (Node u : readers) g.replaceUses(u, last.output(0), v);
-        return copies;
     }
 
     /** Every input is a weight/constant or is itself read by the backward pass. */
