@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Callable;
 import org.traindeeploy.codegen.BackHalf;
 import org.traindeeploy.codegen.EmitSpec;
@@ -75,17 +77,20 @@ final class CompileCommand implements Callable<Integer> {
         int n = cores != null ? cores : target.cores();
         GeneratedFolder files;
         EmitSpec es;
+        // The second core parses the templates while the first compiles (a small model's compile is
+        // short enough for start-up work to matter), then writes the report while the first renders C.
+        CompletableFuture<Void> warm = CompletableFuture.runAsync(TargetFolder::warmUp);
         try {
             if (training.wantsTraining()) {
                 TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
                 es = EmitSpec.training(name(model), p);
                 // One back half for the sources and the report: its byte counts are what the code moves.
                 LoweredProgram lp = BackHalf.lower(es, n, target, keepGradients);
-                files = TargetFolder.folder(lp);
-                StepReport report = StepReport.of(p, target, lp.plan());
-                files = files.withText(Map.of("report.json", Reports.json(report),
-                        "report.html", HtmlReport.single(name(model), training.describe(), report, lp.plan())));
-                out.print(report.text());
+                CompletableFuture<StepReport> report = warm.thenApplyAsync(x -> StepReport.of(p, target, lp.plan()));
+                CompletableFuture<Map<String, String>> reports = report.thenApply(r -> Map.of("report.json", Reports.json(r),
+                        "report.html", HtmlReport.single(name(model), training.describe(), r, lp.plan())));
+                files = TargetFolder.folder(lp).withText(joined(reports));
+                out.print(joined(report).text());
             } else {
                 es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
                 files = TargetFolder.folder(BackHalf.lower(es, n, target, keepGradients));
@@ -94,6 +99,17 @@ final class CompileCommand implements Callable<Integer> {
             throw located(e, model, targetOptions);
         }
         return written(out, files, es, n);
+    }
+
+    /** The value of work done on another thread; its compile error as if thrown here. */
+    private static <T> T joined(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw e;
+        }
     }
 
     /** An error of compiling {@code model}: it names the model, and the memory flags when they were given (they may be the cause). */

@@ -43,6 +43,12 @@ public final class TargetFolder {
     }
 
     /** Every file of a program the back half lowered ({@link BackHalf#lower}): the folder only renders it. */
+    /**
+     * Load the template engine and parse the templates ahead of {@link #folder}, e.g. on another
+     * thread while the model compiles; rendering is the same with or without it.
+     */
+    public static void warmUp() { Templates.warm(); }
+
     public static GeneratedFolder folder(LoweredProgram p) { return folder(p.model(), p.spec(), p.cores(), p.target()); }
 
     /**

@@ -43,6 +43,25 @@ final class Templates {
         return c;
     }
 
+    /** The templates every generated folder renders (their includes load as they are met). */
+    private static final String[] MAIN = {"network.c.ftl", "network.h.ftl", "network_data.h.ftl", "network_data.S.ftl", "Makefile.ftl", "td_target.h.ftl",
+            "td_plan.h.ftl", "calls/lib.ftl", "tiles/tables.ftl"};
+
+    /**
+     * Load FreeMarker and parse the main templates into the configuration's cache, so that a caller
+     * can do it on another thread while the compiler works (the parse and the class loading are a
+     * good part of a small model's compile). Failures are left for {@link #render} to report.
+     */
+    static void warm() {
+        for (String name : MAIN) {
+            try {
+                CONFIG.getTemplate(name);
+            } catch (IOException | RuntimeException e) {
+                return;
+            }
+        }
+    }
+
     /** Render template {@code name} (relative to src-templates/) with {@code model} as its root. */
     static String render(String name, Object model) {
         try {
