@@ -21,8 +21,26 @@ import org.traindeeploy.ops.Linear;
  * look like. {@code replaced} is told which new node took the place of which Add; {@code keep}
  * decides, with the fusion applied, whether to keep it (e.g. only when the memory peak does not rise).
  */
-public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.Predicate<Graph> keep) implements Pass {
+public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.Predicate<Graph> keep, Judge judge) implements Pass {
     public FuseResidual() { this((a, b) -> { }, g -> true); }
+
+    public FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.Predicate<Graph> keep) { this(replaced, keep, null); }
+
+    /** Fusions judged one at a time, before the graph changes, in program order. */
+    public FuseResidual(BiConsumer<Node, Node> replaced, Judge judge) { this(replaced, g -> true, judge); }
+
+    /**
+     * Judges single fusions without looking at the whole graph (e.g. by their effect on lifetimes over
+     * a fixed order). With a judge the pass leaves the graph in its order with each kept fusion's
+     * node at its Add's place.
+     */
+    public interface Judge {
+        /** Whether to fold {@code lin} into {@code add}, whose other input is {@code residual}; the graph is unchanged yet. */
+        boolean keep(Node lin, Node add, Value residual);
+
+        /** The fusion accepted last was applied: {@code fused} took {@code add}'s place. */
+        void fused(Node add, Node fused);
+    }
 
     @Override public String name() { return "fuse-residual"; }
 
@@ -40,17 +58,42 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
     public boolean run(Graph g) {
         List<Node> adds = new ArrayList<>();
         for (Node n : g.nodes()) if (n.op() instanceof Add) adds.add(n);
-        boolean changed = apply(g, adds);
+        boolean changed = judge == null ? apply(g, adds) : applyJudged(g, adds);
         g.removeDeadCode();
         return changed;
     }
 
+    private boolean applyJudged(Graph g, List<Node> adds) {
+        List<Node> order = new ArrayList<>(g.nodes());
+        Map<Node, Node> fusedFor = new java.util.IdentityHashMap<>();
+        for (Node add : adds) {
+            if (!g.contains(add)) continue;
+            Fusion f = candidate(g, add);
+            if (f == null) continue;
+            Value residual = f.add().input(1 - f.linSide());
+            if (!judge.keep(f.lin(), f.add(), residual)) continue;
+            g.removeNode(f.lin());
+            Value y = Rewrite.replace(g, f.add(), f.lin().name(), f.lin().op(), f.lin().input(0), f.lin().input(1), f.lin().input(2), residual);
+            fusedFor.put(f.add(), y.producer());
+            judge.fused(f.add(), y.producer());
+            replaced.accept(f.add(), y.producer());
+        }
+        if (fusedFor.isEmpty()) return false;
+        List<Node> now = new ArrayList<>(order.size());
+        for (Node n : order) {
+            Node f = fusedFor.get(n);
+            if (f != null) now.add(f);
+            else if (g.contains(n)) now.add(n);
+        }
+        g.reorder(now);
+        return true;
+    }
+
     private boolean apply(Graph g, List<Node> adds) {
-        Map<Value, List<Node>> users = g.users();
         List<Fusion> batch = new ArrayList<>();
         for (Node add : adds) {
             if (!g.contains(add)) continue;
-            Fusion f = candidate(g, users, add);
+            Fusion f = candidate(g, add);
             if (f != null) batch.add(f);
         }
         if (batch.isEmpty()) return false;
@@ -89,12 +132,12 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
     }
 
     /** The fusion rooted at {@code add}, or null when it has none. */
-    private static Fusion candidate(Graph g, Map<Value, List<Node>> users, Node add) {
+    private static Fusion candidate(Graph g, Node add) {
         int side = 1;
-        Node lin = fusable(g, users, add, add.input(1));
+        Node lin = fusable(g, add, add.input(1));
         if (lin == null) {
             side = 0;
-            lin = fusable(g, users, add, add.input(0));
+            lin = fusable(g, add, add.input(0));
         }
         Value residual = add.input(1 - side);
         if (lin == null || residual == null || !residual.type().equals(add.output(0).type()) || residual == lin.output(0)) return null;
@@ -102,10 +145,10 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
     }
 
     /** The Linear producing {@code v} when only {@code add} reads it and it has no residual yet; else null. */
-    private static Node fusable(Graph g, Map<Value, List<Node>> users, Node add, Value v) {
+    private static Node fusable(Graph g, Node add, Value v) {
         if (v == null || v.producer() == null || !(v.producer().op() instanceof Linear)) return null;
         Node lin = v.producer();
-        if (lin.input(3) != null || g.isUsedOutsideNodes(v) || !Arrays.asList(add).equals(users.getOrDefault(v, List.of()))) return null;
+        if (lin.input(3) != null || g.isUsedOutsideNodes(v) || !Arrays.asList(add).equals(g.readers(v))) return null;
         if (add.input(0) == add.input(1)) return null;
         return lin;
     }
