@@ -26,8 +26,6 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
 
     public FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.Predicate<Graph> keep) { this(replaced, keep, null); }
 
-    /** Fusions judged one at a time, before the graph changes, in program order. */
-    public FuseResidual(BiConsumer<Node, Node> replaced, Judge judge) { this(replaced, g -> true, judge); }
 
     /**
      * Judges single fusions without looking at the whole graph (e.g. by their effect on lifetimes over
@@ -63,22 +61,32 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
         return changed;
     }
 
+    /**
+     * Fusions judged one by one by {@code judge}, then the result once by {@code keep} (the judge may
+     * look at a fixed order that the step's scheduler changes later). If {@code keep} refuses, the
+     * judged fusions are undone and found again by halving as without a judge.
+     */
     private boolean applyJudged(Graph g, List<Node> adds) {
         List<Node> order = new ArrayList<>(g.nodes());
         Map<Node, Node> fusedFor = new java.util.IdentityHashMap<>();
+        List<Fusion> batch = new ArrayList<>();
+        List<Node> fused = new ArrayList<>();
+        List<Value> sums = new ArrayList<>();
         for (Node add : adds) {
             if (!g.contains(add)) continue;
             Fusion f = candidate(g, add);
             if (f == null) continue;
             Value residual = f.add().input(1 - f.linSide());
             if (!judge.keep(f.lin(), f.add(), residual)) continue;
+            sums.add(f.add().output(0));
             g.removeNode(f.lin());
             Value y = Rewrite.replace(g, f.add(), f.lin().name(), f.lin().op(), f.lin().input(0), f.lin().input(1), f.lin().input(2), residual);
             fusedFor.put(f.add(), y.producer());
             judge.fused(f.add(), y.producer());
-            replaced.accept(f.add(), y.producer());
+            batch.add(f);
+            fused.add(y.producer());
         }
-        if (fusedFor.isEmpty()) return false;
+        if (batch.isEmpty()) return false;
         List<Node> now = new ArrayList<>(order.size());
         for (Node n : order) {
             Node f = fusedFor.get(n);
@@ -86,7 +94,31 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             else if (g.contains(n)) now.add(n);
         }
         g.reorder(now);
-        return true;
+        if (keep.test(g)) {
+            for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).add(), fused.get(i));
+            return true;
+        }
+        undo(g, batch, fused, sums);
+        g.reorder(order);
+        if (batch.size() == 1) return false;
+        List<Node> left = new ArrayList<>();
+        for (Fusion f : batch) left.add(f.add());
+        int half = left.size() / 2;
+        boolean a = apply(g, left.subList(0, half));
+        boolean b = apply(g, left.subList(half, left.size()));
+        return a || b;
+    }
+
+    /** Undoes applied fusions, latest first (a later fusion may read an earlier one's output): the Linears and Adds come back as they were. */
+    private static void undo(Graph g, List<Fusion> batch, List<Node> fused, List<Value> sums) {
+        for (int i = batch.size() - 1; i >= 0; i--) {
+            Node f = fused.get(i);
+            Value y = f.output(0);
+            g.removeNode(f);
+            g.restore(batch.get(i).lin());
+            g.restore(batch.get(i).add());
+            g.replaceAllUses(y, sums.get(i));
+        }
     }
 
     private boolean apply(Graph g, List<Node> adds) {
@@ -112,15 +144,7 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).add(), fused.get(i));
             return true;
         }
-        // Undo, latest first (a later fusion may read an earlier one's output): the Linears and Adds come back as they were.
-        for (int i = batch.size() - 1; i >= 0; i--) {
-            Node f = fused.get(i);
-            Value y = f.output(0);
-            g.removeNode(f);
-            g.restore(batch.get(i).lin());
-            g.restore(batch.get(i).add());
-            g.replaceAllUses(y, sums.get(i));
-        }
+        undo(g, batch, fused, sums);
         g.reorder(before);
         if (batch.size() == 1) return false;
         List<Node> left = new ArrayList<>();

@@ -15,8 +15,8 @@ import org.traindeeploy.passes.FuseResidual;
  * fused node takes the Add's place, the Linear's step disappears. Each judgement updates the bytes
  * alive per step ({@link RangeAddMax}) by the lifetimes the fusion changes and keeps the fusion only
  * if the largest total does not rise; O(log n) per fusion instead of a schedule of the whole step.
- * <p>The estimate never undercounts: a lifetime it cannot follow exactly (an Add written over its
- * residual, whose result now needs its own buffer) is counted as an extra buffer, and a fusion that
+ * <p>The estimate never undercounts: a lifetime it cannot follow exactly (the part of a buffer an
+ * Add wrote over its residual that the sum keeps) is counted at the old buffer's size, and a fusion that
  * would break an in-place write it cannot see through (an input overwritten between the Linear and
  * the Add, a state updated there) is refused. So the bound of the resulting order never exceeds the
  * bound of the order the judge started from.
@@ -76,7 +76,7 @@ public final class ResidualJudge implements FuseResidual.Judge {
         int bt = buffer(t);
         int bs = buffer(s);
         if (pL < 0 || pA <= pL || bt < 0 || bs < 0) return false;
-        long[] ops = new long[3 * 8];
+        long[] ops = new long[3 * 10];
         int k = 0;
         int newStartT = -1;
         if (bt == bs) { // the Add wrote over the Linear's output: the shared buffer now starts at the Add
@@ -87,10 +87,15 @@ public final class ResidualJudge implements FuseResidual.Judge {
             ops[k++] = start[bt]; ops[k++] = end[bt]; ops[k++] = -bytes[bt];
         }
         int br = buffer(residual);
-        boolean ownSum = bs == br && residual != t; // the Add wrote over its residual: the sum needs its own buffer
-        long sumBytes = MemoryPlanner.roundUp(s.type().bytes(), 4);
+        // The Add wrote over its residual: the residual's buffer (R alone: in place needs a buffer no view
+        // shares) now ends at the Add and the sum's part of it (the sum and what is written over it later)
+        // starts there, counted at the whole group's size.
+        boolean ownSum = bs == br && residual != t;
+        long residualBytes = MemoryPlanner.roundUp(residual.type().bytes(), 4);
         if (ownSum) {
-            ops[k++] = pA; ops[k++] = end[bs]; ops[k++] = sumBytes;
+            if (bytes[bs] == 0) return false; // a state's group: the residual would become dynamic
+            ops[k++] = start[bs]; ops[k++] = pA - 1; ops[k++] = residualBytes - bytes[bs];
+            ops[k++] = pA; ops[k++] = pA; ops[k++] = residualBytes;
         }
         int[] extend = new int[4];
         int ne = 0;
@@ -136,12 +141,13 @@ public final class ResidualJudge implements FuseResidual.Judge {
         else members[bt] = 0;
         for (int e = 0; e < ne; e++) end[extend[e]] = pA;
         if (ownSum) {
-            int nb = newBuffer(pA, end[bs], sumBytes);
+            int nb = newBuffer(start[bs], pA, residualBytes);
+            if (residual.id() >= bufOf.length) bufOf = grow(bufOf, residual.id());
+            bufOf[residual.id()] = nb;
+            start[bs] = pA;
             members[bs]--;
-            sBuffer = nb;
-        } else {
-            sBuffer = bs;
         }
+        sBuffer = bs;
         return true;
     }
 

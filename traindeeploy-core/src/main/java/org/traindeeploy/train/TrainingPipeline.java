@@ -125,12 +125,17 @@ public final class TrainingPipeline {
                         Set.of("recompute"), PHASES, c -> {
                             Set<Node> forward = identitySet(c.get(PHASES).forward());
                             Set<Node> backward = identitySet(c.get(PHASES).backward());
-                            // Keep a fusion only if the memory lower bound of the scheduled step does not rise (it saves
-                            // traffic, not memory): judged over the schedule, one fusion at a time.
-                            Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()));
+                            // Keep fusions only if the memory lower bound of the scheduled step does not rise (they save
+                            // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
+                            long[] bound = {Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()))};
                             new FuseResidual((add, fused) -> {
                                 if (backward.contains(add)) backward.add(fused);
                                 else if (forward.contains(add)) forward.add(fused);
+                            }, y -> {
+                                long now = Recompute.scheduleNoWorse(y); // as the schedule pass will order it
+                                if (now > bound[0]) return false;
+                                bound[0] = now;
+                                return true;
                             }, new ResidualJudge(c.graph())).run(c.graph());
                             return new Phases(forward, backward);
                         }),
