@@ -404,29 +404,41 @@ public final class Graph {
     public void sortTopologically() {
         compact();
         int n = nodes.size();
-        Map<Node, Integer> pos = new IdentityHashMap<>(2 * n);
-        for (int i = 0; i < n; i++) pos.put(nodes.get(i), i);
+        // Positions by Node.id() (dense ids): no hashing on this path, which runs after every rewriting pass.
+        int[] pos = new int[nodeIds];
+        java.util.Arrays.fill(pos, -1);
+        for (int i = 0; i < n; i++) pos[nodes.get(i).id()] = i;
         // Successor lists as arrays (an edge per input read, as many as the node reads the producer).
         int[] pending = new int[n];
         int[] count = new int[n + 1];
-        List<int[]> edges = new ArrayList<>();
+        int[] from = new int[Math.max(16, n)];
+        int[] to = new int[from.length];
+        int edges = 0;
         boolean sorted = true;
         for (int i = 0; i < n; i++) {
-            for (Value v : nodes.get(i).inputs()) {
-                Integer p = v == null || v.producer() == null ? null : pos.get(v.producer());
-                if (p != null) {
+            List<Value> ins = nodes.get(i).inputs();
+            for (int k = 0, size = ins.size(); k < size; k++) {
+                Value v = ins.get(k);
+                Node prod = v == null ? null : v.producer();
+                int p = prod == null || prod.id() >= pos.length ? -1 : pos[prod.id()];
+                if (p >= 0 && nodes.get(p) == prod) {
                     pending[i]++;
                     count[p + 1]++;
-                    edges.add(new int[] {p, i});
+                    if (edges == from.length) {
+                        from = java.util.Arrays.copyOf(from, 2 * edges);
+                        to = java.util.Arrays.copyOf(to, 2 * edges);
+                    }
+                    from[edges] = p;
+                    to[edges++] = i;
                     if (p >= i) sorted = false;
                 }
             }
         }
         if (sorted) return; // already topological: Kahn's order by lowest position is the current one
         for (int i = 0; i < n; i++) count[i + 1] += count[i];
-        int[] succ = new int[edges.size()];
+        int[] succ = new int[edges];
         int[] fill = java.util.Arrays.copyOf(count, n);
-        for (int[] e : edges) succ[fill[e[0]]++] = e[1];
+        for (int e = 0; e < edges; e++) succ[fill[from[e]]++] = to[e];
         IntHeap ready = new IntHeap(n);
         for (int i = 0; i < n; i++) if (pending[i] == 0) ready.push(i);
         List<Node> order = new ArrayList<>(n);

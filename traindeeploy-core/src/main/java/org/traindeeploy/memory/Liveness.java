@@ -125,9 +125,9 @@ public final class Liveness {
             parent[k] = k;
             members[k] = 1;
         }
-        java.util.Set<Value> outside = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        outside.addAll(g.outputs());
-        outside.addAll(g.stateUpdates().values());
+        boolean[] outside = new boolean[m]; // graph outputs and next-state values, by dense id
+        for (Value v : g.outputs()) outside[id.applyAsInt(v)] = true;
+        for (Value v : g.stateUpdates().values()) outside[id.applyAsInt(v)] = true;
         for (int i = 0; i < n; i++) {
             Node node = nodes.get(i);
             Value in = node.input(0);
@@ -139,7 +139,7 @@ public final class Liveness {
             if (node.op() instanceof Reshape && in.kind() == Value.Kind.NODE) {
                 union(parent, members, outId, inId);
             } else if (node.op().canRunInPlace() && sameSize && in.kind() == Value.Kind.NODE
-                    && lastUse[inId] == i && !outside.contains(in) && !keep.contains(in) && !readsTwice(node, in) && find(parent, inId) == inId
+                    && lastUse[inId] == i && !outside[inId] && !keep.contains(in) && !readsTwice(node, in) && find(parent, inId) == inId
                     && members[inId] == 1) {
                 // members == 1: no view shares in's bytes, so overwriting it clobbers nothing else.
                 union(parent, members, outId, inId);

@@ -143,5 +143,5 @@ public final class MemoryPlanner {
         return a;
     }
 
-    static long roundUp(long v, int align) { return (v + align - 1) / align * align; }
+    public static long roundUp(long v, int align) { return (v + align - 1) / align * align; }
 }

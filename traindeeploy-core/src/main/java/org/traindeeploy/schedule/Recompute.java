@@ -75,6 +75,20 @@ public final class Recompute {
         return MemoryPlanner.dynamicLowerBound(g);
     }
 
+    /**
+     * Schedules {@code g} unless its current order has a lower memory lower bound than the scheduler's
+     * (then the order stays); returns the bound of the order left.
+     */
+    public static long scheduleNoWorse(Graph g) {
+        List<Node> given = new ArrayList<>(g.nodes());
+        long kept = MemoryPlanner.dynamicLowerBound(g);
+        new MemoryAwareScheduler().run(g);
+        long scheduled = MemoryPlanner.dynamicLowerBound(g);
+        if (scheduled <= kept) return scheduled;
+        g.reorder(given);
+        return kept;
+    }
+
     private static boolean sameOrder(List<Node> a, List<Node> b) {
         if (a.size() != b.size()) return false;
         for (int i = 0; i < a.size(); i++) if (a.get(i) != b.get(i)) return false;

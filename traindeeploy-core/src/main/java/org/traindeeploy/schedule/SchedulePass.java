@@ -10,7 +10,8 @@ import org.traindeeploy.passes.ProducingPass;
 
 /**
  * The first pass of the back half: orders the step's nodes for memory ({@link MemoryAwareScheduler})
- * and returns that order. The graph's node list is left in it (the plan and the code follow it).
+ * and returns that order, or keeps the given order when its memory lower bound is lower (fuse-residual
+ * judges its fusions over the order it leaves). The graph's node list is left in it (the plan and the code follow it).
  */
 public record SchedulePass() implements ProducingPass<SchedulePass.Schedule> {
     public static final Product<Schedule> SCHEDULE = Product.named("schedule");
@@ -38,7 +39,7 @@ public record SchedulePass() implements ProducingPass<SchedulePass.Schedule> {
 
     @Override
     public Schedule produce(Compilation c) {
-        new MemoryAwareScheduler().run(c.graph());
+        Recompute.scheduleNoWorse(c.graph());
         return new Schedule(List.copyOf(c.graph().nodes()));
     }
 

@@ -17,6 +17,7 @@ import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.passes.FuseResidual;
+import org.traindeeploy.schedule.ResidualJudge;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
 import org.traindeeploy.passes.PassManager;
@@ -124,17 +125,18 @@ public final class TrainingPipeline {
                         Set.of("recompute"), PHASES, c -> {
                             Set<Node> forward = identitySet(c.get(PHASES).forward());
                             Set<Node> backward = identitySet(c.get(PHASES).backward());
-                            // Keep a fusion only if the scheduled memory lower bound does not rise (it saves traffic, not memory).
+                            // Keep fusions only if the memory lower bound of the scheduled step does not rise (they save
+                            // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
                             long[] bound = {Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()))};
                             new FuseResidual((add, fused) -> {
                                 if (backward.contains(add)) backward.add(fused);
                                 else if (forward.contains(add)) forward.add(fused);
                             }, y -> {
-                                long now = Recompute.scheduledLowerBound(y, new ArrayList<>(y.nodes()));
+                                long now = Recompute.scheduleNoWorse(y); // as the schedule pass will order it
                                 if (now > bound[0]) return false;
                                 bound[0] = now;
                                 return true;
-                            }).run(c.graph());
+                            }, new ResidualJudge(c.graph())).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), c -> c.graph().removeDeadCode()));

@@ -17,7 +17,8 @@ class RecomputeTest {
     @Test
     void layerNormsAreRecomputedAndThePeakDrops() {
         Manifest m = Manifest.read(T.root().resolve("tests/conformance/cct2"));
-        long[] expected = {655_404, 636_972};
+        // FT2: lower bound 655,404; the placement is 512 B above it since fuse-residual judges over the fixed schedule (more fusions).
+        long[] expected = {655_916, 636_464};
         String[] strategies = {"FT2", "LoRA2"};
         for (int i = 0; i < 2; i++) {
             TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get(strategies[i])), (x, y) -> { });
