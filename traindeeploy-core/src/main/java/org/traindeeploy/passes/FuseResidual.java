@@ -94,19 +94,7 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             else if (g.contains(n)) now.add(n);
         }
         g.reorder(now);
-        if (keep.test(g)) {
-            for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).add(), fused.get(i));
-            return true;
-        }
-        undo(g, batch, fused, sums);
-        g.reorder(order);
-        if (batch.size() == 1) return false;
-        List<Node> left = new ArrayList<>();
-        for (Fusion f : batch) left.add(f.add());
-        int half = left.size() / 2;
-        boolean a = apply(g, left.subList(0, half));
-        boolean b = apply(g, left.subList(half, left.size()));
-        return a || b;
+        return keptOrSplit(g, batch, fused, sums, order);
     }
 
     /** Undoes applied fusions, latest first (a later fusion may read an earlier one's output): the Linears and Adds come back as they were. */
@@ -140,12 +128,17 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             fused.add(y.producer());
         }
         g.sortTopologically();
+        return keptOrSplit(g, batch, fused, sums, before);
+    }
+
+    /** Keeps the applied batch when the criterion holds; else undoes it, restores {@code order} and tries each half. */
+    private boolean keptOrSplit(Graph g, List<Fusion> batch, List<Node> fused, List<Value> sums, List<Node> order) {
         if (keep.test(g)) {
             for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).add(), fused.get(i));
             return true;
         }
         undo(g, batch, fused, sums);
-        g.reorder(before);
+        g.reorder(order);
         if (batch.size() == 1) return false;
         List<Node> left = new ArrayList<>();
         for (Fusion f : batch) left.add(f.add());
