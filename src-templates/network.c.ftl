@@ -50,7 +50,7 @@ static td_acc td_scratch_acc[${scratchAcc}]; /* scratch (per-row statistics) */
 /* ---- kernel arguments ------------------------------------------------------------------- */
 
 <#list calls as c>
-<#include "calls/" + c.template + ".ftl">
+<@call c/>
 </#list>
 <#if memory.l1 gt 0>
 <#include "tiles/tables.ftl">

@@ -1,5 +1,8 @@
 package org.traindeeploy.codegen;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,38 +11,112 @@ import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ops.OpSupport;
 
 /**
- * One call of a C kernel: the typed record a template ({@code src-templates/calls/<template>.ftl})
- * renders into the kernel's constant argument struct, named {@link #id()}. Pointer fields hold
- * C expressions of buffers (see {@link BufferPlan}); {@link #reads()} and {@link #writes()} name
- * the buffers for barrier placement. One record type per kernel family.
+ * One call of a C kernel, and the one definition of its argument struct: each record's components
+ * are the struct's fields in C order (camelCase here, snake_case in C: {@code transW} is
+ * {@code trans_w}; {@code id} and a {@code function} component are not fields), and its
+ * {@link Struct} annotation names the C type, its comment and the kernels taking it. From the
+ * records alone {@link ArgStructs} derives the typedefs of the generated {@code kernels/td_args.h},
+ * the constant initializer {@code calls/lib.ftl} renders for every call (named {@link #id()}), the
+ * buffers a call reads and writes (for barrier placement), and the field names the tile binder may
+ * set ({@link TileBinding}). A component's C type follows from its Java type where it can: {@code int}
+ * is {@code int32_t}, {@code boolean} an {@code int32_t} 0/1, {@code int[]} an {@code int32_t} array of
+ * {@value #MAX_RANK}, a record its own struct; otherwise an annotation says it: {@link Out},
+ * {@link In}, {@link InOut} (pointers to buffers: C expressions of {@link BufferPlan}), {@link Real}
+ * ({@code td_real}, a C literal), {@link CType}, {@link Index}, {@link Rows}.
  */
 public sealed interface KernelCall {
     /** The argument struct's C name. */
     String id();
 
-    /** The C kernel function. */
-    String function();
+    /** The C kernel function: the struct's one kernel, or the record's {@code function} component when several take it. */
+    default String function() { return ArgStructs.of(getClass()).functions().get(0); }
 
-    /** The template under calls/ (without .ftl) rendering the argument struct. */
-    String template();
+    /** The C type of the kernel's argument struct (kernels/td_args.h). */
+    default String structType() { return ArgStructs.of(getClass()).name(); }
 
-    /** The C type of the kernel's argument struct (td_kernels.h). */
-    default String structType() { return "td_" + template() + "_args"; }
+    /** The buffers the call reads: its {@link In} and {@link InOut} pointers that are not NULL, in field order. */
+    default List<String> reads() { return ArgStructs.buffers(this, true); }
 
-    List<String> reads();
+    /** The buffers the call writes: its {@link Out} and {@link InOut} pointers that are not NULL, in field order. */
+    default List<String> writes() { return ArgStructs.buffers(this, false); }
 
-    List<String> writes();
+    /** The constant initializer of the struct, field by field (calls/lib.ftl renders it). */
+    default List<ArgStructs.Init> fields() { return ArgStructs.init(this); }
+
+    /** The {@link Index} arrays the struct points at, emitted before it. */
+    default List<ArgStructs.IndexArray> arrays() { return ArgStructs.arrays(this); }
 
     int MAX_RANK = 8;
 
-    private static List<String> bufs(String... refs) {
-        List<String> out = new ArrayList<>();
-        for (String r : refs) if (r != null && !r.equals("NULL")) out.add(r);
-        return out;
-    }
-
     static void checkRank(int rank) {
         if (rank > MAX_RANK) throw new CompileException("tensors of rank " + rank + " exceed the C kernels' limit of " + MAX_RANK);
+    }
+
+    // ---- how a record maps to C -----------------------------------------------------------
+
+    /**
+     * A record that is a C struct: its type {@code name}; {@code doc}, the comment above its typedef
+     * (lines separated by newlines); {@code functions}, the kernels taking it (prototyped after it;
+     * a call's {@link #function()} is one of them); {@code section}, when set, the heading of the
+     * td_args.h section it opens (the kernel source file and what it holds).
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.TYPE)
+    @interface Struct {
+        String name();
+
+        String doc() default "";
+
+        String[] functions() default {};
+
+        String section() default "";
+    }
+
+    /** A pointer the kernel writes ({@code T *}), T the element type; the String value is a buffer expression or NULL. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface Out {
+        String value() default "float";
+    }
+
+    /** A pointer the kernel only reads ({@code const T *}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface In {
+        String value() default "float";
+    }
+
+    /** A pointer the kernel reads and writes ({@code T *}: scratch). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface InOut {
+        String value() default "float";
+    }
+
+    /** A {@code td_real} scalar; the String value is a C literal ({@link CLiterals}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface Real {}
+
+    /** A scalar of the given C type (an enum of td_kernels.h, float); the String value is its C text. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface CType {
+        String value();
+    }
+
+    /** An {@code int[]} the kernel reads through a {@code const int32_t *}: a static array named {@code <value>_<id>} emitted before the struct. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface Index {
+        String value();
+    }
+
+    /** A {@code List<int[]>}: an {@code int32_t [value][TD_MAX_RANK]} array. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
+    @interface Rows {
+        int value();
     }
 
     // ---- shared geometry records ----------------------------------------------------------
@@ -48,7 +125,11 @@ public sealed interface KernelCall {
      * A broadcast view of operands over an output shape: strides[k] are operand k's strides laid
      * against the output (0 on broadcast axes).
      */
-    record Broadcast(int rank, int n, boolean contiguous, int[] shape, List<int[]> strides) {
+    @Struct(name = "td_bcast", doc = """
+            A broadcast view of up to three operands over an output of `shape` (row-major): operand k's
+            element for output index i is at offset sum_d i_d * strides[k][d] (stride 0 on broadcast axes).
+            `contiguous` is set when every operand has the output's own layout.""")
+    record Broadcast(int rank, int n, boolean contiguous, int[] shape, @Rows(3) List<int[]> strides) {
         static Broadcast of(int[] out, int[]... operands) {
             checkRank(out.length);
             List<int[]> s = new ArrayList<>();
@@ -60,93 +141,83 @@ public sealed interface KernelCall {
             while (s.size() < 3) s.add(new int[out.length]);
             return new Broadcast(out.length, (int) org.traindeeploy.ir.TensorType.elementCount(out), contiguous, out.clone(), s);
         }
-
-        public int contiguousFlag() { return contiguous ? 1 : 0; }
     }
 
     /** Convolution geometry, as td_conv_geom. */
+    @Struct(name = "td_conv_geom", doc = "Geometry: X [n, c, h, w], W [m, cg, kh, kw] with c = cg * group, Y [n, m, oh, ow].")
     record ConvGeometry(int n, int c, int h, int w, int m, int cg, int kh, int kw, int oh, int ow,
                         int sh, int sw, int pt, int pl, int dh, int dw, int group) {}
 
     /** Pooling geometry, as td_pool_geom. */
+    @Struct(name = "td_pool_geom", doc = "Window over planes of [h, w] -> [oh, ow]; pads top, left, bottom, right.")
     record PoolGeometry(int planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
                         int pt, int pl, int pb, int pr, int dh, int dw, int countIncludePad) {}
 
     // ---- elementwise.c --------------------------------------------------------------------
 
     /** td_unary: y = op(x); lo/hi are C double literals (Clip bounds). */
-    record Unary(String id, String y, String x, int n, String op, String lo, String hi) implements KernelCall {
-        public String function() { return "td_unary"; }
-        public String template() { return "unary"; }
-        public List<String> reads() { return bufs(x); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_unary_args", functions = "td_unary", section = "elementwise.c: unary math, activations and their gradients, binary ops with broadcast",
+            doc = "y = op(x) elementwise; lo/hi are Clip's bounds.")
+    record Unary(String id, @Out String y, @In String x, int n, @CType("td_unary_op") String op, @Real String lo, @Real String hi) implements KernelCall {}
 
     /** td_unary_grad: dx = dy * op'(saved). */
-    record UnaryGrad(String id, String dx, String dy, String saved, int n, String op, String lo, String hi) implements KernelCall {
-        public String function() { return "td_unary_grad"; }
-        public String template() { return "unary_grad"; }
-        public List<String> reads() { return bufs(dy, saved); }
-        public List<String> writes() { return bufs(dx); }
-    }
+    @Struct(name = "td_unary_grad_args", functions = "td_unary_grad",
+            doc = "dx = dy * op'(saved) elementwise; saved is Relu's output Y, otherwise the forward input X.")
+    record UnaryGrad(String id, @Out String dx, @In String dy, @In String saved, int n, @CType("td_unary_grad_op") String op, @Real String lo, @Real String hi)
+            implements KernelCall {}
 
     /** td_binary: y = a op b, broadcast. */
-    record Binary(String id, String y, String a, String b, String op, Broadcast view) implements KernelCall {
-        public String function() { return "td_binary"; }
-        public String template() { return "binary"; }
-        public List<String> reads() { return bufs(a, b); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_binary_args", functions = "td_binary", doc = "y = a op b with NumPy broadcasting (operands 0 = a, 1 = b of the view).")
+    record Binary(String id, @Out String y, @In String a, @In String b, @CType("td_binary_op") String op, Broadcast view) implements KernelCall {}
 
-    /** td_equal: y = (a == b), broadcast; {@code int64} selects int64_t operands over float. */
-    record Equal(String id, String y, String a, String b, int int64, Broadcast view) implements KernelCall {
-        public String function() { return "td_equal"; }
-        public String template() { return "equal"; }
-        public List<String> reads() { return bufs(a, b); }
-        public List<String> writes() { return bufs(y); }
-    }
+    /** td_equal: y = (a == b), broadcast; {@code isInt64} selects int64_t operands over float. */
+    @Struct(name = "td_equal_args", functions = "td_equal", doc = "y = (a == b) as 0/1 bytes; a and b are float (is_int64 = 0) or int64_t (is_int64 = 1).")
+    record Equal(String id, @Out("uint8_t") String y, @In("void") String a, @In("void") String b, int isInt64, Broadcast view) implements KernelCall {}
 
     /** td_where: y = cond ? a : b, broadcast three ways. */
-    record Where(String id, String y, String cond, String a, String b, Broadcast view) implements KernelCall {
-        public String function() { return "td_where"; }
-        public String template() { return "where"; }
-        public List<String> reads() { return bufs(cond, a, b); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_where_args", functions = "td_where", doc = "y = cond ? a : b with three-way broadcasting (operands 0 = cond, 1 = a, 2 = b).")
+    record Where(String id, @Out String y, @In("uint8_t") String cond, @In String a, @In String b, Broadcast view) implements KernelCall {}
 
     /** td_cast between the td_dtype codes {@code from} and {@code to}. */
-    record Cast(String id, String y, String x, int n, String from, String to) implements KernelCall {
-        public String function() { return "td_cast"; }
-        public String template() { return "cast"; }
-        public List<String> reads() { return bufs(x); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_cast_args", functions = "td_cast", doc = "y = (to) x elementwise; float to integer truncates toward zero, anything to bool is (x != 0).")
+    record Cast(String id, @Out("void") String y, @In("void") String x, int n, @CType("td_dtype") String from, @CType("td_dtype") String to) implements KernelCall {}
 
     // ---- reduce.c -------------------------------------------------------------------------
 
     /** td_reduce: y[o] = sum over the reduced box / divisor. */
-    record Reduce(String id, String y, String x, int nOut, int[] outShape, int[] outStrides, int[] redShape, int[] redStrides,
-                  String divisor) implements KernelCall {
-        public String function() { return "td_reduce"; }
-        public String template() { return "reduce"; }
-        public List<String> reads() { return bufs(x); }
-        public List<String> writes() { return bufs(y); }
+    @Struct(name = "td_reduce_args", functions = "td_reduce", section = "reduce.c", doc = """
+            y[o] = (sum over the reduced index space of x) / divisor. Output element o has multi-index
+            over out_shape; its first input element is at sum o_d * out_strides[d]; the reduced axes are
+            visited in row-major order with red_strides.""")
+    record Reduce(String id, @Out String y, @In String x, int nOut, int outRank, int[] outShape, int[] outStrides, int redRank, int[] redShape, int[] redStrides,
+                  @Real String divisor) implements KernelCall {
+        public Reduce {
+            checkRank(outShape.length);
+            checkRank(redShape.length);
+        }
+
+        /** The ranks are the shapes' lengths. */
+        Reduce(String id, String y, String x, int nOut, int[] outShape, int[] outStrides, int[] redShape, int[] redStrides, String divisor) {
+            this(id, y, x, nOut, outShape.length, outShape, outStrides, redShape.length, redShape, redStrides, divisor);
+        }
     }
 
     // ---- movement.c -----------------------------------------------------------------------
 
     /** td_copy: a strided region copy. */
-    record Copy(String id, String y, String x, int elemSize, int[] shape, int[] yStrides, int[] xStrides, int yOffset, int xOffset)
-            implements KernelCall {
+    @Struct(name = "td_copy_args", functions = "td_copy", section = "movement.c: strided copies (Transpose, Expand, Slice, Split, Concat), gathers", doc = """
+            For every index i of the region `shape`: y[y_offset + i.y_strides] = x[x_offset + i.x_strides],
+            elements of elem_size bytes.""")
+    record Copy(String id, @Out("void") String y, @In("void") String x, int elemSize, int rank, int n, int[] shape, int[] yStrides, int[] xStrides, int yOffset,
+                int xOffset) implements KernelCall {
         public Copy {
             checkRank(shape.length);
         }
-        public int rank() { return shape.length; }
-        public int n() { return (int) org.traindeeploy.ir.TensorType.elementCount(shape); }
-        public String function() { return "td_copy"; }
-        public String template() { return "copy"; }
-        public List<String> reads() { return bufs(x); }
-        public List<String> writes() { return bufs(y); }
+
+        /** Rank and element count from the shape. */
+        Copy(String id, String y, String x, int elemSize, int[] shape, int[] yStrides, int[] xStrides, int yOffset, int xOffset) {
+            this(id, y, x, elemSize, shape.length, (int) org.traindeeploy.ir.TensorType.elementCount(shape), shape, yStrides, xStrides, yOffset, xOffset);
+        }
 
         /** A copy from x to y of {@code shape}, both contiguous. */
         static Copy contiguous(String id, String y, String x, int elemSize, int[] shape) {
@@ -156,165 +227,160 @@ public sealed interface KernelCall {
     }
 
     /** td_scatter: zero y, then a region copy into it. */
-    record Scatter(String id, int ySize, String fill, Copy copy) implements KernelCall {
-        public String function() { return "td_scatter"; }
-        public String template() { return "scatter"; }
-        public List<String> reads() { return copy.reads(); }
-        public List<String> writes() { return copy.writes(); }
-    }
+    @Struct(name = "td_scatter_args", functions = "td_scatter", doc = """
+            Fill y (y_size floats) with `fill`, then the region copy of `copy` (SliceGrad: dY scattered into
+            zeros; Pad: x placed inside the constant).""")
+    record Scatter(String id, int ySize, @CType("float") String fill, Copy copy) implements KernelCall {}
 
-    /** td_gather or td_gather_grad over [outer, dim, inner] with nidx indices. */
-    record Gather(String id, String function, String out, String in, String idx64, String idx32, int outer, int dim, int nidx, int inner)
-            implements KernelCall {
-        public String template() { return "gather"; }
-        public List<String> reads() { return bufs(in, idx64, idx32); }
-        public List<String> writes() { return bufs(out); }
-        public String structType() { return function + "_args"; }
-        public String outField() { return function.equals("td_gather") ? "y" : "dx"; }
-    }
+    /** td_gather over [outer, dim, inner] with nidx indices. */
+    @Struct(name = "td_gather_args", functions = "td_gather",
+            doc = "y[o, j, i] = x[o, idx[j], i] over [outer, dim, inner], negative indices counting from the end.")
+    record Gather(String id, @Out String y, @In String x, @In("int64_t") String idx64, @In("int32_t") String idx32, int outer, int dim, int nidx, int inner)
+            implements KernelCall {}
+
+    /** td_gather_grad over [outer, dim, inner] with nidx indices. */
+    @Struct(name = "td_gather_grad_args", functions = "td_gather_grad", doc = "dx = zeros; dx[o, idx[j], i] += dy[o, j, i].")
+    record GatherGrad(String id, @Out String dx, @In String dy, @In("int64_t") String idx64, @In("int32_t") String idx32, int outer, int dim, int nidx,
+                      int inner) implements KernelCall {}
 
     // ---- linear.c -------------------------------------------------------------------------
 
-    /** td_linear: y = alpha * x W + b. */
-    record Linear(String id, String y, String x, String w, String b, String r, int rows, int k, int n, int transW, String alpha) implements KernelCall {
-        public String function() { return "td_linear"; }
-        public String template() { return "linear"; }
-        public List<String> reads() { return bufs(x, w, b, r); }
-        public List<String> writes() { return bufs(y); }
+    /** td_linear: y = alpha * x W + b (+ r); accumulate is set by the tile binder only (0 in the constant). */
+    @Struct(name = "td_linear_args", functions = "td_linear", section = "linear.c: fully connected layers and batched matrix products", doc = """
+            y[r, j] = alpha * sum_i x[r, i] * W(i, j) + b[j] + r[r, j], W(i, j) = w[i*n + j], or w[j*k + i] with
+            trans_w; b and the residual r optional (NULL). With accumulate, y += alpha * x W instead (a later
+            block of the reduction: b and r were added by the first).""")
+    record Linear(String id, @Out String y, @In String x, @In String w, @In String b, @In String r, int rows, int k, int n, int transW, @Real String alpha,
+                  int accumulate) implements KernelCall {
+        Linear(String id, String y, String x, String w, String b, String r, int rows, int k, int n, int transW, String alpha) {
+            this(id, y, x, w, b, r, rows, k, n, transW, alpha, 0);
+        }
     }
 
     /** td_linear_grad_weight: dw = alpha * x^T dy (or its transpose). */
-    record LinearGradWeight(String id, String dw, String x, String dy, int rows, int k, int n, int transW, String alpha) implements KernelCall {
-        public String function() { return "td_linear_grad_weight"; }
-        public String template() { return "linear_grad_weight"; }
-        public List<String> reads() { return bufs(x, dy); }
-        public List<String> writes() { return bufs(dw); }
+    @Struct(name = "td_linear_grad_weight_args", functions = "td_linear_grad_weight", doc = """
+            dw = alpha * x^T dy ([k, n]), or alpha * dy^T x ([n, k]) with trans_w; x [rows, k], dy [rows, n].
+            With accumulate, dw += (a later block of rows).""")
+    record LinearGradWeight(String id, @Out String dw, @In String x, @In String dy, int rows, int k, int n, int transW, @Real String alpha, int accumulate)
+            implements KernelCall {
+        LinearGradWeight(String id, String dw, String x, String dy, int rows, int k, int n, int transW, String alpha) {
+            this(id, dw, x, dy, rows, k, n, transW, alpha, 0);
+        }
     }
 
-    /** td_matmul over broadcast batches; aOff/bOff are element offsets per batch, emitted as arrays named {@code id_aoff}/{@code id_boff}. */
-    record MatMul(String id, String y, String a, String b, int[] aOff, int[] bOff, int m, int k, int n) implements KernelCall {
-        public int batch() { return aOff.length; }
-        public String function() { return "td_matmul"; }
-        public String template() { return "matmul"; }
-        public List<String> reads() { return bufs(a, b); }
-        public List<String> writes() { return bufs(y); }
+    /** td_matmul over broadcast batches; aOff/bOff are element offsets per batch, emitted as arrays named {@code ma_id}/{@code mb_id}. */
+    @Struct(name = "td_matmul_args", functions = "td_matmul",
+            doc = "y[p] = a[a_off[p]] (m x k) . b[b_off[p]] (k x n) for each of `batch` products (broadcast batch).")
+    record MatMul(String id, @Out String y, @In String a, @In String b, @Index("ma") int[] aOff, @Index("mb") int[] bOff, int batch, int m, int k, int n)
+            implements KernelCall {
+        /** One product per offset. */
+        MatMul(String id, String y, String a, String b, int[] aOff, int[] bOff, int m, int k, int n) {
+            this(id, y, a, b, aOff, bOff, aOff.length, m, k, n);
+        }
     }
 
     // ---- conv.c ---------------------------------------------------------------------------
 
     /** td_conv_im2col (col is scratch) or td_conv_direct (col NULL). */
-    record Conv(String id, String function, String y, String x, String w, String b, String col, ConvGeometry g) implements KernelCall {
-        public String template() { return "conv"; }
-        public List<String> reads() { return bufs(x, w, b, col); }
-        public List<String> writes() { return bufs(y, col); }
+    @Struct(name = "td_conv_args", functions = {"td_conv_im2col", "td_conv_direct"},
+            section = "conv.c: 2-D convolution (im2col + GEMM, or direct), and its two gradients",
+            doc = "y = conv(x, w) + b. col: scratch of cg*kh*kw*oh*ow floats for im2col (td_conv_im2col only).")
+    record Conv(String id, String function, @Out String y, @In String x, @In String w, @In String b, @InOut String col, ConvGeometry g) implements KernelCall {
+        public Conv {
+            ArgStructs.checkFunction(Conv.class, function);
+        }
     }
 
-    /** td_conv_grad_input. */
-    record ConvGradInput(String id, String dx, String dy, String w, ConvGeometry g) implements KernelCall {
-        public String function() { return "td_conv_grad_input"; }
-        public String template() { return "conv_grad_input"; }
-        public List<String> reads() { return bufs(dy, w); }
-        public List<String> writes() { return bufs(dx); }
+    /** td_conv_grad_input; accumulate is set by the tile binder only (0 in the constant). */
+    @Struct(name = "td_conv_grad_input_args", functions = "td_conv_grad_input",
+            doc = "dx = sum over taps of dy * w; with accumulate, dx += that sum (a block of a larger reduction).")
+    record ConvGradInput(String id, @Out String dx, @In String dy, @In String w, ConvGeometry g, int accumulate) implements KernelCall {
+        ConvGradInput(String id, String dx, String dy, String w, ConvGeometry g) {
+            this(id, dx, dy, w, g, 0);
+        }
     }
 
-    /** td_conv_grad_weight. */
-    record ConvGradWeight(String id, String dw, String dy, String x, ConvGeometry g) implements KernelCall {
-        public String function() { return "td_conv_grad_weight"; }
-        public String template() { return "conv_grad_weight"; }
-        public List<String> reads() { return bufs(dy, x); }
-        public List<String> writes() { return bufs(dw); }
+    /** td_conv_grad_weight; accumulate is set by the tile binder only (0 in the constant). */
+    @Struct(name = "td_conv_grad_weight_args", functions = "td_conv_grad_weight",
+            doc = "dw = sum over taps of dy * x; with accumulate, dw += that sum (a block of images or rows of a larger reduction).")
+    record ConvGradWeight(String id, @Out String dw, @In String dy, @In String x, ConvGeometry g, int accumulate) implements KernelCall {
+        ConvGradWeight(String id, String dw, String dy, String x, ConvGeometry g) {
+            this(id, dw, dy, x, g, 0);
+        }
     }
 
     // ---- pool.c ---------------------------------------------------------------------------
 
     /** td_maxpool / td_maxpool_grad / td_avgpool / td_avgpool_grad. */
-    record Pool(String id, String function, String out, String in, String x, PoolGeometry g) implements KernelCall {
-        public String template() { return "pool"; }
-        public List<String> reads() { return bufs(in, x); }
-        public List<String> writes() { return bufs(out); }
+    @Struct(name = "td_pool_args", functions = {"td_maxpool", "td_maxpool_grad", "td_avgpool", "td_avgpool_grad"},
+            section = "pool.c: max and average pooling and their gradients",
+            doc = "Forward: out = pool(in). MaxPool gradient: out = dX from in = dY and the forward input x. AveragePool gradient: out = dX from in = dY.")
+    record Pool(String id, String function, @Out String out, @In String in, @In String x, PoolGeometry g) implements KernelCall {
+        public Pool {
+            ArgStructs.checkFunction(Pool.class, function);
+        }
     }
 
     // ---- norm.c ---------------------------------------------------------------------------
 
     /** td_layernorm. */
-    record LayerNorm(String id, String y, String x, String gamma, String beta, int rows, int n, String eps) implements KernelCall {
-        public String function() { return "td_layernorm"; }
-        public String template() { return "layernorm"; }
-        public List<String> reads() { return bufs(x, gamma, beta); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_layernorm_args", functions = "td_layernorm", section = "norm.c: layer normalization over the last n elements of each row")
+    record LayerNorm(String id, @Out String y, @In String x, @In String gamma, @In String beta, int rows, int n, @Real String eps) implements KernelCall {}
 
     /** td_layernorm_grad; stats is accumulator scratch. */
-    record LayerNormGrad(String id, String dx, String dgamma, String dbeta, String dy, String x, String gamma, String stats,
-                         int rows, int n, String eps, int accumulate) implements KernelCall {
-        public String function() { return "td_layernorm_grad"; }
-        public String template() { return "layernorm_grad"; }
-        public List<String> reads() { return bufs(dy, x, gamma, stats); }
-        public List<String> writes() { return bufs(dx, dgamma, dbeta, stats); }
-    }
+    @Struct(name = "td_layernorm_grad_args", functions = "td_layernorm_grad", doc = """
+            dx, dgamma, dbeta from dy, x, gamma; stats: scratch of 2*rows td_acc (mean, 1/sigma per row).
+            With accumulate, dgamma and dbeta are added to (a tile of rows of a larger tensor) instead of set.""")
+    record LayerNormGrad(String id, @Out String dx, @Out String dgamma, @Out String dbeta, @In String dy, @In String x, @In String gamma,
+                         @InOut("td_acc") String stats, int rows, int n, @Real String eps, int accumulate) implements KernelCall {}
 
     /** td_batchnorm over x [n, c, inner]; runMeanOut / runVarOut are NULL in inference mode. */
-    record BatchNorm(String id, String y, String runMeanOut, String runVarOut, String x, String gamma, String beta, String mean, String var,
-                     int n, int c, int inner, String eps, String momentum, int training) implements KernelCall {
-        public String function() { return "td_batchnorm"; }
-        public String template() { return "batchnorm"; }
-        public List<String> reads() { return bufs(x, gamma, beta, mean, var); }
-        public List<String> writes() { return bufs(y, runMeanOut, runVarOut); }
-    }
+    @Struct(name = "td_batchnorm_args", functions = "td_batchnorm", section = "norm.c: batch normalization over the channel axis 1 of x [n, c, inner]", doc = """
+            Inference (training == 0): y = (x - mean) / sqrt(var + eps) * gamma + beta with the given statistics.
+            Training: mean and the biased variance of x per channel over n and inner; run_mean_out / run_var_out
+            (when not NULL) get momentum * running + (1 - momentum) * batch statistic, the variance unbiased.""")
+    record BatchNorm(String id, @Out String y, @Out String runMeanOut, @Out String runVarOut, @In String x, @In String gamma, @In String beta, @In String mean,
+                     @In String var, int n, int c, int inner, @Real String eps, @Real String momentum, int training) implements KernelCall {}
 
     /** td_batchnorm_grad; mean / var are NULL in training mode (recomputed from x). */
-    record BatchNormGrad(String id, String dx, String dgamma, String dbeta, String dy, String x, String gamma, String mean, String var,
-                         int n, int c, int inner, String eps, int training) implements KernelCall {
-        public String function() { return "td_batchnorm_grad"; }
-        public String template() { return "batchnorm_grad"; }
-        public List<String> reads() { return bufs(dy, x, gamma, mean, var); }
-        public List<String> writes() { return bufs(dx, dgamma, dbeta); }
-    }
+    @Struct(name = "td_batchnorm_grad_args", functions = "td_batchnorm_grad",
+            doc = "dx, dgamma, dbeta from dy, x, gamma (and mean, var in inference mode); channels split over cores.")
+    record BatchNormGrad(String id, @Out String dx, @Out String dgamma, @Out String dbeta, @In String dy, @In String x, @In String gamma, @In String mean,
+                         @In String var, int n, int c, int inner, @Real String eps, int training) implements KernelCall {}
 
     // ---- softmax.c ------------------------------------------------------------------------
 
     /** td_softmax along the middle axis of [outer, n, inner]. */
-    record Softmax(String id, String y, String x, int outer, int n, int inner) implements KernelCall {
-        public String function() { return "td_softmax"; }
-        public String template() { return "softmax"; }
-        public List<String> reads() { return bufs(x); }
-        public List<String> writes() { return bufs(y); }
-    }
+    @Struct(name = "td_softmax_args", functions = "td_softmax", section = "softmax.c: softmax along the middle axis of [outer, n, inner]")
+    record Softmax(String id, @Out String y, @In String x, int outer, int n, int inner) implements KernelCall {}
 
     /** td_softmax_grad. */
-    record SoftmaxGrad(String id, String dx, String dy, String y, int outer, int n, int inner) implements KernelCall {
-        public String function() { return "td_softmax_grad"; }
-        public String template() { return "softmax_grad"; }
-        public List<String> reads() { return bufs(dy, y); }
-        public List<String> writes() { return bufs(dx); }
-    }
+    @Struct(name = "td_softmax_grad_args", functions = "td_softmax_grad", doc = "dx = y * (dy - sum(dy * y)).")
+    record SoftmaxGrad(String id, @Out String dx, @In String dy, @In String y, int outer, int n, int inner) implements KernelCall {}
 
     // ---- loss.c ---------------------------------------------------------------------------
 
     /** td_cross_entropy(_grad) / td_mse(_grad). */
-    record Loss(String id, String function, String out, String z, String labels64, String labels32, String target, String dl, int n, int c) implements KernelCall {
-        public String template() { return "loss"; }
-        public List<String> reads() { return bufs(z, labels64, labels32, target, dl); }
-        public List<String> writes() { return bufs(out); }
+    @Struct(name = "td_loss_args", functions = {"td_cross_entropy", "td_cross_entropy_grad", "td_mse", "td_mse_grad"},
+            section = "loss.c: cross-entropy against integer labels; mean squared error against one-hot labels or float targets", doc = """
+            Forward: out[0] = loss of z [n, c]. Gradient: out = dZ, scaled by dl[0]. Labels are int64 or int32;
+            MSE compares with target [n, c] instead when it is not NULL.""")
+    record Loss(String id, String function, @Out String out, @In String z, @In("int64_t") String labels64, @In("int32_t") String labels32, @In String target,
+                @In String dl, int n, int c) implements KernelCall {
+        public Loss {
+            ArgStructs.checkFunction(Loss.class, function);
+        }
     }
 
     // ---- optimizer.c ----------------------------------------------------------------------
 
     /** td_sgd; vOut/v are NULL without momentum. */
-    record Sgd(String id, String pOut, String vOut, String p, String g, String v, int n, String lr, String momentum, String weightDecay,
-               int nesterov) implements KernelCall {
-        public String function() { return "td_sgd"; }
-        public String template() { return "sgd"; }
-        public List<String> reads() { return bufs(p, g, v); }
-        public List<String> writes() { return bufs(pOut, vOut); }
-    }
+    @Struct(name = "td_sgd_args", functions = "td_sgd", section = "optimizer.c: PyTorch SGD and Adam, one tensor each")
+    record Sgd(String id, @Out String pOut, @Out String vOut, @In String p, @In String g, @In String v, int n, @Real String lr, @Real String momentum,
+               @Real String weightDecay, int nesterov) implements KernelCall {}
 
     /** td_adam. */
-    record Adam(String id, String pOut, String mOut, String vOut, String p, String g, String m, String v, String step, int n,
-                String lr, String beta1, String beta2, String eps, String weightDecay) implements KernelCall {
-        public String function() { return "td_adam"; }
-        public String template() { return "adam"; }
-        public List<String> reads() { return bufs(p, g, m, v, step); }
-        public List<String> writes() { return bufs(pOut, mOut, vOut); }
-    }
+    @Struct(name = "td_adam_args", functions = "td_adam")
+    record Adam(String id, @Out String pOut, @Out String mOut, @Out String vOut, @In String p, @In String g, @In String m, @In String v, @In String step, int n,
+                @Real String lr, @Real String beta1, @Real String beta2, @Real String eps, @Real String weightDecay) implements KernelCall {}
 }

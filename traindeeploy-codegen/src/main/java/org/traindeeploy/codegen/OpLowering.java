@@ -199,11 +199,11 @@ final class OpLowering {
         });
         on(Gather.class, (op, cx) -> {
             cx.floats(0);
-            return gather(cx, "td_gather", cx.inShape(0), op.axis(), cx.input(1));
+            return gather(cx, false, cx.inShape(0), op.axis(), cx.input(1));
         });
         on(GatherGrad.class, (op, cx) -> {
             cx.floats(0);
-            return gather(cx, "td_gather_grad", op.inputShape(), op.axis(), cx.input(1));
+            return gather(cx, true, op.inputShape(), op.axis(), cx.input(1));
         });
 
         // linear.c -----------------------------------------------------------------------
@@ -401,12 +401,17 @@ final class OpLowering {
                 real(mean ? count : 1)));
     }
 
-    private static List<KernelCall> gather(Context cx, String function, int[] xs, int axis, Value indices) {
+    private static List<KernelCall> gather(Context cx, boolean grad, int[] xs, int axis, Value indices) {
         DType d = indices.type().dtype();
         if (d != DType.INT64 && d != DType.INT32) throw cx.unsupported("indices of type " + d.text());
         String idx = cx.plan.ref(indices);
-        return List.of(new KernelCall.Gather(cx.id(), function, cx.out(0), cx.in(0), d == DType.INT64 ? idx : "NULL", d == DType.INT32 ? idx : "NULL",
-                OpSupport.product(xs, 0, axis), xs[axis], indices.type().size(), OpSupport.product(xs, axis + 1, xs.length)));
+        String idx64 = d == DType.INT64 ? idx : "NULL";
+        String idx32 = d == DType.INT32 ? idx : "NULL";
+        int outer = OpSupport.product(xs, 0, axis);
+        int inner = OpSupport.product(xs, axis + 1, xs.length);
+        int nidx = indices.type().size();
+        return List.of(grad ? new KernelCall.GatherGrad(cx.id(), cx.out(0), cx.in(0), idx64, idx32, outer, xs[axis], nidx, inner)
+                : new KernelCall.Gather(cx.id(), cx.out(0), cx.in(0), idx64, idx32, outer, xs[axis], nidx, inner));
     }
 
     private static ConvGeometry convGeometry(org.traindeeploy.ops.Conv op, int[] x, int[] w, int[] y) {

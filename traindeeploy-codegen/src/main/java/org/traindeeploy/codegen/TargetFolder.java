@@ -96,6 +96,7 @@ public final class TargetFolder {
             files.put("Makefile.pulp", Templates.render("device/Makefile.pulp.ftl", m));
         }
         for (String k : CEmitter.KERNEL_HEADERS) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
+        files.put("kernels/" + ArgStructs.HEADER, ArgStructs.headerText());
         for (String k : m.kernelSources()) files.put("kernels/" + k, Templates.verbatim("kernels/" + k));
         if (m.kernelSources().contains(CEmitter.TILE_DRIVER_SOURCE)) files.put("kernels/" + CEmitter.TILE_DRIVER_HEADER, Templates.verbatim("kernels/" + CEmitter.TILE_DRIVER_HEADER));
         files.put("tensors.json", manifest(spec, cores));

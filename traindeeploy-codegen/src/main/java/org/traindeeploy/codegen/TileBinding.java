@@ -7,8 +7,12 @@ import java.util.List;
  * How one kernel call of a tiled node follows the tile: the fields of its argument struct that
  * depend on the tile, each as a {@link BindOp} (td_bind_op in td_tiled.h) that td_tiled.c's one
  * binder applies for every tile. A kernel family (see {@link TileFamilies}) lists them with the
- * builder methods here, naming each field as the C struct does; everything else of the struct is the
- * constant argument struct its calls/ template renders. See docs/tiled-codegen.md, "The binder".
+ * builder methods here, naming each field by its member designator in the C struct ({@code rows},
+ * {@code g.pt}, {@code view.strides[1][0]}: the record component's name in snake_case, see
+ * {@link KernelCall}); everything else of the struct is the constant argument struct calls/lib.ftl
+ * renders. Every name a family uses, whether or not this tile needs its op, is checked against the
+ * call's record by {@link #checked} (a typo fails the generator's tests, not the C compiler). See
+ * docs/tiled-codegen.md, "The binder".
  */
 final class TileBinding {
     /** What a field is set to (TD_BIND_&lt;kind&gt; in td_tiled.h). */
@@ -28,6 +32,8 @@ final class TileBinding {
     private final TileLoops.Tile t;
     private final List<BindOp> ops = new ArrayList<>();
     private final List<Boolean> fixed = new ArrayList<>();
+    /** Every field named, with what it must be: checked against the call's struct by {@link #checked}. */
+    private final java.util.Map<String, ArgStructs.Leaf> named = new java.util.LinkedHashMap<>();
     private int seq;
 
     TileBinding(TileLoops.Tile t) { this.t = t; }
@@ -45,6 +51,20 @@ final class TileBinding {
         for (BindOp o : ops) if (varying.contains(o.field())) out.add(o);
         return out;
     }
+
+    /** This binding, after checking that every field it names is a field of {@code call}'s struct of the right kind. */
+    TileBinding checked(KernelCall call) {
+        for (java.util.Map.Entry<String, ArgStructs.Leaf> e : named.entrySet()) {
+            ArgStructs.Leaf got = ArgStructs.leaf(call.getClass(), e.getKey());
+            if (got != e.getValue()) {
+                throw new IllegalStateException("tile binding of " + call.structType() + ": '" + e.getKey() + "' is " + got.name().toLowerCase(java.util.Locale.ROOT)
+                        + ", the binder sets it as " + e.getValue().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return this;
+    }
+
+    private void name(String field, ArgStructs.Leaf leaf) { named.put(field, leaf); }
 
     /** How many of {@link #ops()} do not depend on the tile. */
     int fixedCount() {
@@ -72,6 +92,7 @@ final class TileBinding {
 
     /** Pointer field = operand k's L1 copy in the tile; nothing when k is absent (−1) or its region has one copy (the constant struct has it). */
     TileBinding ptr(String field, int k) {
+        name(field, ArgStructs.Leaf.POINTER);
         if (k >= 0 && t.copies(k) > 1) add(new BindOp(field, Kind.PTR, false, k, 0, 0, 0), false);
         return this;
     }
@@ -84,6 +105,7 @@ final class TileBinding {
 
     /** Field = 1 when output k adds to the earlier tiles of its group; nothing when it never does (the constant struct has 0). */
     TileBinding acc(String field, int k) {
+        name(field, ArgStructs.Leaf.INT);
         if (t.period(k) != 1) add(new BindOp(field, Kind.ACC, false, k, 0, 0, 0), false);
         return this;
     }
@@ -99,6 +121,7 @@ final class TileBinding {
 
     /** Field += c · the start of dim d (nothing when d is −1: it starts at 0). */
     TileBinding addStart(String field, int c, int d) {
+        name(field, ArgStructs.Leaf.INT);
         if (!single(d)) product(field, Kind.S, true, c, d);
         return this;
     }
@@ -111,6 +134,7 @@ final class TileBinding {
 
     /** Pointer field = an index array of e[countDim] entries, entry j = j · c · the product of the extents of dims ds. */
     TileBinding seq(String field, int countDim, int c, int... ds) {
+        name(field, ArgStructs.Leaf.INDEX);
         boolean f = single(countDim);
         for (int d : ds) f &= single(d);
         add(new BindOp(field, Kind.SEQ, false, countDim, mask(ds), c, seq), f);
@@ -132,6 +156,7 @@ final class TileBinding {
 
     /** The op with its mask shifted to start at bit 0 (the binder's product then skips no leading bits). */
     private TileBinding op(String field, Kind kind, boolean add, int base, long mask, int c, boolean isFixed) {
+        name(field, ArgStructs.Leaf.INT);
         int shift = mask == 0 ? 0 : Long.numberOfTrailingZeros(mask);
         add(new BindOp(field, kind, add, base + shift, mask >>> shift, c, 0), isFixed);
         return this;

@@ -83,7 +83,8 @@ final class TileFamilies {
     /** Operand index k, or −1 when absent (the bind passes NULL, as the constant struct has). */
     private static int opt(Tile t, Role r, int i) { return t.has(r, i) ? (r == Role.IN ? t.in(i) : t.out(i)) : -1; }
 
-    private static Bound bound(KernelCall call, TileBinding b) { return new Bound(call, b); }
+    /** The call and its binding, every field the binding sets checked against the call's struct (a typo fails here, not in C). */
+    private static Bound bound(KernelCall call, TileBinding b) { return new Bound(call, b.checked(call)); }
 
     // ---- elementwise ---------------------------------------------------------------------------
 

@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.p_out = ${c.pOut}, .m_out = ${c.mOut}, .v_out = ${c.vOut}, .p = ${c.p}, .g = ${c.g}, .m = ${c.m}, .v = ${c.v}, .step = ${c.step}, .n = ${c.n}, .lr = ${c.lr}, .beta1 = ${c.beta1}, .beta2 = ${c.beta2}, .eps = ${c.eps}, .weight_decay = ${c.weightDecay}};

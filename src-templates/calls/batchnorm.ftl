@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.y = ${c.y}, .run_mean_out = ${c.runMeanOut}, .run_var_out = ${c.runVarOut}, .x = ${c.x}, .gamma = ${c.gamma}, .beta = ${c.beta}, .mean = ${c.mean}, .var = ${c.var}, .n = ${c.n}, .c = ${c.c}, .inner = ${c.inner}, .eps = ${c.eps}, .momentum = ${c.momentum}, .training = ${c.training}};

@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.dx = ${c.dx}, .dgamma = ${c.dgamma}, .dbeta = ${c.dbeta}, .dy = ${c.dy}, .x = ${c.x}, .gamma = ${c.gamma}, .mean = ${c.mean}, .var = ${c.var}, .n = ${c.n}, .c = ${c.c}, .inner = ${c.inner}, .eps = ${c.eps}, .training = ${c.training}};

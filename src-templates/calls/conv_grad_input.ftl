@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.dx = ${c.dx}, .dy = ${c.dy}, .w = ${c.w}, .g = ${conv(c.g)}};

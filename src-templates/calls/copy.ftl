@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = ${copy(c)};

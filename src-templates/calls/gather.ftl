@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.${c.outField} = ${c.out}, .${(c.function == "td_gather")?then("x", "dy")} = ${c.in}, .idx64 = ${c.idx64}, .idx32 = ${c.idx32}, .outer = ${c.outer}, .dim = ${c.dim}, .nidx = ${c.nidx}, .inner = ${c.inner}};

@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.dx = ${c.dx}, .dgamma = ${c.dgamma}, .dbeta = ${c.dbeta}, .dy = ${c.dy}, .x = ${c.x}, .gamma = ${c.gamma}, .stats = ${c.stats}, .rows = ${c.rows}, .n = ${c.n}, .eps = ${c.eps}, .accumulate = ${c.accumulate}};

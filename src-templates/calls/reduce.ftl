@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.y = ${c.y}, .x = ${c.x}, .n_out = ${c.nOut}, .out_rank = ${c.outShape?size}, .out_shape = ${ints(c.outShape)}, .out_strides = ${ints(c.outStrides)}, .red_rank = ${c.redShape?size}, .red_shape = ${ints(c.redShape)}, .red_strides = ${ints(c.redStrides)}, .divisor = ${c.divisor}};

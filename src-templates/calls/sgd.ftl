@@ -1,1 +1,0 @@
-static const ${c.structType} ${c.id} = {.p_out = ${c.pOut}, .v_out = ${c.vOut}, .p = ${c.p}, .g = ${c.g}, .v = ${c.v}, .n = ${c.n}, .lr = ${c.lr}, .momentum = ${c.momentum}, .weight_decay = ${c.weightDecay}, .nesterov = ${c.nesterov}};
