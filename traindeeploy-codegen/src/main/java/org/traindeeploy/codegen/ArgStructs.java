@@ -56,8 +56,13 @@ final class ArgStructs {
         public boolean pointer() { return shape == Shape.POINTER || shape == Shape.INDEX; }
     }
 
-    /** A struct: its C type name, comment lines, the kernels taking it, the section it opens (or ""), its fields. */
-    public record Struct(Class<?> record, String name, List<String> doc, List<String> functions, String section, List<Field> fields) {}
+    /**
+     * A struct: its C type name, comment lines, the kernels taking it, the section it opens (or ""),
+     * its fields; or a C enum (an opcode type): its name, comment and {@code enumerators}.
+     */
+    public record Struct(Class<?> record, String name, List<String> doc, List<String> functions, String section, List<Field> fields, List<String> enumerators) {
+        Struct withSection(String s) { return new Struct(record, name, doc, functions, s, fields, enumerators); }
+    }
 
     /** One designated initializer: {@code .field = } a C text, an int list, rows of int lists, or a nested initializer. */
     public record Init(String field, String text, int[] ints, List<int[]> rows, List<Init> nested) {}
@@ -80,6 +85,12 @@ final class ArgStructs {
     }
 
     private static Struct read(Class<?> c) {
+        KernelCall.Enum e = c.getAnnotation(KernelCall.Enum.class);
+        if (e != null && c.isEnum()) {
+            List<String> names = new ArrayList<>();
+            for (Object k : c.getEnumConstants()) names.add(((java.lang.Enum<?>) k).name());
+            return new Struct(c, e.name(), e.doc().isEmpty() ? List.of() : List.of(e.doc().split("\n")), List.of(), "", List.of(), List.copyOf(names));
+        }
         KernelCall.Struct s = c.getAnnotation(KernelCall.Struct.class);
         if (s == null || !c.isRecord()) throw new IllegalStateException(c.getName() + " is not a record annotated @KernelCall.Struct");
         List<Field> fields = new ArrayList<>();
@@ -89,7 +100,7 @@ final class ArgStructs {
             fields.add(field(c, rc));
         }
         List<String> doc = s.doc().isEmpty() ? List.of() : List.of(s.doc().split("\n"));
-        return new Struct(c, s.name(), doc, List.of(s.functions()), s.section(), List.copyOf(fields));
+        return new Struct(c, s.name(), doc, List.of(s.functions()), s.section(), List.copyOf(fields), List.of());
     }
 
     /** The C name of a component: camelCase to snake_case ({@code runMeanOut} is {@code run_mean_out}). */
@@ -123,6 +134,7 @@ final class ArgStructs {
             if (io != null) return new Field(name, io.value(), false, Shape.POINTER, Access.READ_WRITE, List.of(), m, null);
             return new Field(name, real ? "td_real" : ct.value(), false, Shape.SCALAR, Access.NONE, List.of(), m, null);
         }
+        if (t.isEnum() && t.isAnnotationPresent(KernelCall.Enum.class)) return new Field(name, of(t).name(), false, Shape.SCALAR, Access.NONE, List.of(), m, t);
         if (t == int.class || t == boolean.class) return new Field(name, "int32_t", false, Shape.SCALAR, Access.NONE, List.of(), m, null);
         if (t == int[].class) {
             if (idx != null) return new Field(name, "int32_t", true, Shape.INDEX, Access.NONE, List.of(), m, null);
@@ -177,7 +189,7 @@ final class ArgStructs {
             out.add(switch (f.shape()) {
                 case POINTER -> new Init(f.name(), (String) v, null, null, null);
                 case INDEX -> new Init(f.name(), indexName(f, id), null, null, null);
-                case SCALAR -> new Init(f.name(), v instanceof Boolean b ? (b ? "1" : "0") : String.valueOf(v), null, null, null);
+                case SCALAR -> new Init(f.name(), v instanceof Boolean b ? (b ? "1" : "0") : v instanceof java.lang.Enum<?> k ? k.name() : String.valueOf(v), null, null, null);
                 case ARRAY -> new Init(f.name(), null, (int[]) v, null, null);
                 case ROWS -> {
                     @SuppressWarnings("unchecked")
@@ -212,7 +224,16 @@ final class ArgStructs {
     static Header header() {
         Set<Class<?>> done = new LinkedHashSet<>();
         List<Struct> out = new ArrayList<>();
-        for (Class<?> c : KernelCall.class.getPermittedSubclasses()) add(c, done, out);
+        for (Class<?> c : KernelCall.class.getPermittedSubclasses()) {
+            int at = out.size();
+            add(c, done, out);
+            // A section's heading goes above the first declaration the record brings (its enums and nested structs first).
+            int last = out.size() - 1;
+            if (last > at && !out.get(last).section().isEmpty()) {
+                out.set(at, out.get(at).withSection(out.get(last).section()));
+                out.set(last, out.get(last).withSection(""));
+            }
+        }
         return new Header(HEADER, KernelCall.MAX_RANK, Collections.unmodifiableList(out));
     }
 

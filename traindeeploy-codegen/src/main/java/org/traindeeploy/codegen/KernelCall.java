@@ -20,7 +20,7 @@ import org.traindeeploy.ops.OpSupport;
  * buffers a call reads and writes (for barrier placement), and the field names the tile binder may
  * set ({@link TileBinding}). A component's C type follows from its Java type where it can: {@code int}
  * is {@code int32_t}, {@code boolean} an {@code int32_t} 0/1, {@code int[]} an {@code int32_t} array of
- * {@value #MAX_RANK}, a record its own struct; otherwise an annotation says it: {@link Out},
+ * {@value #MAX_RANK}, a record its own struct, an enum its own C enum ({@link Enum}: the opcodes); otherwise an annotation says it: {@link Out},
  * {@link In}, {@link InOut} (pointers to buffers: C expressions of {@link BufferPlan}), {@link Real}
  * ({@code td_real}, a C literal), {@link CType}, {@link Index}, {@link Rows}.
  */
@@ -98,7 +98,7 @@ public sealed interface KernelCall {
     @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
     @interface Real {}
 
-    /** A scalar of the given C type (an enum of td_kernels.h, float); the String value is its C text. */
+    /** A scalar of the given C type (float); the String value is its C text. */
     @Retention(RetentionPolicy.RUNTIME)
     @java.lang.annotation.Target(ElementType.RECORD_COMPONENT)
     @interface CType {
@@ -118,6 +118,40 @@ public sealed interface KernelCall {
     @interface Rows {
         int value();
     }
+
+    /**
+     * A Java enum that is a C enum: its type {@code name} and comment; its constants are the C
+     * enumerators, in order (emitted into td_args.h before the first struct using it).
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(ElementType.TYPE)
+    @interface Enum {
+        String name();
+
+        String doc() default "";
+    }
+
+    // ---- opcodes (KernelOpcodes maps op classes to them) -------------------------------------
+
+    /** td_unary's functions. */
+    @Enum(name = "td_unary_op", doc = """
+            td_unary's functions; from TD_SIGMOID on the Activation family: lo, hi carry alpha, beta
+            (HardSigmoid: alpha x + beta; LeakyRelu: alpha).""")
+    enum UnaryOp { TD_NEG, TD_EXP, TD_SQRT, TD_ERF, TD_RELU, TD_GELU, TD_GELU_TANH, TD_CLIP, TD_SIGMOID, TD_TANH, TD_HARD_SIGMOID, TD_HARD_SWISH, TD_LEAKY_RELU }
+
+    /** td_unary_grad's derivatives. */
+    @Enum(name = "td_unary_grad_op", doc = "td_unary_grad's derivatives; saved = y for SIGMOID, TANH; saved = x for the others.")
+    enum UnaryGradOp {
+        TD_RELU_GRAD, TD_GELU_GRAD, TD_GELU_TANH_GRAD, TD_CLIP_GRAD, TD_SIGMOID_GRAD, TD_TANH_GRAD, TD_HARD_SIGMOID_GRAD, TD_HARD_SWISH_GRAD, TD_LEAKY_RELU_GRAD
+    }
+
+    /** td_binary's operators. */
+    @Enum(name = "td_binary_op", doc = "td_binary's operators.")
+    enum BinaryOp { TD_ADD, TD_SUB, TD_MUL, TD_DIV, TD_POW }
+
+    /** td_cast's element types. */
+    @Enum(name = "td_dtype", doc = "td_cast's element types.")
+    enum CastType { TD_DT_FLOAT, TD_DT_INT64, TD_DT_INT32, TD_DT_BOOL }
 
     // ---- shared geometry records ----------------------------------------------------------
 
@@ -158,17 +192,17 @@ public sealed interface KernelCall {
     /** td_unary: y = op(x); lo/hi are C double literals (Clip bounds). */
     @Struct(name = "td_unary_args", functions = "td_unary", section = "elementwise.c: unary math, activations and their gradients, binary ops with broadcast",
             doc = "y = op(x) elementwise; lo/hi are Clip's bounds.")
-    record Unary(String id, @Out String y, @In String x, int n, @CType("td_unary_op") String op, @Real String lo, @Real String hi) implements KernelCall {}
+    record Unary(String id, @Out String y, @In String x, int n, UnaryOp op, @Real String lo, @Real String hi) implements KernelCall {}
 
     /** td_unary_grad: dx = dy * op'(saved). */
     @Struct(name = "td_unary_grad_args", functions = "td_unary_grad",
             doc = "dx = dy * op'(saved) elementwise; saved is Relu's output Y, otherwise the forward input X.")
-    record UnaryGrad(String id, @Out String dx, @In String dy, @In String saved, int n, @CType("td_unary_grad_op") String op, @Real String lo, @Real String hi)
+    record UnaryGrad(String id, @Out String dx, @In String dy, @In String saved, int n, UnaryGradOp op, @Real String lo, @Real String hi)
             implements KernelCall {}
 
     /** td_binary: y = a op b, broadcast. */
     @Struct(name = "td_binary_args", functions = "td_binary", doc = "y = a op b with NumPy broadcasting (operands 0 = a, 1 = b of the view).")
-    record Binary(String id, @Out String y, @In String a, @In String b, @CType("td_binary_op") String op, Broadcast view) implements KernelCall {}
+    record Binary(String id, @Out String y, @In String a, @In String b, BinaryOp op, Broadcast view) implements KernelCall {}
 
     /** td_equal: y = (a == b), broadcast; {@code isInt64} selects int64_t operands over float. */
     @Struct(name = "td_equal_args", functions = "td_equal", doc = "y = (a == b) as 0/1 bytes; a and b are float (is_int64 = 0) or int64_t (is_int64 = 1).")
@@ -180,7 +214,7 @@ public sealed interface KernelCall {
 
     /** td_cast between the td_dtype codes {@code from} and {@code to}. */
     @Struct(name = "td_cast_args", functions = "td_cast", doc = "y = (to) x elementwise; float to integer truncates toward zero, anything to bool is (x != 0).")
-    record Cast(String id, @Out("void") String y, @In("void") String x, int n, @CType("td_dtype") String from, @CType("td_dtype") String to) implements KernelCall {}
+    record Cast(String id, @Out("void") String y, @In("void") String x, int n, CastType from, CastType to) implements KernelCall {}
 
     // ---- reduce.c -------------------------------------------------------------------------
 

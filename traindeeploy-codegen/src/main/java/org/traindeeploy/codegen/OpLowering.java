@@ -88,13 +88,13 @@ final class OpLowering {
         // The elementwise ops are the ones KernelOpcodes has an opcode for (one registry).
         for (Class<? extends Op> c : KernelOpcodes.unaryOps()) {
             on(c, (op, cx) -> {
-                KernelOpcodes.Code k = KernelOpcodes.unary(op);
+                KernelOpcodes.Code<KernelCall.UnaryOp> k = KernelOpcodes.unary(op);
                 return unary(cx, k.op(), k.lo(), k.hi());
             });
         }
         for (Class<? extends Op> c : KernelOpcodes.unaryGradOps()) {
             on(c, (op, cx) -> {
-                KernelOpcodes.Code k = KernelOpcodes.unaryGrad(op);
+                KernelOpcodes.Code<KernelCall.UnaryGradOp> k = KernelOpcodes.unaryGrad(op);
                 return unaryGrad(cx, k.op(), k.lo(), k.hi());
             });
         }
@@ -353,28 +353,28 @@ final class OpLowering {
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    private static List<KernelCall> unary(Context cx, String op, double lo, double hi) {
+    private static List<KernelCall> unary(Context cx, KernelCall.UnaryOp op, double lo, double hi) {
         cx.floats(0);
         return List.of(new KernelCall.Unary(cx.id(), cx.out(0), cx.in(0), cx.input(0).type().size(), op, real(lo), real(hi)));
     }
 
-    private static List<KernelCall> unaryGrad(Context cx, String op, double lo, double hi) {
+    private static List<KernelCall> unaryGrad(Context cx, KernelCall.UnaryGradOp op, double lo, double hi) {
         cx.floats(0, 1);
         if (!cx.input(0).type().equals(cx.input(1).type())) throw cx.unsupported("operands of different shapes");
         return List.of(new KernelCall.UnaryGrad(cx.id(), cx.out(0), cx.in(0), cx.in(1), cx.input(0).type().size(), op, real(lo), real(hi)));
     }
 
-    private static List<KernelCall> binary(Context cx, String op) {
+    private static List<KernelCall> binary(Context cx, KernelCall.BinaryOp op) {
         if (cx.input(0).type().dtype() != DType.FLOAT) throw cx.unsupported(cx.node.op().opType() + " on " + cx.input(0).type().dtype().text());
         return List.of(new KernelCall.Binary(cx.id(), cx.out(0), cx.in(0), cx.in(1), op, Broadcast.of(cx.outShape(0), cx.inShape(0), cx.inShape(1))));
     }
 
-    private static String dtypeCode(Context cx, DType d) {
+    private static KernelCall.CastType dtypeCode(Context cx, DType d) {
         return switch (d) {
-            case FLOAT -> "TD_DT_FLOAT";
-            case INT64 -> "TD_DT_INT64";
-            case INT32 -> "TD_DT_INT32";
-            case BOOL -> "TD_DT_BOOL";
+            case FLOAT -> KernelCall.CastType.TD_DT_FLOAT;
+            case INT64 -> KernelCall.CastType.TD_DT_INT64;
+            case INT32 -> KernelCall.CastType.TD_DT_INT32;
+            case BOOL -> KernelCall.CastType.TD_DT_BOOL;
             case DOUBLE -> throw cx.unsupported("float64");
         };
     }

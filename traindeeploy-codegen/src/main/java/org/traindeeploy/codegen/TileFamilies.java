@@ -89,7 +89,7 @@ final class TileFamilies {
     // ---- elementwise ---------------------------------------------------------------------------
 
     private static List<Bound> unary(Tile t, String id, Op op) {
-        KernelOpcodes.Code o = KernelOpcodes.unary(op);
+        KernelOpcodes.Code<KernelCall.UnaryOp> o = KernelOpcodes.unary(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         int x = t.in(0);
         int y = t.out(0);
@@ -98,7 +98,7 @@ final class TileFamilies {
     }
 
     private static List<Bound> unaryGrad(Tile t, String id, Op op) {
-        KernelOpcodes.Code o = KernelOpcodes.unaryGrad(op);
+        KernelOpcodes.Code<KernelCall.UnaryGradOp> o = KernelOpcodes.unaryGrad(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         KernelCall call = new KernelCall.UnaryGrad(id, t.sym0(t.out(0)), t.sym0(t.in(0)), t.sym0(t.in(1)), t.size(0), o.op(), CLiterals.ofDouble(o.lo()),
                 CLiterals.ofDouble(o.hi()));
@@ -107,7 +107,7 @@ final class TileFamilies {
 
     /** A binary op over the tile's box [e0, e1, …]: every box is dense, a broadcast axis has stride 0. */
     private static List<Bound> binary(Tile t, String id, Op op) {
-        String o = KernelOpcodes.binary(op);
+        KernelCall.BinaryOp o = KernelOpcodes.binary(op);
         if (o == null) throw new IllegalStateException("no tiled kernel for " + op.opType());
         int a = t.in(0);
         int b = t.in(1);
