@@ -8,6 +8,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cp -r "$root/src-templates/kernels" "$root/src-templates/runtime" "$root/bench/rv32_math.c" "$tmp/"
+# td_args.h (the kernels' argument structs) is generated from the compiler's kernel-call records: take it
+# from any compiled folder (the same bytes for every model; needs traindeeploy-cli/target/traindeeploy.jar).
+java -jar "$root/traindeeploy-cli/target/traindeeploy.jar" compile "$root/tests/conformance/mlp/model.onnx" -o "$tmp/gen" --target host > /dev/null
+cp "$tmp/gen/kernels/td_args.h" "$tmp/kernels/"
 cd "$tmp"
 for mode in float double; do
   { printf '#define TD_L1_SIZE 0u\n#define TD_L2_SIZE 16u\n#define TD_L3_SIZE 0u\n#define TD_DMA_MAX 256u\n'

@@ -116,21 +116,22 @@ extern uint8_t td_l2[]; /* TD_L2_SIZE bytes */
 #include "bsp/ram.h"
 #endif
 
+/* Copies one request holds in flight: td_tiled.c waits after this many, the runtimes size their queues by it. */
+#define TD_DMA_SLOTS 4
+
 typedef struct td_dma {
     int pending;                 /* copies issued and not yet waited for */
 #ifdef TD_PULP
-    pi_cl_dma_cmd_t cmd[4];      /* one MCHAN command per pending copy (td_runtime_pulp.c) */
+    pi_cl_dma_cmd_t cmd[TD_DMA_SLOTS]; /* one MCHAN command per pending copy (td_runtime_pulp.c) */
     int ram_pending;             /* L3 copies issued (td_l3_in / td_l3_out) and not yet waited for */
-    pi_cl_ram_req_t ram[4];
-    uint8_t ram_write[4];        /* 1: L1 -> L3 */
+    pi_cl_ram_req_t ram[TD_DMA_SLOTS];
+    uint8_t ram_write[TD_DMA_SLOTS]; /* 1: L1 -> L3 */
 #else
-    uint8_t *dst[4];
-    const uint8_t *src[4];
-    uint32_t rows[4], row_bytes[4], dst_stride[4], src_stride[4];
+    uint8_t *dst[TD_DMA_SLOTS];
+    const uint8_t *src[TD_DMA_SLOTS];
+    uint32_t rows[TD_DMA_SLOTS], row_bytes[TD_DMA_SLOTS], dst_stride[TD_DMA_SLOTS], src_stride[TD_DMA_SLOTS];
 #endif
 } td_dma;
-
-#define TD_DMA_SLOTS 4
 
 /* L2 -> L1 and L1 -> L2 (the cluster DMA). */
 void td_dma_in(uint8_t *l1, const uint8_t *l2, uint32_t rows, uint32_t row_bytes, uint32_t l1_stride, uint32_t l2_stride, td_dma *req,

@@ -1,7 +1,6 @@
 package org.traindeeploy.ops;
 
 import java.util.List;
-import java.util.Locale;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Value;
 
@@ -19,7 +18,7 @@ import org.traindeeploy.ir.Value;
  */
 public record Activation(Kind kind, double alpha, double beta) implements Unary {
 
-    /** Which function; {@link #onnx} is its ONNX op type, {@link #cName} its C enumerator stem. */
+    /** Which function; {@link #onnx} is its ONNX op type (its C opcode: codegen's KernelOpcodes). */
     public enum Kind {
         SIGMOID("Sigmoid", true), TANH("Tanh", true), HARD_SIGMOID("HardSigmoid", false), HARD_SWISH("HardSwish", false),
         LEAKY_RELU("LeakyRelu", false);
@@ -36,8 +35,6 @@ public record Activation(Kind kind, double alpha, double beta) implements Unary 
 
         /** Whether the backward reads Y (else X). */
         public boolean savesOutput() { return savesOutput; }
-
-        public String cName() { return "TD_" + name().toUpperCase(Locale.ROOT); }
     }
 
     public Activation {
