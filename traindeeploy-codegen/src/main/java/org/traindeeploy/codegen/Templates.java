@@ -45,7 +45,7 @@ final class Templates {
 
     /** The templates every generated folder renders (their includes load as they are met). */
     private static final String[] MAIN = {"network.c.ftl", "network.h.ftl", "network_data.h.ftl", "network_data.S.ftl", "Makefile.ftl", "td_target.h.ftl",
-            "td_plan.h.ftl", "calls/lib.ftl", "tiles/tables.ftl"};
+            "td_plan.h.ftl", "calls/lib.ftl", "tiles/tables.ftl", "kernels/td_args.h.ftl"};
 
     /**
      * Load FreeMarker and parse the main templates into the configuration's cache, so that a caller

@@ -16,8 +16,9 @@ import org.traindeeploy.tiling.TileContract.Role;
 /**
  * The kernel side of every tiled op family, one registry entry per op class: given a tile's boxes
  * (see {@link TileLoops.Tile}), the kernel call (its constant argument struct, a {@link KernelCall}
- * rendered by its calls/ template) and the fields of that struct that follow the tile, listed with
- * {@link TileBinding} and set for every tile by td_tiled.c's one binder. The geometry itself (which
+ * record rendered by calls/lib.ftl) and the fields of that struct that follow the tile, listed with
+ * {@link TileBinding} by their C member designators (checked against the record in {@link #bound})
+ * and set for every tile by td_tiled.c's one binder. The geometry itself (which
  * dims, which boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a family only
  * translates box extents into kernel arguments. Every op whose contract has dims has a binder here
  * ({@code TiledCTest} checks it on every op of the conformance cases and on synthetic nodes).

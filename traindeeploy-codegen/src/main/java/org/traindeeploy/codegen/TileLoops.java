@@ -127,7 +127,7 @@ final class TileLoops {
     }
 
     /**
-     * One kernel invocation per tile: the constant argument struct (rendered by its calls/ template)
+     * One kernel invocation per tile: the constant argument struct (rendered by calls/lib.ftl from its record)
      * and the fields that depend on the tile, which td_tiled.c's binder sets for every tile.
      */
     record Bound(KernelCall call, List<TileBinding.BindOp> ops, int fixed, int seqLength) {
