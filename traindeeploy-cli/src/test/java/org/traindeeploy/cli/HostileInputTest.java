@@ -288,6 +288,13 @@ class HostileInputTest {
                 "99999999999999999999GiB"), true, "--l2");
         fails(cli("compile", MLP, "-o", root.resolve("c3").toString(), "--train", "all", "--batch", "2", "--target", "siracusa", "--l2", "9999999GiB"), true,
                 "--l2", "too large");
+        // check reads every case and strategy name before the first case runs; profile knows its target before compiling.
+        fails(cli("check", "tests/conformance/mlp", "--engine", "reference", "--strategy", "nosuch"), true, "--strategy: ", "has no strategy 'nosuch'", "[full, last]");
+        fails(cli("check", "tests/conformance/cnn", "tests/conformance/mlp", "--engine", "reference", "--strategy", "selective"), true, "has no strategy 'selective'",
+                "tests/conformance/mlp");
+        fails(cli("check", "tests/conformance/mlp", "--engine", "c", "--cores", "0"), true, "--cores 0");
+        fails(cli("profile", MLP, "--train", "all", "--target", "host", "-o", root.resolve("p1").toString()), true, "profile needs a cluster target", "'host'");
+        assertFalse(Files.exists(root.resolve("p1")));
     }
 
     @Test
