@@ -63,6 +63,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        TargetCores.check(cores);
         Engine e = switch (engine) {
             case "reference" -> new ReferenceEngine();
             case "c" -> new CEngine(new CEngine.Options(cores, "sanitize".equals(cflags) ? CEngine.SANITIZE_CFLAGS : cflags, null)
@@ -74,8 +75,16 @@ final class CheckCommand implements Callable<Integer> {
         boolean ok = true;
         int passed = 0;
         int failed = 0;
+        // Every case and strategy name is read and checked before the first case runs.
+        List<Manifest> manifests = new ArrayList<>();
         for (Path c : cases) {
             Manifest m = Manifest.read(c);
+            if (!forwardOnly) for (String s : strategies) {
+                if (!m.strategies().containsKey(s)) throw new CompileException("--strategy: case " + c + " has no strategy '" + s + "' (it has " + m.strategies().keySet() + ")");
+            }
+            manifests.add(m);
+        }
+        for (Manifest m : manifests) {
             Checker ch = new Checker(e, out);
             ch.header(m);
             if (forwardOnly) ch.checkForward(m);

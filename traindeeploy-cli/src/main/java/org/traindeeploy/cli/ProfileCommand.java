@@ -74,7 +74,8 @@ final class ProfileCommand implements Callable<Integer> {
         if (!training.wantsTraining()) throw new CompileException("nothing to train: give --train (all, last or patterns) or --lora");
         Target target = targetOptions.load();
         int n = cores == null ? target.cores() : cores;
-        if (n < 1 || n > 64) throw new CompileException("--cores " + n + " must be between 1 and 64");
+        TargetCores.check(n);
+        Rv32Profile.check(target);
         // Paths before any work: the output folder may be written, the kept build folder is new.
         OutputFolder.check(outDir, force, "-o");
         if (keep != null) OutputFolder.check(keep, false, "--keep");

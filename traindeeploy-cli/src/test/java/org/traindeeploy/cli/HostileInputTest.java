@@ -288,6 +288,41 @@ class HostileInputTest {
                 "99999999999999999999GiB"), true, "--l2");
         fails(cli("compile", MLP, "-o", root.resolve("c3").toString(), "--train", "all", "--batch", "2", "--target", "siracusa", "--l2", "9999999GiB"), true,
                 "--l2", "too large");
+        // check reads every case and strategy name before the first case runs; profile knows its target before compiling.
+        fails(cli("check", "tests/conformance/mlp", "--engine", "reference", "--strategy", "nosuch"), true, "--strategy: ", "has no strategy 'nosuch'", "[full, last]");
+        fails(cli("check", "tests/conformance/cnn", "tests/conformance/mlp", "--engine", "reference", "--strategy", "selective"), true, "has no strategy 'selective'",
+                "tests/conformance/mlp");
+        fails(cli("check", "tests/conformance/mlp", "--engine", "c", "--cores", "0"), true, "--cores 0");
+        fails(cli("profile", MLP, "--train", "all", "--target", "host", "-o", root.resolve("p1").toString()), true, "profile needs a cluster target", "'host'");
+        assertFalse(Files.exists(root.resolve("p1")));
+    }
+
+    @Test
+    void badTargetFilesNameTheFieldWithoutJavaNames() throws IOException {
+        String[][] cases = {
+            {"[]", "expected an object"},
+            {"{\"name\":\"t\",\"cores\":\"x\"}", "cores: expected an integer"},
+            {"{\"name\":\"t\",\"cores\":1e300}", "cores: Numeric value (1e300) out of range"},
+            {"{\"name\":\"t\",\"levels\":[{\"name\":\"L2\",\"sizeBytes\":0}]}", "levels[0]: memory level L2"},
+            {"{\"name\":\"t\",\"nope\":1}", "missing field 'levels'"},
+            {"{\"name\":\"t\",\"cores\":1,\"clockHz\":1,\"flopsPerCyclePerCore\":1,\"levels\":[{\"name\":\"L2\",\"sizeBytes\":9,\"alignment\":4}],\"nope\":1}",
+                "unknown field 'nope'"},
+            {"{\"name\":\"t\",\"cores\":1,\"clockHz\":0,\"flopsPerCyclePerCore\":1,\"levels\":[{\"name\":\"L2\",\"sizeBytes\":9,\"alignment\":4}]}",
+                "clockHz must be a positive number"},
+            {"{\"name\":\"t\",\"cores\":1,\"clockHz\":1,\"flopsPerCyclePerCore\":1,\"levels\":[{\"name\":\"L2\",\"sizeBytes\":9,\"alignment\":4}],"
+                + "\"dma\":[{\"from\":\"L3\",\"to\":\"L2\",\"bytesPerCycle\":1}]}", "DMA link L3-L2 names a level"},
+            {"{\"name\":\"t\",\"cores\":1,\"clockHz\":1,\"flopsPerCyclePerCore\":1,\"levels\":[{\"name\":\"L2\",\"sizeBytes\":9,\"alignment\":4}],"
+                + "\"dma\":[{\"from\":\"L2\",\"to\":\"L2\",\"bytesPerCycle\":0}]}", "dma[0]: DMA link L2-L2: bytesPerCycle must be a positive number"},
+            {"{\"name\":", "invalid target description"},
+        };
+        for (String[] c : cases) {
+            Path t = Files.writeString(root.resolve("target-" + Integer.toHexString(c[0].hashCode()) + ".json"), c[0]);
+            fails(cli("compile", MLP, "-o", root.resolve("tgt").toString(), "--train", "all", "--batch", "2", "--target", t.toString()), true,
+                    "--target " + t, c[1]);
+            BadInputTest.Run r = cli("inspect", MLP, "--target", t.toString());
+            assertFalse(r.err().contains("org.traindeeploy") || r.err().contains("JsonToken"), r.err());
+        }
+        assertFalse(Files.exists(root.resolve("tgt")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.traindeeploy.codegen;
 
+import org.traindeeploy.ir.Op;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package org.traindeeploy.codegen;
 
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

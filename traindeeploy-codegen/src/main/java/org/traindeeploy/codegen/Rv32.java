@@ -42,9 +42,12 @@ public final class Rv32 {
     }
 
     /** The target must be a cluster target (an L1 level): the rv32 build is its device code. */
-    static void requireCluster(Target t) {
+    static void requireCluster(Target t) { requireCluster(t, "--engine rv32"); }
+
+    /** As {@link #requireCluster(Target)}, the error naming {@code what} needs it (a flag or a command). */
+    static void requireCluster(Target t, String what) {
         if (!t.hasLevel("L1")) {
-            throw new CompileException("--engine rv32 needs a cluster target with an L1 level (e.g. --target siracusa), not '" + t.name() + "'");
+            throw new CompileException(what + " needs a cluster target with an L1 level (e.g. --target siracusa), not '" + t.name() + "'");
         }
     }
 

@@ -45,14 +45,19 @@ public final class Rv32Profile {
         public long outsideNodes() { return instructions - nodes.stream().mapToLong(NodeProfile::instructions).sum(); }
     }
 
+    /** What profiling on {@code target} needs (a cluster target, the rv32 tools), checked before any work: one-line errors. */
+    public static void check(Target target) {
+        Rv32.requireCluster(target, "profile");
+        Rv32.require();
+    }
+
     /**
      * Profile one training step of {@code p} on {@code cores} harts of {@code target}, with the
      * batch {@code input}/{@code labels} for both the warm-up and the measured step; {@code dir}
      * (created, must not exist) keeps the folder, or null for a temporary one.
      */
     public static Profile run(TrainingProgram p, String modelName, Target target, int cores, Tensor input, Tensor labels, Path dir) {
-        Rv32.requireCluster(target);
-        Rv32.require();
+        check(target);
         EmitSpec spec = EmitSpec.training(modelName, p);
         LoweredProgram lp = BackHalf.lower(spec, cores, target, false);
         NetworkModel m = lp.model();

@@ -1,5 +1,6 @@
 package org.traindeeploy.codegen;
 
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.traindeeploy.codegen.TileLoops.Bound;
 import org.traindeeploy.codegen.TileLoops.Tile;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ops.*;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * The kernel side of every tiled op family, one registry entry per op class: given a tile's boxes
@@ -19,7 +20,7 @@ import org.traindeeploy.tiling.TileContract.Role;
  * record rendered by calls/lib.ftl) and the fields of that struct that follow the tile, listed with
  * {@link TileBinding} by their C member designators (checked against the record in {@link #bound})
  * and set for every tile by td_tiled.c's one binder. The geometry itself (which
- * dims, which boxes) is the op's {@link org.traindeeploy.tiling.TileContract}; a family only
+ * dims, which boxes) is the op's {@link org.traindeeploy.ir.TileContract}; a family only
  * translates box extents into kernel arguments. Every op whose contract has dims has a binder here
  * ({@code TiledCTest} checks it on every op of the conformance cases and on synthetic nodes).
  */

@@ -6,11 +6,11 @@ import java.util.Set;
 import org.traindeeploy.codegen.BufferPlan.Buffer;
 import org.traindeeploy.codegen.NetworkModel.L1Macro;
 import org.traindeeploy.ir.Node;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Layout;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Layout;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 import org.traindeeploy.tiling.Tiler;
 
 /**

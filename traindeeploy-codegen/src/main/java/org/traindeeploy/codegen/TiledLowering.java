@@ -82,7 +82,7 @@ final class TiledLowering {
         if (Tiler.isView(n, plan::planned)) return List.of();
         java.util.List<org.traindeeploy.ir.TensorType> types = new ArrayList<>();
         for (Value v : n.inputs()) types.add(v == null ? null : v.type());
-        org.traindeeploy.tiling.TileContract contract = n.op().tileContract(types, n.outputs().stream().map(Value::type).toList());
+        org.traindeeploy.ir.TileContract contract = n.op().tileContract(types, n.outputs().stream().map(Value::type).toList());
         if (!contract.dims().isEmpty()) {
             // The op's contract and the tiler's choice decide the loop, the boxes and the L1 layout.
             Tiler.Tiling tiling = Tiler.tile(n, l1Size, target, plan::planned);

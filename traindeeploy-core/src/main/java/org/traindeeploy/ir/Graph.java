@@ -7,7 +7,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.traindeeploy.ops.Op;
 
 /**
  * A graph owns its values and nodes. Nodes are kept in a topological order (the verifier checks

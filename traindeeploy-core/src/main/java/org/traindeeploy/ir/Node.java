@@ -3,7 +3,6 @@ package org.traindeeploy.ir;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.traindeeploy.ops.Op;
 
 /** One operation: an op (with its typed attributes), its input values and the values it defines. */
 public final class Node {

@@ -4,7 +4,6 @@ import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.traindeeploy.ops.Op;
 
 /**
  * The stable text form of a graph, for tests and {@code --print-ir}:

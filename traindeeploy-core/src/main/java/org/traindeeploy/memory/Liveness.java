@@ -15,7 +15,7 @@ import org.traindeeploy.ops.Reshape;
  * <li>a value is live from the step that defines it (inputs: step 0) to its last reader; graph
  *     outputs and next-state values to the end of the step;</li>
  * <li>a Reshape's output is a view of its input (same bytes, never copied);</li>
- * <li>an op that {@link org.traindeeploy.ops.Op#canRunInPlace()} writes its output over its first
+ * <li>an op that {@link org.traindeeploy.ir.Op#canRunInPlace()} writes its output over its first
  *     input when that input (a computed value of the same size) is read for the last time there;</li>
  * <li>a state's next value is written over the state when the update node is the state's last reader;
  *     otherwise it gets its own buffer and is copied back at the end of the step.</li>

@@ -10,7 +10,7 @@ import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.onnx.proto.OnnxProto.AttributeProto;
 import org.traindeeploy.onnx.proto.OnnxProto.NodeProto;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 
 /**
  * One ONNX node being imported: typed access to its attributes (each read is recorded, so that an

@@ -1,5 +1,6 @@
 package org.traindeeploy.onnx;
 
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
@@ -63,7 +64,7 @@ public record AdamUpdate(double lr, double beta1, double beta2, double eps, doub
     @Override public boolean canRunInPlace() { return true; }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.elementwise(in, out);
     }
 }

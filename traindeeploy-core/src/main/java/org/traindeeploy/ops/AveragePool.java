@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
@@ -40,7 +42,7 @@ public record AveragePool(Window2d window, boolean countIncludePad) implements O
 
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.planes(in.get(0).dim(0) * in.get(0).dim(1), in, out);
     }
 }

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -32,7 +33,7 @@ public record AveragePoolGrad(Window2d window, boolean countIncludePad, int[] in
 
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.planes(inputShape[0] * inputShape[1], in, out);
     }
 }

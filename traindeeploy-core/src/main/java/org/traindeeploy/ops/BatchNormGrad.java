@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -69,7 +70,7 @@ public record BatchNormGrad(double epsilon, boolean training) implements Op {
 
     /** Channel blocks: every channel's statistics need only its own [N, 1, inner] slab. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] l = BatchNormalization.layout(in.get(1).shape());
         return TileContracts.channels(l[0], l[1], l[2], in, out);
     }

@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -136,7 +138,7 @@ public record BatchNormalization(double epsilon, double momentum, boolean traini
 
     /** Channel blocks: every channel's statistics need only its own [N, 1, inner] slab. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] l = BatchNormalization.layout(in.get(0).shape());
         return TileContracts.channels(l[0], l[1], l[2], in, out);
     }

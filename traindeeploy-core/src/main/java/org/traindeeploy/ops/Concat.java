@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
@@ -72,7 +74,7 @@ public record Concat(int axis) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 0; }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int a = OpSupport.normalizeAxis(axis, out.get(0).rank(), "Concat axis");
         return TileContracts.bestCopy(a, d -> {
             int[] xa = new int[in.size()];

@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -30,8 +32,8 @@ public record Expand(int[] shape) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 0; }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        if (in.get(0).rank() != out.get(0).rank()) return org.traindeeploy.tiling.TileContract.whole(in, out);
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        if (in.get(0).rank() != out.get(0).rank()) return org.traindeeploy.ir.TileContract.whole(in, out);
         return TileContracts.bestCopy(-1, d -> new int[] {d}, in, out, null);
     }
 }

@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
@@ -37,7 +39,7 @@ public record GlobalAveragePool() implements Op {
 
     /** Blocks of planes (N·C), each plane whole. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int[] axes = new int[in.get(0).rank() - 2];
         for (int i = 0; i < axes.length; i++) axes[i] = i + 2;
         return TileContracts.keptBlock(axes, in, out);

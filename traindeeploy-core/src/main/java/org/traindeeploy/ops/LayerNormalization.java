@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
@@ -83,7 +85,7 @@ public record LayerNormalization(int axis, double epsilon) implements Op {
 
     /** Whole rows (the normalized extent) per tile. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int cols = OpSupport.product(in.get(0).shape(), axis, in.get(0).rank());
         return TileContracts.rows(in.get(0).size() / Math.max(1, cols), cols, in, out);
     }

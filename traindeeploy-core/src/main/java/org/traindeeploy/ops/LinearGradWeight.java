@@ -1,14 +1,15 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Dim;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Dim;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * Weight gradient of Linear, inputs (X [..., K], dY [..., N]) with the leading axes flattened to

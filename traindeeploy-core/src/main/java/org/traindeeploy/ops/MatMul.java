@@ -1,16 +1,18 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Dim;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Dim;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * Batched matrix product of two computed tensors: A [..., M, K] · B [..., K, N] with the batch axes

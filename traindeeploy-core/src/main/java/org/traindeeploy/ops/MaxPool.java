@@ -1,14 +1,16 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Dim;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Dim;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * 2-D max pooling. Y[n,c,oh,ow] = max over the window (padding never wins). dX = MaxPoolGrad(dY, X):

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -27,7 +28,7 @@ public record MaxPoolGrad(Window2d window) implements Op {
 
     /** Planes (N·C) and output rows in parallel; input rows with the window's halo. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.planes(in.get(1).dim(0) * in.get(1).dim(1), in, out);
     }
 }

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -26,7 +27,7 @@ public record MseLossGrad() implements Op {
 
     /** Whole rows (the normalized extent) per tile. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.whole(in, out);
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.ir.TileContract.whole(in, out);
     }
 }

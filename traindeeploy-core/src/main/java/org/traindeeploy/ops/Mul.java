@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.Value;

@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;

@@ -1,10 +1,12 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.ir.TileContract;
 
 /** Y = Σ over {@code axes} of X (empty axes: all). dX = Expand(Reshape(dY, kept shape), shape(X)). */
 public record ReduceSum(int[] axes, boolean keepDims) implements Op {

@@ -1,16 +1,18 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Dim;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Dim;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * Y = X viewed with a static {@code shape} (no 0 or −1 left: the importer resolves ONNX's
@@ -39,6 +41,8 @@ public record Reshape(int[] shape) implements Op {
     @Override public long flops(List<TensorType> in, List<TensorType> out) { return 0; }
 
     @Override public boolean canRunInPlace() { return true; }
+
+    @Override public boolean isView() { return true; }
 
     @Override public boolean equals(Object o) { return o instanceof Reshape r && Arrays.equals(r.shape, shape); }
 

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
@@ -59,7 +60,7 @@ public record SgdUpdate(double lr, double momentum, double weightDecay, boolean 
     @Override public boolean canRunInPlace() { return true; }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.elementwise(in, out);
     }
 }

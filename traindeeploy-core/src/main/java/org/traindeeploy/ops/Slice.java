@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
@@ -121,8 +123,8 @@ public record Slice(int[] starts, int[] steps, int[] counts) implements Op {
     }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        for (int s : steps) if (s < 1) return org.traindeeploy.tiling.TileContract.whole(in, out);
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        for (int s : steps) if (s < 1) return org.traindeeploy.ir.TileContract.whole(in, out);
         return TileContracts.bestCopy(-1, d -> new int[] {d}, in, out, new TileContracts.SliceBox(starts, steps, counts));
     }
 }

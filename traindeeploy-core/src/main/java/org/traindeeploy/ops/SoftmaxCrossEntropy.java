@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
@@ -64,7 +66,7 @@ public record SoftmaxCrossEntropy() implements Op {
 
     /** Whole rows (the normalized extent) per tile. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
-        return org.traindeeploy.tiling.TileContract.whole(in, out);
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+        return org.traindeeploy.ir.TileContract.whole(in, out);
     }
 }

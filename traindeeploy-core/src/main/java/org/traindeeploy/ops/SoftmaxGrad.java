@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -37,7 +38,7 @@ public record SoftmaxGrad(int axis) implements Op {
 
     /** Whole rows (the normalized extent) per tile. */
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.rows(OpSupport.product(in.get(0).shape(), 0, axis), OpSupport.product(in.get(0).shape(), axis, in.get(0).rank()), in, out);
     }
 }

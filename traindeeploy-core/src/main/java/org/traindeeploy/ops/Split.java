@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +71,7 @@ public record Split(int axis, int[] sizes) implements Op {
     @Override public String toString() { return "Split[axis=" + axis + ", sizes=" + Arrays.toString(sizes) + "]"; }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         int a = OpSupport.normalizeAxis(axis, in.get(0).rank(), "Split axis");
         return TileContracts.bestCopy(a, d -> new int[] {d}, in, out, null);
     }

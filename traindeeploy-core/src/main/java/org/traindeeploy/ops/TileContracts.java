@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.traindeeploy.ir.DType;
 import org.traindeeploy.ir.TensorType;
-import org.traindeeploy.tiling.TileContract;
-import org.traindeeploy.tiling.TileContract.Axis;
-import org.traindeeploy.tiling.TileContract.Dim;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract;
+import org.traindeeploy.ir.TileContract.Axis;
+import org.traindeeploy.ir.TileContract.Dim;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * Tile geometries shared by several ops (see {@link TileContract}): flat elementwise chunks, row

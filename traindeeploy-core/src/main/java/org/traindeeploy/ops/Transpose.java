@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import java.util.Arrays;
 import java.util.List;
 import org.traindeeploy.ir.CompileException;
@@ -68,7 +70,7 @@ public record Transpose(int[] perm) implements Op {
     @Override public String toString() { return "Transpose" + Arrays.toString(perm); }
 
     @Override
-    public org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    public org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.bestCopy(-1, d -> new int[] {perm[d]}, in, out, null);
     }
 }

@@ -1,5 +1,6 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.Op;
 import java.util.List;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
@@ -28,7 +29,7 @@ public interface Unary extends Op {
     default boolean canRunInPlace() { return true; }
 
     @Override
-    default org.traindeeploy.tiling.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
+    default org.traindeeploy.ir.TileContract tileContract(List<TensorType> in, List<TensorType> out) {
         return TileContracts.elementwise(in, out);
     }
 }

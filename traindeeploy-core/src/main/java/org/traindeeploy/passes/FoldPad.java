@@ -49,7 +49,7 @@ public record FoldPad() implements Pass {
         return changed;
     }
 
-    private static void replaceOp(Graph g, Node r, org.traindeeploy.ops.Op op, Node pad) {
+    private static void replaceOp(Graph g, Node r, org.traindeeploy.ir.Op op, Node pad) {
         List<org.traindeeploy.ir.Value> in = new ArrayList<>(r.inputs());
         in.set(0, pad.input(0));
         Rewrite.replace(g, r, r.name(), op, in.toArray(new org.traindeeploy.ir.Value[0]));

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 
 /** Small matchers for rewrite patterns. */
 final class Patterns {

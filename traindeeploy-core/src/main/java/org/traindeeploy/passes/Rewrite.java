@@ -5,7 +5,7 @@ import java.util.List;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 
 /** Replacing the root of a matched pattern by one new node that keeps the root's output name. */
 final class Rewrite {

@@ -16,7 +16,7 @@ import org.traindeeploy.passes.PassManager;
 import org.traindeeploy.schedule.SchedulePass;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
-import org.traindeeploy.tiling.TileContract;
+import org.traindeeploy.ir.TileContract;
 import org.traindeeploy.tiling.Tiler;
 import org.traindeeploy.train.TrainingProgram;
 

@@ -24,7 +24,7 @@ import java.util.Map;
  * elements, in blocks of 4 for the matrix-product families, which split over blocks of 4 columns).
  * {@code windows} and {@code taps} count the scalar loops of the kernels that gather a window one
  * element at a time (the direct convolutions and their gradients, {@link
- * org.traindeeploy.ops.Op#scalarLoops}): entries of the loop over one window (per output and
+ * org.traindeeploy.ir.Op#scalarLoops}): entries of the loop over one window (per output and
  * input channel, say) and iterations of its innermost tap loop; 0 for every other op.
  *
  * @param source where the coefficients come from (the calibration command and its data)

@@ -1,7 +1,12 @@
 package org.traindeeploy.target;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,6 +34,7 @@ public record Target(String name, String description, int cores, double clockHz,
      */
     public record MemoryLevel(String name, long sizeBytes, int alignment, long reservedBytes) {
         public MemoryLevel {
+            if (name == null || name.isBlank()) throw new CompileException("a memory level has no name");
             if (sizeBytes <= 0) throw new CompileException("memory level " + name + " must have a positive size");
             if (alignment <= 0 || Integer.bitCount(alignment) != 1) throw new CompileException("memory level " + name + " alignment " + alignment + " is not a power of two");
             if (reservedBytes < 0) throw new CompileException("memory level " + name + ": reservedBytes must not be negative");
@@ -41,15 +47,30 @@ public record Target(String name, String description, int cores, double clockHz,
     }
 
     /** A DMA link between two levels, with throughput and per-transfer cost (both directions). */
-    public record DmaLink(String from, String to, double bytesPerCycle, long setupCycles, long maxTransferBytes) {}
+    public record DmaLink(String from, String to, double bytesPerCycle, long setupCycles, long maxTransferBytes) {
+        public DmaLink {
+            if (from == null || to == null) throw new CompileException("a DMA link needs both 'from' and 'to'");
+            if (!(bytesPerCycle > 0) || Double.isInfinite(bytesPerCycle)) throw new CompileException("DMA link " + from + "-" + to + ": bytesPerCycle must be a positive number");
+            if (setupCycles < 0 || maxTransferBytes < 0) throw new CompileException("DMA link " + from + "-" + to + ": setupCycles and maxTransferBytes must not be negative");
+        }
+    }
 
     public Target {
+        if (name == null || name.isBlank()) throw new CompileException("missing field 'name'");
+        if (levels == null) throw new CompileException("target " + name + ": missing field 'levels'");
         levels = List.copyOf(levels);
         dma = dma == null ? List.of() : List.copyOf(dma);
         doubleFpu = doubleFpu == null ? Boolean.TRUE : doubleFpu;
         if (cores < 1) throw new CompileException("target " + name + ": cores must be at least 1");
         if (levels.isEmpty()) throw new CompileException("target " + name + ": no memory levels");
-        if (cyclesPerInstruction < 0) throw new CompileException("target " + name + ": cyclesPerInstruction must not be negative");
+        if (!(clockHz > 0) || Double.isInfinite(clockHz)) throw new CompileException("target " + name + ": clockHz must be a positive number");
+        if (!(flopsPerCyclePerCore > 0) || Double.isInfinite(flopsPerCyclePerCore)) throw new CompileException("target " + name + ": flopsPerCyclePerCore must be a positive number");
+        for (DmaLink d : dma) {
+            if (levels.stream().noneMatch(l -> l.name().equals(d.from())) || levels.stream().noneMatch(l -> l.name().equals(d.to()))) {
+                throw new CompileException("target " + name + ": DMA link " + d.from() + "-" + d.to() + " names a level the target does not have");
+            }
+        }
+        if (!(cyclesPerInstruction >= 0) || Double.isInfinite(cyclesPerInstruction)) throw new CompileException("target " + name + ": cyclesPerInstruction must not be negative");
     }
 
     /** A target without a cycles-per-instruction assumption (0: profile then reports no cycle estimate). */
@@ -111,9 +132,43 @@ public record Target(String name, String description, int cores, double clockHz,
                 return om.readValue(in, Target.class);
             }
         } catch (IOException e) {
-            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            throw new CompileException("--target " + nameOrFile + ": invalid target description: " + msg);
+            throw new CompileException("--target " + nameOrFile + ": invalid target description: " + describe(e));
         }
+    }
+
+    /**
+     * A reading error in the file's terms: where (the field path, as {@code levels[0].size}) and what,
+     * without the Java class names Jackson's messages carry.
+     */
+    static String describe(IOException e) {
+        if (!(e instanceof JsonProcessingException j)) return e.getMessage();
+        List<JsonMappingException.Reference> path = e instanceof JsonMappingException m ? m.getPath() : List.of();
+        String what;
+        if (e instanceof ValueInstantiationException v && v.getCause() != null) {
+            what = v.getCause().getMessage();
+        } else if (e instanceof UnrecognizedPropertyException u) {
+            what = "unknown field '" + u.getPropertyName() + "' (known: " + u.getKnownPropertyIds() + ")";
+            path = path.subList(0, Math.max(0, path.size() - 1)); // the object holding it
+        } else if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+            what = "expected " + kind(mi.getTargetType());
+        } else {
+            what = j.getOriginalMessage();
+        }
+        StringBuilder where = new StringBuilder();
+        for (JsonMappingException.Reference r : path) {
+            if (r.getFieldName() != null) where.append(where.length() == 0 ? "" : ".").append(r.getFieldName());
+            else if (r.getIndex() >= 0) where.append('[').append(r.getIndex()).append(']');
+        }
+        return where.length() == 0 ? what : where + ": " + what;
+    }
+
+    private static String kind(Class<?> t) {
+        if (t == int.class || t == Integer.class || t == long.class || t == Long.class) return "an integer";
+        if (t == double.class || t == Double.class || t == float.class || t == Float.class) return "a number";
+        if (t == boolean.class || t == Boolean.class) return "true or false";
+        if (t == String.class) return "a string";
+        if (java.util.Collection.class.isAssignableFrom(t) || t.isArray()) return "an array";
+        return "an object";
     }
 
     public static List<String> builtIn() { return List.of("siracusa", "pulp-open", "gap9", "host"); }

@@ -1,5 +1,6 @@
 package org.traindeeploy.tiling;
 
+import org.traindeeploy.ir.TileContract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -9,11 +10,11 @@ import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
-import org.traindeeploy.tiling.TileContract.Operand;
-import org.traindeeploy.tiling.TileContract.Role;
+import org.traindeeploy.ir.TileContract.Operand;
+import org.traindeeploy.ir.TileContract.Role;
 
 /**
  * Chooses tile sizes for one node within an L1 budget (the policy over its op's {@link TileContract}).
@@ -211,7 +212,7 @@ public final class Tiler {
 
     /** A Reshape whose output shares its input's buffer: a view, with no code and no bytes moved. */
     public static boolean isView(Node n, Function<Value, Object> bufferOf) {
-        return n.op() instanceof org.traindeeploy.ops.Reshape && bufferOf.apply(n.input(0)) == bufferOf.apply(n.output(0));
+        return n.op().isView() && bufferOf.apply(n.input(0)) == bufferOf.apply(n.output(0));
     }
 
     /** Node n tiled with every operand in its own buffer. */

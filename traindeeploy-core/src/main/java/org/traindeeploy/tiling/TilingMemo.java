@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.traindeeploy.ir.TensorType;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.target.Target;
 
 /**

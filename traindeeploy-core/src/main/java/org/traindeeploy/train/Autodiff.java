@@ -14,8 +14,8 @@ import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.ops.GradientContext;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.ops.ReduceSum;
 import org.traindeeploy.ops.Reshape;
 

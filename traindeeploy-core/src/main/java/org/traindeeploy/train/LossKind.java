@@ -2,7 +2,7 @@ package org.traindeeploy.train;
 
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ops.MseLoss;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.ops.SoftmaxCrossEntropy;
 
 /** The training losses: cross-entropy on logits, or MSE against one-hot labels. */

@@ -1,5 +1,7 @@
 package org.traindeeploy.ops;
 
+import org.traindeeploy.ir.GradientContext;
+import org.traindeeploy.ir.Op;
 import static org.traindeeploy.testing.GradCheck.uniform;
 
 import java.util.Arrays;

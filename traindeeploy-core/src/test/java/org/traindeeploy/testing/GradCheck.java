@@ -13,7 +13,7 @@ import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.ops.Mul;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.ops.ReduceSum;
 import org.traindeeploy.train.Autodiff;
 

@@ -16,7 +16,7 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ops.Conv;
 import org.traindeeploy.ops.ConvGradInput;
 import org.traindeeploy.ops.ConvGradWeight;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.target.CostModel;
 import org.traindeeploy.target.Target;
 

@@ -1,5 +1,6 @@
 package org.traindeeploy.tiling;
 
+import org.traindeeploy.ir.TileContract;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

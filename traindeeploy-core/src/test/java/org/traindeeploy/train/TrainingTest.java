@@ -26,7 +26,7 @@ import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
 import org.traindeeploy.ops.Linear;
 import org.traindeeploy.ops.Mul;
-import org.traindeeploy.ops.Op;
+import org.traindeeploy.ir.Op;
 import org.traindeeploy.ops.ReduceSum;
 import org.traindeeploy.testing.T;
 

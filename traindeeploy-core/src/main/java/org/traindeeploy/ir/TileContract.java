@@ -1,9 +1,8 @@
-package org.traindeeploy.tiling;
+package org.traindeeploy.ir;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.traindeeploy.ir.TensorType;
 
 /**
  * What an op needs to be correct when its work is split into tiles: the geometry. The {@link Tiler}

@@ -1,10 +1,6 @@
-package org.traindeeploy.ops;
+package org.traindeeploy.ir;
 
 import java.util.List;
-import org.traindeeploy.ir.CompileException;
-import org.traindeeploy.ir.Tensor;
-import org.traindeeploy.ir.TensorType;
-import org.traindeeploy.ir.Value;
 
 /**
  * One operator's whole story: an op is a record of its typed attributes (validated in its
@@ -69,10 +65,13 @@ public interface Op {
      * How this op's work may be split into L1 tiles (which dimensions, what halo). The default
      * splits the first output's elements into contiguous chunks, streaming same-size operands.
      */
-    default org.traindeeploy.tiling.TileContract tileContract(List<TensorType> inputs, List<TensorType> outputs) {
-        return org.traindeeploy.tiling.TileContract.whole(inputs, outputs);
+    default org.traindeeploy.ir.TileContract tileContract(List<TensorType> inputs, List<TensorType> outputs) {
+        return org.traindeeploy.ir.TileContract.whole(inputs, outputs);
     }
 
     /** Whether this op's first output may be written over its first input's buffer (same size, read-before-write per element). */
     default boolean canRunInPlace() { return false; }
+
+    /** Whether an application whose output shares its input's buffer is only a view of it: no code, no bytes moved (a Reshape). */
+    default boolean isView() { return false; }
 }

@@ -1,10 +1,6 @@
-package org.traindeeploy.ops;
+package org.traindeeploy.ir;
 
 import java.util.List;
-import org.traindeeploy.ir.Node;
-import org.traindeeploy.ir.Tensor;
-import org.traindeeploy.ir.TensorType;
-import org.traindeeploy.ir.Value;
 
 /** What a gradient rule sees and may emit; implemented by the autodiff pass. */
 public interface GradientContext {
