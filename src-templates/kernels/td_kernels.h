@@ -201,6 +201,25 @@ typedef struct {
 } td_linear_args;
 void td_linear(const td_linear_args *a);
 
+/* A Linear with its LoRA adapter (LoraLinear): t = x A^T ([rows, r], A [r, k]), then
+   y = alpha * x op(W) + b + scale * t B^T (B [n, r]), the low-rank terms added to each output block's
+   sums while they are in registers. With t_ready, t already holds x A^T for these rows (an earlier
+   column tile of the same rows computed it) and is only read. */
+typedef struct {
+    float *y;
+    float *t;
+    const float *x;
+    const float *w;
+    const float *b;
+    const float *a;
+    const float *lb;
+    int32_t rows, k, n, r;
+    int32_t trans_w;
+    td_real alpha, scale;
+    int32_t t_ready;
+} td_lora_linear_args;
+void td_lora_linear(const td_lora_linear_args *a);
+
 /* dw = alpha * x^T dy ([k, n]), or alpha * dy^T x ([n, k]) with trans_w; x [rows, k], dy [rows, n].
    With accumulate, dw += (a later block of rows). */
 typedef struct {

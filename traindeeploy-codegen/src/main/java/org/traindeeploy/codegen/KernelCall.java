@@ -191,6 +191,15 @@ public sealed interface KernelCall {
         public List<String> writes() { return bufs(dw); }
     }
 
+    /** td_lora_linear: t = x A^T, y = alpha * x op(W) + b + scale * t B^T (LoraLinear). */
+    record LoraLinear(String id, String y, String t, String x, String w, String b, String a, String lb, int rows, int k, int n, int r, int transW,
+                      String alpha, String scale) implements KernelCall {
+        public String function() { return "td_lora_linear"; }
+        public String template() { return "lora_linear"; }
+        public List<String> reads() { return bufs(x, w, b, a, lb, t); }
+        public List<String> writes() { return bufs(y, t); }
+    }
+
     /** td_matmul over broadcast batches; aOff/bOff are element offsets per batch, emitted as arrays named {@code id_aoff}/{@code id_boff}. */
     record MatMul(String id, String y, String a, String b, int[] aOff, int[] bOff, int m, int k, int n) implements KernelCall {
         public int batch() { return aOff.length; }

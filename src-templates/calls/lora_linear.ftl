@@ -1,0 +1,1 @@
+static const ${c.structType} ${c.id} = {.y = ${c.y}, .t = ${c.t}, .x = ${c.x}, .w = ${c.w}, .b = ${c.b}, .a = ${c.a}, .lb = ${c.lb}, .rows = ${c.rows}, .k = ${c.k}, .n = ${c.n}, .r = ${c.r}, .trans_w = ${c.transW}, .alpha = ${c.alpha}, .scale = ${c.scale}};
