@@ -27,7 +27,8 @@ import org.traindeeploy.tiling.Tiler;
  * the rank whole, every streamed box twice) needs at most {@link #MAX_SMALLEST_TILE} bytes of L1:
  * the fused kernel cannot split K as the separate Linears could, and this keeps the tiler's choice at
  * least as wide on any cluster L1 (the front half knows no target; a cluster L1 is 64 KiB or more).
- * {@code keep} judges the applied batch (e.g. the memory lower bound must not rise); a refused batch
+ * {@code keep} judges the applied batch, each fused node at its last product's place in the given
+ * order (e.g. the memory lower bound of that order must not rise); a refused batch
  * is undone and split in halves down to single fusions, as in {@link FuseResidual}. {@code replaced}
  * is told which node took the place of which adapter's last Linear.
  */

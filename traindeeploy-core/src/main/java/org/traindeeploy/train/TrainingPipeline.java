@@ -16,6 +16,7 @@ import org.traindeeploy.ir.Value;
 import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
+import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.passes.FuseLora;
 import org.traindeeploy.passes.FuseResidual;
 import org.traindeeploy.schedule.ResidualJudge;
@@ -145,13 +146,15 @@ public final class TrainingPipeline {
                             if (cfg.lora() == null) return c.get(PHASES);
                             Set<Node> forward = identitySet(c.get(PHASES).forward());
                             Set<Node> backward = identitySet(c.get(PHASES).backward());
-                            // As fuse-residual: keep the fusions only if the scheduled step's memory lower bound does not rise.
-                            long[] bound = {Recompute.scheduleNoWorse(c.graph())};
+                            // Keep the fusions only if the step's memory lower bound does not rise, judged over the order
+                            // fuse-residual left (each fused node at its last product's place; the schedule pass keeps an
+                            // order whose bound is lower than its own): a liveness pass per judgement, no rescheduling.
+                            long[] bound = {MemoryPlanner.dynamicLowerBound(c.graph())};
                             new FuseLora((last, fused) -> {
                                 if (backward.contains(last)) backward.add(fused);
                                 else if (forward.contains(last)) forward.add(fused);
                             }, y -> {
-                                long now = Recompute.scheduleNoWorse(y);
+                                long now = MemoryPlanner.dynamicLowerBound(y);
                                 if (now > bound[0]) return false;
                                 bound[0] = now;
                                 return true;
