@@ -339,3 +339,118 @@ void td_matmul(const td_matmul_args *a) {
     td_gemm_init(&g, 0, 1);
     td_gemm_run(&g, a->batch, a->a_off, a->b_off);
 }
+
+/* ---- LoraLinear: a Linear with its LoRA adapter's low-rank term in the same output blocks ---- */
+
+/* What a LoRA output block does after its sums: C(i, j) = alpha * sum + bias[j] + the rank terms
+   scale * T(i, q) B(j, q), T(i, q) = lt[i * rank + q], B(j, q) = lb[j * rank + q]. */
+typedef struct {
+    int32_t ldc, rank;
+    td_real alpha, scale;
+} td_lora_epi;
+
+/* nblk blocks of MR x NR outputs of y = alpha x op(W) + b + scale t B^T side by side: the sums of
+   x op(W) as in TD_GEMM_KERNEL (x's rows contiguous in k), alpha and the bias applied in registers,
+   then the rank terms as `rank` more fused multiply-adds into the same registers, then one store per
+   output: y is written once and never read back. */
+#define TD_LORA_KERNEL(NAME, MR, NR, BPACK, UNR)                                                             \
+    static void NAME(const float *a, int32_t ars, const float *b, int32_t bts, int32_t bcs, int32_t k, float *c, \
+                     const float *bias, const float *lt, const float *lb, const td_lora_epi *e, td_acc *tot,   \
+                     int32_t nblk) {                                                                        \
+        const int32_t ldc = e->ldc, rank = e->rank, ats = 1;                                                \
+        const td_real alpha = e->alpha, scale = e->scale;                                                   \
+        const int32_t scaled = alpha != 1, lscaled = scale != 1;                                            \
+        (void)ats;                                                                                          \
+        for (; nblk > 0; nblk--, b += (size_t)NR * bcs, lb += (size_t)NR * rank, c += NR,                   \
+                         bias = bias != NULL ? bias + NR : NULL) {                                          \
+        const float *pa[MR], *pb[NR];                                                                       \
+        td_acc s[MR][NR];                                                                                   \
+        int32_t i, j, t0, q;                                                                                \
+        TD_UNROLL for (i = 0; i < MR; i++) pa[i] = a + (size_t)i * ars;                                     \
+        TD_UNROLL for (j = 0; j < NR; j++) pb[j] = b + (BPACK ? (size_t)j : (size_t)j * bcs);               \
+        TD_GEMM_REDUCE(MR, NR, 0, BPACK, UNR, k < TD_SUM_BLOCK ? k : TD_SUM_BLOCK);                          \
+        if (k > TD_SUM_BLOCK) {                                                                             \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] = s[i][j]; \
+            for (t0 = TD_SUM_BLOCK; t0 < k; t0 += TD_SUM_BLOCK) {                                           \
+                TD_GEMM_REDUCE(MR, NR, 0, BPACK, UNR, k - t0 < TD_SUM_BLOCK ? k - t0 : TD_SUM_BLOCK);        \
+                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) tot[i * NR + j] += s[i][j]; \
+            }                                                                                               \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++) s[i][j] = tot[i * NR + j]; \
+        }                                                                                                   \
+        if (scaled) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                   \
+            s[i][j] = (td_acc)(alpha * (td_real)s[i][j]);                                                   \
+        if (bias != NULL) TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)             \
+            s[i][j] += (td_acc)bias[j];                                                                     \
+        for (q = 0; q < rank; q++) {                                                                        \
+            td_acc av[MR], bv[NR];                                                                          \
+            TD_UNROLL for (i = 0; i < MR; i++)                                                              \
+                av[i] = lscaled ? (td_acc)(scale * (td_real)lt[(size_t)i * rank + q]) : (td_acc)lt[(size_t)i * rank + q]; \
+            TD_UNROLL for (j = 0; j < NR; j++) bv[j] = lb[(size_t)j * rank + q];                            \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (j = 0; j < NR; j++)                           \
+                s[i][j] = TD_FMA(av[i], bv[j], s[i][j]);                                                    \
+        }                                                                                                   \
+        TD_EPI_EACH(MR, NR, s[i][j]);                                                                       \
+        }                                                                                                   \
+    }
+
+#define TD_LORA_LAYOUT(SUF, BPACK)                    \
+    TD_LORA_KERNEL(td_lora44_##SUF, 4, 4, BPACK, 4) \
+    TD_LORA_KERNEL(td_lora42_##SUF, 4, 2, BPACK, 4) \
+    TD_LORA_KERNEL(td_lora41_##SUF, 4, 1, BPACK, 2) \
+    TD_LORA_KERNEL(td_lora14_##SUF, 1, 4, BPACK, 2) \
+    TD_LORA_KERNEL(td_lora12_##SUF, 1, 2, BPACK, 2) \
+    TD_LORA_KERNEL(td_lora11_##SUF, 1, 1, BPACK, 2)
+TD_LORA_LAYOUT(rc, 1)
+TD_LORA_LAYOUT(rr, 0)
+
+typedef void (*td_lora_fn)(const float *, int32_t, const float *, int32_t, int32_t, int32_t, float *, const float *,
+                           const float *, const float *, const td_lora_epi *, td_acc *, int32_t);
+
+/* t = x A^T first (all cores, then a barrier: a block's rank terms read whole rows of t), unless an
+   earlier column tile of these rows left it in t; then y's blocks, split over the cores as td_gemm_run
+   splits a product's (row block of 4 or 1, then blocks of 4, 2, 1 columns; a core's run of 4-column
+   blocks in one row block is one call). */
+void td_lora_linear(const td_lora_linear_args *a) {
+    static const td_lora_fn fns[2][2][3] = {
+        {{td_lora44_rr, td_lora42_rr, td_lora41_rr}, {td_lora14_rr, td_lora12_rr, td_lora11_rr}},
+        {{td_lora44_rc, td_lora42_rc, td_lora41_rc}, {td_lora14_rc, td_lora12_rc, td_lora11_rc}}};
+    const int32_t m = a->rows, n = a->n, k = a->k;
+    const int32_t bts = a->trans_w ? 1 : n, bcs = a->trans_w ? k : 1;
+    int32_t cb, full, rb, lo, hi, u;
+    td_lora_epi e;
+    td_acc tot[16];
+    if (m <= 0 || n <= 0) return;
+    if (!a->t_ready) {
+        td_gemm g;
+        g.a = a->x, g.ars = k, g.ats = 1;
+        g.b = a->a, g.bts = 1, g.bcs = k;
+        g.m = m, g.n = a->r, g.k = k;
+        g.c = a->t, g.e.ldc = a->r, g.e.ldr = 0, g.e.alpha = 1, g.e.accumulate = 0;
+        g.bias = NULL, g.res = NULL;
+        td_gemm_init(&g, 0, 0);
+        td_gemm_run(&g, 1, NULL, NULL);
+        td_barrier();
+    }
+    e.ldc = n, e.rank = a->r, e.alpha = a->alpha, e.scale = a->scale;
+    cb = td_col_blocks(n);
+    full = td_row_block(cb, m) == 4 ? m / 4 : 0;
+    rb = full + (m - 4 * full);
+    td_split(rb * cb, &lo, &hi);
+    for (u = lo; u < hi;) {
+        int32_t r = u / cb, cbk = u % cb, i0, rows, j0, cols, nblk = 1;
+        if (r < full) i0 = r * 4, rows = 4;
+        else i0 = 4 * full + (r - full), rows = 1;
+        if (cbk < n / 4) {
+            j0 = cbk * 4, cols = 4;
+            nblk = n / 4 - cbk < hi - u ? n / 4 - cbk : hi - u;
+        } else if (cbk == n / 4 && n % 4 >= 2) {
+            j0 = n / 4 * 4, cols = 2;
+        } else {
+            j0 = n - 1, cols = 1;
+        }
+        fns[!a->trans_w][rows == 4 ? 0 : 1][cols == 4 ? 0 : cols == 2 ? 1 : 2](
+            a->x + (size_t)i0 * k, k, a->w + (size_t)j0 * bcs, bts, bcs, k, a->y + (size_t)i0 * n + j0,
+            a->b != NULL ? a->b + j0 : NULL, a->t + (size_t)i0 * a->r, a->lb + (size_t)j0 * a->r, &e, tot, nblk);
+        u += nblk;
+    }
+}

@@ -291,6 +291,20 @@ public sealed interface KernelCall {
         }
     }
 
+    /** td_lora_linear: t = x A^T, y = alpha * x op(W) + b + scale * t B^T (LoraLinear); t_ready is set by the tile binder only (0 in the constant). */
+    @Struct(name = "td_lora_linear_args", functions = "td_lora_linear", doc = """
+            A Linear with its LoRA adapter (LoraLinear): t = x A^T ([rows, r], A [r, k]), then
+            y = alpha * x op(W) + b + scale * t B^T (B [n, r]), the low-rank terms added to each output block's
+            sums while they are in registers. With t_ready, t already holds x A^T for these rows (an earlier
+            column tile of the same rows computed it) and is only read.""")
+    record LoraLinear(String id, @Out String y, @InOut String t, @In String x, @In String w, @In String b, @In String a, @In String lb, int rows, int k, int n,
+                      int r, int transW, @Real String alpha, @Real String scale, int tReady) implements KernelCall {
+        LoraLinear(String id, String y, String t, String x, String w, String b, String a, String lb, int rows, int k, int n, int r, int transW, String alpha,
+                   String scale) {
+            this(id, y, t, x, w, b, a, lb, rows, k, n, r, transW, alpha, scale, 0);
+        }
+    }
+
     /** td_linear_grad_weight: dw = alpha * x^T dy (or its transpose). */
     @Struct(name = "td_linear_grad_weight_args", functions = "td_linear_grad_weight", doc = """
             dw = alpha * x^T dy ([k, n]), or alpha * dy^T x ([n, k]) with trans_w; x [rows, k], dy [rows, n].

@@ -217,6 +217,15 @@ final class OpLowering {
             if (cx.input(3) != null) cx.floats(3);
             return List.of(new KernelCall.Linear(cx.id(), cx.out(0), cx.in(0), cx.in(1), cx.in(2), cx.in(3), rows, k, n, op.transW() ? 1 : 0, real(op.alpha())));
         });
+        on(org.traindeeploy.ops.LoraLinear.class, (op, cx) -> {
+            cx.floats(0, 1, 2, 3, 4);
+            int[] w = cx.inShape(1);
+            int k = op.transW() ? w[1] : w[0];
+            int n = op.transW() ? w[0] : w[1];
+            int rows = cx.input(0).type().size() / Math.max(k, 1);
+            return List.of(new KernelCall.LoraLinear(cx.id(), cx.out(0), cx.out(1), cx.in(0), cx.in(1), cx.in(2), cx.in(3), cx.in(4), rows, k, n,
+                    cx.inShape(3)[0], op.transW() ? 1 : 0, real(op.alpha()), real(op.scale())));
+        });
         on(org.traindeeploy.ops.LinearGradWeight.class, (op, cx) -> {
             cx.floats(0, 1);
             int k = cx.input(0).type().dim(-1);

@@ -52,6 +52,7 @@ final class TileFamilies {
         on(SoftmaxGrad.class, (t, id, op) -> softmax(t, id, true));
         on(Linear.class, TileFamilies::linear);
         on(LinearGradWeight.class, TileFamilies::linearGradWeight);
+        on(LoraLinear.class, TileFamilies::loraLinear);
         on(MatMul.class, (t, id, op) -> matmul(t, id));
         on(Conv.class, TileFamilies::conv);
         on(ConvGradWeight.class, TileFamilies::convGradWeight);
@@ -252,6 +253,19 @@ final class TileFamilies {
                 t.size(0), t.size(2), t.size(1), op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()));
         return List.of(bound(call, t.binding().ptrs(new String[] {"y", "x", "w", "b", "r"}, y, t.in(0), t.in(1), b, r).ext("rows", 0).ext("n", 1).ext("k", 2)
                 .acc("accumulate", y)));
+    }
+
+    /** Dims M, N (LoraLinear's contract); t is kept in L1 over N's tiles: t_ready on all but the first of its rows. */
+    private static List<Bound> loraLinear(Tile t, String id, LoraLinear op) {
+        int b = opt(t, Role.IN, 2);
+        int y = t.out(0);
+        int tt = t.out(1);
+        int k = t.node.input(0).type().dim(-1);
+        int r = t.node.input(3).type().dim(0);
+        KernelCall call = new KernelCall.LoraLinear(id, t.sym0(y), t.sym0(tt), t.sym0(t.in(0)), t.sym0(t.in(1)), b >= 0 ? t.sym0(b) : "NULL",
+                t.sym0(t.in(3)), t.sym0(t.in(4)), t.size(0), k, t.size(1), r, op.transW() ? 1 : 0, CLiterals.ofDouble(op.alpha()), CLiterals.ofDouble(op.scale()));
+        return List.of(bound(call, t.binding().ptrs(new String[] {"y", "t", "x", "w", "b", "a", "lb"}, y, tt, t.in(0), t.in(1), b, t.in(3), t.in(4))
+                .ext("rows", 0).ext("n", 1).acc("t_ready", tt)));
     }
 
     private static List<Bound> linearGradWeight(Tile t, String id, LinearGradWeight op) {

@@ -207,6 +207,15 @@ class TiledFamiliesTest {
                 new Family("Concat", (g, x) -> {
                     List<Value> parts = g.addNode("/split", new Split(1, new int[] {1, 3}), List.of(x), null);
                     return g.add("/t", new Concat(1), parts.get(1), parts.get(0));
+                }),
+                // (last: their random constants must not shift the other families') data)
+                // LoRA fused into its Linear: rows and columns tiled, K and the rank whole, t kept in L1 over the column tiles
+                new Family("LoraLinear columns share t", (g, x) -> one(g, "/t", new LoraLinear(false, 0.5, 1.5), 0, g.add("/rows", new Reshape(new int[] {64, 128}), x),
+                        g.addConstant("w", random(r, 128, 96)), g.addConstant("b", random(r, 96)), g.addConstant("a", random(r, 3, 128)), g.addConstant("lb", random(r, 96, 3)))),
+                new Family("LoraLinear transposed W, edge blocks", (g, x) -> {
+                    Value rows = g.add("/rows", new Reshape(new int[] {128, 64}), x);
+                    List<Value> in = java.util.Arrays.asList(rows, g.addConstant("w", random(r, 23, 64)), null, g.addConstant("a", random(r, 2, 64)), g.addConstant("lb", random(r, 23, 2)));
+                    return g.addNode("/t", new LoraLinear(true, 1, 1), in, null).get(0);
                 }));
         return f.stream().map(Arguments::of);
     }

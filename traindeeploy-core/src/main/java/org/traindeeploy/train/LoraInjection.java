@@ -25,7 +25,10 @@ import org.traindeeploy.ops.Linear;
  * </pre>
  * with A [r, in] and B [out, r] new trainable state named {@code <node>.lora_A} / {@code .lora_B};
  * the base weight stays as it was (frozen unless also selected for training). Matching nodes that
- * are not a Linear with a weight (e.g. a MatMul of two activations) are skipped.
+ * are not a Linear with a weight (e.g. a MatMul of two activations) are skipped. After autodiff,
+ * {@code fuse-residual} folds the Add into the B product and {@code fuse-lora} folds the three
+ * Linears into one {@link org.traindeeploy.ops.LoraLinear} whose kernel adds the low-rank term in
+ * the base product's tile.
  */
 public final class LoraInjection {
     private LoraInjection() {}

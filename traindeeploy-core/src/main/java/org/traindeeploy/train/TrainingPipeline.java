@@ -16,6 +16,8 @@ import org.traindeeploy.ir.Value;
 import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
+import org.traindeeploy.memory.MemoryPlanner;
+import org.traindeeploy.passes.FuseLora;
 import org.traindeeploy.passes.FuseResidual;
 import org.traindeeploy.schedule.ResidualJudge;
 import org.traindeeploy.passes.Normalize;
@@ -27,7 +29,7 @@ import org.traindeeploy.schedule.Recompute;
 
 /**
  * ONNX file → training step, as one straight pipeline of named passes:
- * import → normalize (fold, fuse) → lora → loss → autodiff → optimizer → dead-code.
+ * import → normalize (fold, fuse) → lora → loss → autodiff → optimizer → recompute → fuse-residual → fuse-lora → cleanup.
  */
 public final class TrainingPipeline {
     private TrainingPipeline() {}
@@ -137,6 +139,26 @@ public final class TrainingPipeline {
                                 bound[0] = now;
                                 return true;
                             }, new ResidualJudge(c.graph())).run(c.graph());
+                            return new Phases(forward, backward);
+                        }),
+                Stage.of("fuse-lora", "Linear(x,W,b) + s·Linear(Linear(x,A),B) -> LoraLinear: the adapter's low-rank term in the base Linear's tile",
+                        Set.of("fuse-residual"), PHASES, c -> {
+                            if (cfg.lora() == null) return c.get(PHASES);
+                            Set<Node> forward = identitySet(c.get(PHASES).forward());
+                            Set<Node> backward = identitySet(c.get(PHASES).backward());
+                            // Keep the fusions only if the step's memory lower bound does not rise, judged over the order
+                            // fuse-residual left (each fused node at its last product's place; the schedule pass keeps an
+                            // order whose bound is lower than its own): a liveness pass per judgement, no rescheduling.
+                            long[] bound = {MemoryPlanner.dynamicLowerBound(c.graph())};
+                            new FuseLora((last, fused) -> {
+                                if (backward.contains(last)) backward.add(fused);
+                                else if (forward.contains(last)) forward.add(fused);
+                            }, y -> {
+                                long now = MemoryPlanner.dynamicLowerBound(y);
+                                if (now > bound[0]) return false;
+                                bound[0] = now;
+                                return true;
+                            }).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), c -> c.graph().removeDeadCode()));

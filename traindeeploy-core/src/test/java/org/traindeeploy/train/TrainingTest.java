@@ -24,7 +24,7 @@ import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Tensor;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.ops.Linear;
+import org.traindeeploy.ops.LoraLinear;
 import org.traindeeploy.ops.Mul;
 import org.traindeeploy.ir.Op;
 import org.traindeeploy.ops.ReduceSum;
@@ -84,8 +84,9 @@ class TrainingTest {
         double max = 0;
         for (double v : a.a().data().reals()) max = Math.max(max, Math.abs(v));
         assertTrue(max <= bound && max > bound * 0.9, "Kaiming-uniform A within ±1/sqrt(fan_in): " + max);
-        Node scaled = p.graph().node("/blocks.0/q_proj/MatMul/lora_B");
-        assertEquals(new Linear(true, 4.0), scaled.op(), "alpha/r scaling");
+        // fuse-lora folds the base, A and B products into one node under the base's name; B's product keeps its scale
+        Node scaled = p.graph().node("/blocks.0/q_proj/MatMul");
+        assertEquals(new LoraLinear(false, 1.0, 4.0), scaled.op(), "alpha/r scaling");
         assertTrue(p.trainables().stream().anyMatch(t -> t.key().equals("/blocks.0/q_proj/MatMul.lora_A")));
         assertFalse(p.graph().value("onnx::MatMul_235").kind() == Value.Kind.STATE, "the base weight stays frozen");
     }
