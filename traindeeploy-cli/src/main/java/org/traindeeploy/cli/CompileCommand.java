@@ -87,8 +87,9 @@ final class CompileCommand implements Callable<Integer> {
         GeneratedFolder files;
         EmitSpec es;
         // The second core parses the templates while the first compiles (a small model's compile is
-        // short enough for start-up work to matter), then writes the report while the first renders C.
-        CompletableFuture<Void> warm = CompletableFuture.runAsync(() -> { TargetFolder.warmUp(); Timing.mark("templates warm"); });
+        // short enough for start-up work to matter; Main starts it before parsing the command line),
+        // then writes the report while the first lowers and renders C.
+        CompletableFuture<Void> warm = WarmUp.start();
         try {
             if (training.wantsTraining()) {
                 TrainingProgram p = TrainingPipeline.compile(model, training.config(), Timing.passes());
@@ -159,6 +160,7 @@ final class CompileCommand implements Callable<Integer> {
     private int written(PrintWriter out, GeneratedFolder files, EmitSpec es, int n) {
         OutputFolder.write(this.out, files, force);
         Timing.mark("written");
+        Timing.threads();
         out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", CompileException.printable(this.out.toString()), es.training() ? "training step" : "forward pass",
                 CompileException.printable(name(model)), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");
         out.printf(Locale.ROOT, "build with: make -C %s%n", CompileException.printable(this.out.toString()));
