@@ -25,8 +25,11 @@ final class WarmUp {
     private static void run() {
         try {
             Class.forName("org.traindeeploy.io.InputFile", true, WarmUp.class.getClassLoader());
+            Timing.mark("warm-up: JSON mapper");
             Target.load("host");
+            Timing.mark("warm-up: target");
             OnnxProto.getDescriptor();
+            Timing.mark("warm-up: ONNX descriptors");
         } catch (RuntimeException | LinkageError | ClassNotFoundException e) {
             // only an optimization
         }
