@@ -50,6 +50,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Timing.mark("main");
         if (args.length > 0 && "compile".equals(args[0])) WarmUp.start();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
@@ -93,6 +94,7 @@ public final class Main {
             err.flush();
             return BAD_INPUT;
         });
+        Timing.mark("command line built");
         int code;
         try {
             code = cl.execute(args);
