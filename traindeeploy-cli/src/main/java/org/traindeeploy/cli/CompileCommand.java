@@ -104,7 +104,7 @@ final class CompileCommand implements Callable<Integer> {
                     passes.accept(pass, c);
                     if (pass instanceof PlanPass) {
                         MemoryPlan plan = c.get(PlanPass.PLAN);
-                        reports.add(warm.thenApplyAsync(x -> reports(p, target, plan)));
+                        reports.add(warm.exceptionally(e -> null).thenApplyAsync(x -> reports(p, target, plan)));
                     }
                 });
                 GeneratedFolder f = TargetFolder.folder(lp);

@@ -30,10 +30,10 @@ final class WarmUp {
             Timing.mark("warm-up: target");
             OnnxProto.getDescriptor();
             Timing.mark("warm-up: ONNX descriptors");
+            TargetFolder.warmUp();
+            Timing.mark("warm-up done");
         } catch (RuntimeException | LinkageError | ClassNotFoundException e) {
             // only an optimization
         }
-        TargetFolder.warmUp();
-        Timing.mark("warm-up done");
     }
 }
