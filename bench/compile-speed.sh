@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compile speed (issue 13 item 8): wall time of `compile` of cct2 LoRA2 for siracusa, median of 5, through
-# the jar with plain flags and through the ./traindeeploy launcher (C1 only, class-data-sharing archive);
+# the jar with plain flags and through the ./traindeeploy launcher (C1 only, fewer methods compiled, static
+# class-data-sharing archive), then one launcher compile's phase and per-thread CPU times;
 # and a 20-strategy sweep of a depth-4 ViT (BigGraphs) with its wall time and CPU use (parallel strategies).
 # Usage: bench/compile-speed.sh   (target: compile under 1.0 s wall). Writes only to a temporary folder.
 set -euo pipefail
@@ -32,6 +33,10 @@ median() {
 }
 median "compile cct2 LoRA2 siracusa, java -jar" java -XX:+UseSerialGC -Xss16m -jar "$jar" "${args[@]}"
 median "compile cct2 LoRA2 siracusa, ./traindeeploy" ./traindeeploy "${args[@]}"
+# Where one launcher compile's time goes (-Dtraindeeploy.timing=true, docs/cli.md): the phases on the
+# main thread and the second core, and the CPU of every thread (the C1 compiler's included).
+JAVA_TOOL_OPTIONS=-Dtraindeeploy.timing=true ./traindeeploy "${args[@]}" 2>&1 >/dev/null \
+  | grep -E '^timing: .*(call|target loaded|pass (import|plan|tile|lower)|warm-up done|step report|report.html|folder rendered|written|by thread)' || true
 java -cp "$jar:traindeeploy-core/target/test-classes" org.traindeeploy.testing.BigGraphs "$tmp" 100 10 4
 : > "$tmp/strategies"
 for r in 2 4 8; do

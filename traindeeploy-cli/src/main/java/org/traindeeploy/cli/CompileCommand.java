@@ -2,9 +2,11 @@ package org.traindeeploy.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Callable;
@@ -19,6 +21,10 @@ import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.io.InputFile;
+import org.traindeeploy.memory.MemoryPlan;
+import org.traindeeploy.memory.PlanPass;
+import org.traindeeploy.passes.Compilation;
+import org.traindeeploy.passes.Pass;
 import org.traindeeploy.train.TrainingPipeline;
 import org.traindeeploy.train.TrainingProgram;
 import picocli.CommandLine.Command;
@@ -66,6 +72,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Timing.mark("call");
         PrintWriter out = spec.commandLine().getOut();
         // Flags and paths first: nothing is compiled (or printed) for a run that cannot write its output.
         OutputFolder.check(this.out, force, "-o");
@@ -73,24 +80,39 @@ final class CompileCommand implements Callable<Integer> {
         if (cores != null) TargetCores.check(cores);
         training.validate();
         if (targetOptions.target == null) targetOptions.target = "host";
+        Timing.mark("checked");
         Target target = targetOptions.load();
+        Timing.mark("target loaded");
         int n = cores != null ? cores : target.cores();
         GeneratedFolder files;
         EmitSpec es;
         // The second core parses the templates while the first compiles (a small model's compile is
-        // short enough for start-up work to matter), then writes the report while the first renders C.
-        CompletableFuture<Void> warm = CompletableFuture.runAsync(TargetFolder::warmUp);
+        // short enough for start-up work to matter; Main starts it before parsing the command line),
+        // then writes the report while the first lowers and renders C.
+        CompletableFuture<Void> warm = WarmUp.start();
         try {
             if (training.wantsTraining()) {
-                TrainingProgram p = TrainingPipeline.compile(model, training.config(), (x, y) -> { });
+                TrainingProgram p = TrainingPipeline.compile(model, training.config(), Timing.passes());
                 es = EmitSpec.training(name(model), p);
-                // One back half for the sources and the report: its byte counts are what the code moves.
-                LoweredProgram lp = BackHalf.lower(es, n, target, keepGradients);
-                CompletableFuture<StepReport> report = warm.thenApplyAsync(x -> StepReport.of(p, target, lp.plan()));
-                CompletableFuture<Map<String, String>> reports = report.thenApply(r -> Map.of("report.json", Reports.json(r),
-                        "report.html", HtmlReport.single(name(model), training.describe(), r, lp.plan())));
-                files = TargetFolder.folder(lp).withText(joined(reports));
-                out.print(joined(report).text());
+                // One back half for the sources and the report: its byte counts are what the code moves. The
+                // report starts on the second core as soon as the memory plan exists: it tiles the nodes from the
+                // last one back while the tile pass here goes from the first (they share the tiler's memo), then
+                // writes report.json and report.html while this thread renders the C.
+                List<CompletableFuture<StepReports>> reports = new ArrayList<>(1);
+                BiConsumer<Pass, Compilation> passes = Timing.passes();
+                LoweredProgram lp = BackHalf.lower(es, n, target, keepGradients, (pass, c) -> {
+                    passes.accept(pass, c);
+                    if (pass instanceof PlanPass) {
+                        MemoryPlan plan = c.get(PlanPass.PLAN);
+                        reports.add(warm.exceptionally(e -> null).thenApplyAsync(x -> reports(p, target, plan)));
+                    }
+                });
+                GeneratedFolder f = TargetFolder.folder(lp);
+                Timing.mark("folder rendered");
+                StepReports r = joined(reports.get(0));
+                Timing.mark("reports joined");
+                files = f.withText(r.files());
+                out.print(r.text());
             } else {
                 es = EmitSpec.inference(name(model), TrainingPipeline.inference(model, training.batch, (p, g) -> { }));
                 files = TargetFolder.folder(BackHalf.lower(es, n, target, keepGradients));
@@ -99,6 +121,19 @@ final class CompileCommand implements Callable<Integer> {
             throw located(e, model, targetOptions);
         }
         return written(out, files, es, n);
+    }
+
+    /** The step's report: the terminal's summary and the files report.json and report.html. */
+    private record StepReports(String text, Map<String, String> files) {}
+
+    private StepReports reports(TrainingProgram p, Target target, MemoryPlan plan) {
+        StepReport r = StepReport.of(p, target, plan);
+        Timing.mark("step report");
+        String json = Reports.json(r);
+        Timing.mark("report.json");
+        String html = HtmlReport.single(name(model), training.describe(), r, plan);
+        Timing.mark("report.html");
+        return new StepReports(r.text(), Map.of("report.json", json, "report.html", html));
     }
 
     /** The value of work done on another thread; its compile error as if thrown here. */
@@ -124,6 +159,8 @@ final class CompileCommand implements Callable<Integer> {
 
     private int written(PrintWriter out, GeneratedFolder files, EmitSpec es, int n) {
         OutputFolder.write(this.out, files, force);
+        Timing.mark("written");
+        Timing.threads();
         out.printf(Locale.ROOT, "wrote %s: %s of %s for %d core(s)%s%n", CompileException.printable(this.out.toString()), es.training() ? "training step" : "forward pass",
                 CompileException.printable(name(model)), n, es.training() ? ", " + es.trained().size() + " trained tensor(s), report.json, report.html" : "");
         out.printf(Locale.ROOT, "build with: make -C %s%n", CompileException.printable(this.out.toString()));

@@ -1,6 +1,8 @@
 package org.traindeeploy.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.traindeeploy.ir.CompileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,8 +21,6 @@ import picocli.CommandLine.Command;
             "  traindeeploy check tests/conformance/cct2 --engine reference",
             "  traindeeploy check tests/conformance/cct2 --engine c",
         },
-        subcommands = {InspectCommand.class, CompileCommand.class, TrainCommand.class, CheckCommand.class, ProfileCommand.class, SweepCommand.class, ExportCommand.class,
-            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:check found a mismatch", "2:bad input, unsupported model or bad usage"})
 public final class Main {
@@ -28,13 +28,52 @@ public final class Main {
     public static final int MISMATCH = 1;
     public static final int BAD_INPUT = 2;
 
+    /**
+     * The commands by name, in the order help lists them. Picocli builds a command's model by reflection
+     * over its class, its options and mixins (and registers its type converters) when the command is
+     * added: for all eight that was a tenth of a compile's start-up, so a run whose first argument names
+     * a command adds that one alone ({@link #commandLine}).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("inspect", InspectCommand.class);
+        m.put("compile", CompileCommand.class);
+        m.put("train", TrainCommand.class);
+        m.put("check", CheckCommand.class);
+        m.put("profile", ProfileCommand.class);
+        m.put("sweep", SweepCommand.class);
+        m.put("export", ExportCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return m;
+    }
+
     public static void main(String[] args) {
+        Timing.mark("main");
+        if (args.length > 0 && "compile".equals(args[0])) WarmUp.start();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * The command line for {@code args}: every command, or only the one {@code args[0]} names (except
+     * help, which looks at the others). The parse of a command's arguments, its help and its errors
+     * depend on that command alone, so the result is the same either way.
+     */
+    static CommandLine commandLine(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        Class<?> only = args.length > 0 && !"help".equals(args[0]) ? COMMANDS.get(args[0]) : null;
+        if (only != null) {
+            cl.addSubcommand(only);
+        } else {
+            for (Class<?> c : COMMANDS.values()) cl.addSubcommand(c);
+        }
+        return cl;
     }
 
     /** Run the CLI with the given streams and return the exit code (used by tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -55,6 +94,7 @@ public final class Main {
             err.flush();
             return BAD_INPUT;
         });
+        Timing.mark("command line built");
         int code;
         try {
             code = cl.execute(args);

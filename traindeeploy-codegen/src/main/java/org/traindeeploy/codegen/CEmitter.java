@@ -60,9 +60,20 @@ public final class CEmitter {
 
     /** Render the network sources of a lowered program. */
     static Map<String, String> render(NetworkModel m) {
+        Map<String, String> files = renderBesideSource(m);
+        files.put(SOURCE, renderSource(m));
+        return files;
+    }
+
+    /** The network's C source, the largest file by far (the folder renders it beside the others, {@link TargetFolder}). */
+    static final String SOURCE = "network.c";
+
+    static String renderSource(NetworkModel m) { return Templates.render("network.c.ftl", m); }
+
+    /** The network's header and data files. */
+    static Map<String, String> renderBesideSource(NetworkModel m) {
         Map<String, String> files = new TreeMap<>();
         files.put("network.h", Templates.render("network.h.ftl", m));
-        files.put("network.c", Templates.render("network.c.ftl", m));
         files.put("network_data.h", Templates.render("network_data.h.ftl", m));
         files.put("network_data.S", Templates.render("network_data.S.ftl", m));
         return files;

@@ -43,23 +43,50 @@ final class Templates {
         return c;
     }
 
-    /** The templates every generated folder renders (their includes load as they are met). */
+    /** The templates every generated folder renders (parsed first when warming up). */
     private static final String[] MAIN = {"network.c.ftl", "network.h.ftl", "network_data.h.ftl", "network_data.S.ftl", "Makefile.ftl", "td_target.h.ftl",
             "td_plan.h.ftl", "calls/lib.ftl", "tiles/tables.ftl", "kernels/td_args.h.ftl"};
 
     /**
-     * Load FreeMarker and parse the main templates into the configuration's cache, so that a caller
-     * can do it on another thread while the compiler works (the parse and the class loading are a
-     * good part of a small model's compile). Failures are left for {@link #render} to report.
+     * Load FreeMarker and parse the templates into the configuration's cache, so that a caller can
+     * do it on another thread while the compiler works (the parse and the class loading are a good
+     * part of a small model's compile): the main ones, then every other {@code .ftl} on the classpath
+     * (the call templates a program includes are known only when it renders). Failures are left for
+     * {@link #render} to report.
      */
     static void warm() {
-        for (String name : MAIN) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(java.util.Arrays.asList(MAIN));
+        names.addAll(all());
+        for (String name : names) {
             try {
                 CONFIG.getTemplate(name);
             } catch (IOException | RuntimeException e) {
                 return;
             }
         }
+    }
+
+    /** Every template under src-templates/ in the jar or folder this class was loaded from (none when that cannot be listed). */
+    private static java.util.List<String> all() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try {
+            java.nio.file.Path from = java.nio.file.Path.of(Templates.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String root = ROOT.substring(1);
+            if (java.nio.file.Files.isDirectory(from)) {
+                java.nio.file.Path dir = from.resolve(root);
+                try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+                    s.filter(f -> f.toString().endsWith(".ftl")).forEach(f -> out.add(dir.relativize(f).toString().replace('\\', '/')));
+                }
+            } else {
+                try (java.util.jar.JarFile j = new java.util.jar.JarFile(from.toFile())) {
+                    j.stream().map(java.util.zip.ZipEntry::getName).filter(n -> n.startsWith(root) && n.endsWith(".ftl")).forEach(n -> out.add(n.substring(root.length())));
+                }
+            }
+        } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
+            // warming up is an optimization: the templates load when first rendered
+        }
+        java.util.Collections.sort(out);
+        return out;
     }
 
     /** Render template {@code name} (relative to src-templates/) with {@code model} as its root. */

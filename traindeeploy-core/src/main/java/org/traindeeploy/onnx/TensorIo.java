@@ -166,8 +166,12 @@ public final class TensorIo {
         int[] shape = type.shape();
         switch (code) {
             case 1: {
+                // One bulk copy, then widening: a getFloat per element ran interpreted for most of a model's weights.
+                float[] f = new float[n];
+                b.asFloatBuffer().get(f);
+                b.position(b.position() + 4 * n);
                 double[] d = new double[n];
-                for (int i = 0; i < n; i++) d[i] = b.getFloat();
+                for (int i = 0; i < n; i++) d[i] = f[i];
                 return Tensor.ofReal(DType.FLOAT, shape, d);
             }
             case 11: {

@@ -59,8 +59,11 @@ public final class HtmlReport {
             double x1 = 50 + w * (double) (buf.end() + 1) / (steps + 1);
             double y1 = h - h * buf.offset() / peak;
             double y0 = h - h * (buf.offset() + buf.size()) / peak;
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" fill-opacity=\"0.75\" stroke=\"#333\" stroke-width=\"0.3\"><title>%s: %,d B, steps %d..%d, offset %,d</title></rect>",
-                    x0, y0, Math.max(0.5, x1 - x0), Math.max(0.5, y1 - y0), Svg.PALETTE[i++ % Svg.PALETTE.length], Svg.esc(buf.values().get(0).name()), buf.size(), buf.start(), buf.end(), buf.offset()));
+            sb.append("<rect x=\"").append(Svg.fixed(x0, 1)).append("\" y=\"").append(Svg.fixed(y0, 1)).append("\" width=\"").append(Svg.fixed(Math.max(0.5, x1 - x0), 1))
+                    .append("\" height=\"").append(Svg.fixed(Math.max(0.5, y1 - y0), 1)).append("\" fill=\"").append(Svg.PALETTE[i++ % Svg.PALETTE.length])
+                    .append("\" fill-opacity=\"0.75\" stroke=\"#333\" stroke-width=\"0.3\"><title>").append(Svg.esc(buf.values().get(0).name())).append(": ")
+                    .append(Svg.grouped(buf.size())).append(" B, steps ").append(buf.start()).append("..").append(buf.end()).append(", offset ").append(Svg.grouped(buf.offset()))
+                    .append("</title></rect>");
         }
         double lb = h - h * plan.lowerBoundBytes() / peak;
         sb.append(String.format(Locale.ROOT, "<line x1=\"50\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#c00\" stroke-dasharray=\"4 3\"/>", 50 + w, lb, lb));
@@ -83,8 +86,10 @@ public final class HtmlReport {
             StepReport.Layer l = r.layers().get(i);
             double x0 = 50 + w * (double) i / steps;
             double bh = h * l.l1Bytes() / budget;
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s (%s): %,d B of L1, %d tile(s)</title></rect>",
-                    x0, h - bh, Math.max(0.5, (double) w / steps - 0.3), bh, Svg.PALETTE[i % Svg.PALETTE.length], Svg.esc(l.node()), Svg.esc(l.op()), l.l1Bytes(), l.tiles()));
+            sb.append("<rect x=\"").append(Svg.fixed(x0, 1)).append("\" y=\"").append(Svg.fixed(h - bh, 1)).append("\" width=\"")
+                    .append(Svg.fixed(Math.max(0.5, (double) w / steps - 0.3), 1)).append("\" height=\"").append(Svg.fixed(bh, 1)).append("\" fill=\"")
+                    .append(Svg.PALETTE[i % Svg.PALETTE.length]).append("\"><title>").append(Svg.esc(l.node())).append(" (").append(Svg.esc(l.op())).append("): ")
+                    .append(Svg.grouped(l.l1Bytes())).append(" B of L1, ").append(l.tiles()).append(" tile(s)</title></rect>");
         }
         sb.append(String.format(Locale.ROOT, "<text x=\"0\" y=\"12\" font-size=\"11\">%s B</text><text x=\"0\" y=\"%d\" font-size=\"11\">0</text>", Svg.fmt(budget), h));
         sb.append(String.format(Locale.ROOT, "<text x=\"50\" y=\"%d\" font-size=\"11\">schedule step → (full height: the L1 budget)</text>", h + 22));

@@ -91,8 +91,25 @@ public record StepReport(String target, long trainableElements, int batch,
         long cycles = 0;
         long totalFlops = 0;
         java.util.function.Function<Value, Object> bufferOf = v -> plan.liveness().bufferOf(v);
+        List<Node> nodes = g.nodes();
+        Tiler.Tiling[] tilings = new Tiler.Tiling[nodes.size()];
+        if (l1Budget > 0) {
+            // Tiled from the last node back: compile lowers the same plan's nodes from the first on another
+            // thread, and the tiler's memo hands each side the other's answers, so the two meet in the middle.
+            // A node that cannot be tiled is left for the loop below, which reports the first such node.
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                Node n = nodes.get(i);
+                if (Tiler.isView(n, bufferOf)) continue;
+                try {
+                    tilings[i] = Tiler.tile(n, l1Budget, target, bufferOf);
+                } catch (RuntimeException e) {
+                    break;
+                }
+            }
+        }
         List<Layer> layers = new ArrayList<>();
-        for (Node n : g.nodes()) {
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
             List<TensorType> in = new ArrayList<>();
             for (Value v : n.inputs()) in.add(v == null ? null : v.type());
             List<TensorType> out = n.outputs().stream().map(Value::type).toList();
@@ -112,7 +129,7 @@ public record StepReport(String target, long trainableElements, int batch,
                 tiles = 0; // a Reshape sharing its input's buffer: no code
             } else if (l1Budget > 0) {
                 // The same contract, choice and buffer sharing the code generator uses: these are the bytes its DMA moves.
-                Tiler.Tiling t = Tiler.tile(n, l1Budget, target, bufferOf);
+                Tiler.Tiling t = tilings[i] != null ? tilings[i] : Tiler.tile(n, l1Budget, target, bufferOf);
                 l1 = t.l1Bytes();
                 l1Peak = Math.max(l1Peak, t.l1Bytes());
                 for (int k = 0; k < t.moved().length; k++) {

@@ -39,16 +39,52 @@ final class Svg {
             double v = values.get(i);
             int y = 26 + i * rowH;
             int w = (int) Math.round(barW * v / max);
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">%s</text>", labelW - 6, y + 14, esc(labels.get(i))));
-            sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s: %s %s</title></rect>",
-                    labelW, y + 2, Math.max(w, 1), rowH - 6, PALETTE[i % PALETTE.length], esc(labels.get(i)), fmt(v), esc(unit)));
-            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>", labelW + Math.max(w, 1) + 4, y + 14, fmt(v)));
+            String label = esc(labels.get(i));
+            String value = fmt(v);
+            sb.append("<text x=\"").append(labelW - 6).append("\" y=\"").append(y + 14).append("\" font-size=\"12\" text-anchor=\"end\">").append(label).append("</text>");
+            sb.append("<rect x=\"").append(labelW).append("\" y=\"").append(y + 2).append("\" width=\"").append(Math.max(w, 1)).append("\" height=\"").append(rowH - 6)
+                    .append("\" fill=\"").append(PALETTE[i % PALETTE.length]).append("\"><title>").append(label).append(": ").append(value).append(' ').append(esc(unit))
+                    .append("</title></rect>");
+            sb.append("<text x=\"").append(labelW + Math.max(w, 1) + 4).append("\" y=\"").append(y + 14).append("\" font-size=\"11\">").append(value).append("</text>");
         }
         return sb.append("</svg>").toString();
     }
 
     static String fmt(double v) {
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) return String.format(Locale.ROOT, "%,d", (long) v);
-        return String.format(Locale.ROOT, "%,.2f", v);
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) return grouped((long) v);
+        String f = fixed(v, 2);
+        if (!Character.isDigit(f.charAt(f.length() - 1))) return f; // NaN, Infinity
+        int dot = f.indexOf('.');
+        return grouped(f.substring(0, dot)) + f.substring(dot);
+    }
+
+    // The reports draw hundreds of shapes: their numbers are written as String.format(Locale.ROOT, ...)
+    // writes them, without a Formatter (its parsing and the JIT's work for it were most of the HTML's cost).
+
+    /** As {@code String.format(Locale.ROOT, "%,d", v)}. */
+    static String grouped(long v) { return grouped(Long.toString(v)); }
+
+    /** Digits (after an optional minus) with a comma between groups of three. */
+    private static String grouped(String digits) {
+        int start = digits.startsWith("-") ? 1 : 0;
+        int n = digits.length() - start;
+        if (n <= 3) return digits;
+        StringBuilder b = new StringBuilder(digits.length() + n / 3).append(digits, 0, start);
+        for (int i = 0; i < n; i++) {
+            if (i > 0 && (n - i) % 3 == 0) b.append(',');
+            b.append(digits.charAt(start + i));
+        }
+        return b.toString();
+    }
+
+    /**
+     * As {@code String.format(Locale.ROOT, "%." + digits + "f", v)}: the shortest decimal that reads
+     * back as v (Double.toString's digits, which the Formatter uses too) rounded half up.
+     */
+    static String fixed(double v, int digits) {
+        if (Double.isNaN(v)) return "NaN";
+        if (Double.isInfinite(v)) return v > 0 ? "Infinity" : "-Infinity";
+        String s = new java.math.BigDecimal(Double.toString(Math.abs(v))).setScale(digits, java.math.RoundingMode.HALF_UP).toPlainString();
+        return Double.compare(v, 0.0) < 0 ? "-" + s : s;
     }
 }
