@@ -17,6 +17,7 @@ import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.passes.FuseResidual;
+import org.traindeeploy.schedule.MemoryAwareScheduler;
 import org.traindeeploy.schedule.ResidualJudge;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
@@ -125,9 +126,17 @@ public final class TrainingPipeline {
                         Set.of("recompute"), PHASES, c -> {
                             Set<Node> forward = identitySet(c.get(PHASES).forward());
                             Set<Node> backward = identitySet(c.get(PHASES).backward());
+                            // The step leaves this stage scheduled whether or not anything fuses (the schedule pass starts from that order).
+                            new MemoryAwareScheduler().run(c.graph());
+                            if (!FuseResidual.hasCandidate(c.graph())) {
+                                c.graph().removeDeadCode(); // as the pass does
+                                return new Phases(forward, backward);
+                            }
                             // Keep fusions only if the memory lower bound of the scheduled step does not rise (they save
                             // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
-                            long[] bound = {Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()))};
+                            // The judge's lifetimes give the starting bound (one liveness pass, not two).
+                            ResidualJudge judge = new ResidualJudge(c.graph());
+                            long[] bound = {judge.bound()};
                             new FuseResidual((add, fused) -> {
                                 if (backward.contains(add)) backward.add(fused);
                                 else if (forward.contains(add)) forward.add(fused);
@@ -136,7 +145,7 @@ public final class TrainingPipeline {
                                 if (now > bound[0]) return false;
                                 bound[0] = now;
                                 return true;
-                            }, new ResidualJudge(c.graph())).run(c.graph());
+                            }, judge).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), c -> c.graph().removeDeadCode()));
