@@ -84,9 +84,20 @@ public final class Recompute {
      */
     public static long scheduleNoWorse(Graph g) {
         List<Node> given = new ArrayList<>(g.nodes());
-        long kept = MemoryPlanner.dynamicLowerBound(g);
-        if (!new MemoryAwareScheduler().run(g)) return kept; // already in the scheduler's order
+        if (!new MemoryAwareScheduler().run(g)) return MemoryPlanner.dynamicLowerBound(g); // already in the scheduler's order
+        return keepBetter(g, given);
+    }
+
+    /** As {@link #scheduleNoWorse} when the bound is not needed: nothing but the scheduler's check when the order is already its own. */
+    public static void scheduleNoWorseOrder(Graph g) {
+        List<Node> given = new ArrayList<>(g.nodes());
+        if (new MemoryAwareScheduler().run(g)) keepBetter(g, given);
+    }
+
+    /** {@code g} in the scheduler's order, or back in {@code given} when that order's bound is lower; returns the bound of the order left. */
+    private static long keepBetter(Graph g, List<Node> given) {
         long scheduled = MemoryPlanner.dynamicLowerBound(g);
+        long kept = org.traindeeploy.memory.Liveness.dynamicLowerBound(g, given, 4);
         if (scheduled <= kept) return scheduled;
         g.reorder(given);
         return kept;

@@ -124,14 +124,11 @@ public final class TrainingPipeline {
                         }),
                 Stage.of("fuse-residual", "Add(R, Linear(...)) -> Linear(..., residual R): LoRA sums and gradient sums in the Linear kernel",
                         Set.of("recompute"), PHASES, c -> {
-                            Set<Node> forward = identitySet(c.get(PHASES).forward());
-                            Set<Node> backward = identitySet(c.get(PHASES).backward());
                             // The step leaves this stage scheduled whether or not anything fuses (the schedule pass starts from that order).
                             new MemoryAwareScheduler().run(c.graph());
-                            if (!FuseResidual.hasCandidate(c.graph())) {
-                                c.graph().removeDeadCode(); // as the pass does
-                                return new Phases(forward, backward);
-                            }
+                            if (!FuseResidual.hasCandidate(c.graph())) return c.get(PHASES); // nothing to judge (cleanup removes dead code next)
+                            Set<Node> forward = identitySet(c.get(PHASES).forward());
+                            Set<Node> backward = identitySet(c.get(PHASES).backward());
                             // Keep fusions only if the memory lower bound of the scheduled step does not rise (they save
                             // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
                             // The judge's lifetimes give the starting bound (one liveness pass, not two).
