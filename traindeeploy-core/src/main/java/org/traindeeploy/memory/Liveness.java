@@ -84,6 +84,34 @@ public final class Liveness {
     }
 
     /**
+     * The buffers of {@link #of(Graph)} as arrays, without building them: per buffer (indexed as
+     * {@link Buffer#id()}) whether it is static, its size, its lifetime and how many values it holds;
+     * per value id its buffer (−1 for none). For passes that follow lifetimes through local rewrites.
+     */
+    public record Lifetimes(int steps, int count, int[] bufferOfValueId, boolean[] isStatic, long[] size, int[] start, int[] end, int[] members) {}
+
+    /** {@link #of(Graph)} as {@link Lifetimes}. */
+    public static Lifetimes lifetimes(Graph g) {
+        Groups gr = groups(g, g.nodes(), java.util.Set.of());
+        int[] byId = new int[g.valueIdBound()];
+        java.util.Arrays.fill(byId, -1);
+        int[] members = new int[gr.count];
+        int[] start = java.util.Arrays.copyOf(gr.start, gr.count);
+        int[] end = java.util.Arrays.copyOf(gr.end, gr.count);
+        for (int k = 0; k < gr.vals.length; k++) {
+            byId[gr.vals[k].id()] = gr.group[k];
+            members[gr.group[k]]++;
+        }
+        for (int gi = 0; gi < gr.count; gi++) {
+            if (gr.isStatic[gi]) {
+                start[gi] = 0;
+                end[gi] = gr.steps;
+            }
+        }
+        return new Lifetimes(gr.steps, gr.count, byId, java.util.Arrays.copyOf(gr.isStatic, gr.count), java.util.Arrays.copyOf(gr.size, gr.count), start, end, members);
+    }
+
+    /**
      * The largest total size (each rounded up to {@code align}) of the non-empty dynamic buffers
      * alive at one step: {@link MemoryPlanner}'s lower bound of {@code of(g)}, without building the
      * buffers (passes ask it once per judgement of the whole step).
