@@ -46,6 +46,8 @@ public final class Graph {
     private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
     /** Changes so far to the values, nodes, their edges, the outputs, the state updates or the order ({@link #modCount()}). */
     private long modCount;
+    /** The {@link #modCount} at which the order was last found or made topological (the pass manager sorts after every rewriting pass). */
+    private long sortedAt = -1;
 
     public Graph() {}
 
@@ -412,6 +414,7 @@ public final class Graph {
      * (Kahn's algorithm, lowest current position first). Throws on a cycle.
      */
     public void sortTopologically() {
+        if (sortedAt == modCount) return; // nothing changed since the last sort
         compact();
         int n = nodes.size();
         // Positions by Node.id() (dense ids): no hashing on this path, which runs after every rewriting pass.
@@ -444,7 +447,10 @@ public final class Graph {
                 }
             }
         }
-        if (sorted) return; // already topological: Kahn's order by lowest position is the current one
+        if (sorted) { // already topological: Kahn's order by lowest position is the current one
+            sortedAt = modCount;
+            return;
+        }
         for (int i = 0; i < n; i++) count[i + 1] += count[i];
         int[] succ = new int[edges];
         int[] fill = java.util.Arrays.copyOf(count, n);
@@ -467,6 +473,7 @@ public final class Graph {
         nodes.clear();
         nodes.addAll(order);
         modCount++;
+        sortedAt = modCount;
     }
 
     /** Replace the node order wholesale (a scheduler's choice); must be a permutation of the current nodes. */
