@@ -43,6 +43,10 @@ public final class Graph {
     private int nodeIds;
     private int valueIds;
     private final java.util.Set<String> readAtCompileTime = new java.util.HashSet<>();
+    /** Changes so far to the values, nodes, their edges, the outputs, the state updates or the order ({@link #modCount()}). */
+    private long modCount;
+    /** The {@link #modCount} at which the order was last found or made topological (the pass manager sorts after every rewriting pass). */
+    private long sortedAt = -1;
 
     public Graph() {}
 
@@ -118,6 +122,7 @@ public final class Graph {
         nodes.add(node);
         nodeSet.add(node);
         index(node);
+        modCount++;
         nodeNames.merge(nodeName, 1, Integer::sum);
         return outs;
     }
@@ -158,6 +163,7 @@ public final class Graph {
         outputs.add(v);
         outsideUses.merge(v, 1, Integer::sum);
         outputNames.add(name);
+        modCount++;
     }
 
     /** The names under which the outputs are exposed, parallel to {@link #outputs()}. */
@@ -174,6 +180,7 @@ public final class Graph {
         if (state.kind() != Value.Kind.STATE) throw new IllegalArgumentException(state + " is not state");
         if (!state.type().equals(next.type())) throw new IllegalArgumentException("update of " + state + " has type " + next.type());
         Value old = stateUpdates.put(state, next);
+        modCount++;
         if (old != null) unuseOutside(old);
         outsideUses.merge(next, 1, Integer::sum);
     }
@@ -227,6 +234,7 @@ public final class Graph {
         if (values.containsKey(name)) throw new CompileException("value '" + name + "' is defined twice");
         Value v = new Value(name, type, kind, data, valueIds++);
         values.put(name, v);
+        modCount++;
         return v;
     }
 
@@ -317,6 +325,7 @@ public final class Graph {
     /** As {@link #replaceAllUses}, but node {@code except} keeps reading {@code from}. */
     public void replaceAllUsesExcept(Value from, Value to, Node except) {
         if (from == to) return;
+        modCount++;
         List<Node> rs = readers.get(from);
         if (rs != null) for (Node n : new ArrayList<>(rs)) if (n != except) replaceUses(n, from, to);
         if (outsideUses.containsKey(from)) {
@@ -341,6 +350,7 @@ public final class Graph {
     public void replaceUses(Node reader, Value from, Value to) {
         if (from == to || !reader.inputs().contains(from)) return;
         reader.replaceInput(from, to);
+        modCount++;
         if (!nodeSet.contains(reader)) return;
         unindex(reader, from);
         List<Node> l = readers.computeIfAbsent(to, k -> new ArrayList<>(2));
@@ -353,6 +363,7 @@ public final class Graph {
             if (values.containsKey(v.name())) throw new IllegalStateException("cannot restore " + n + ": %" + v.name() + " is taken");
         }
         for (Value v : n.outputs()) values.put(v.name(), v);
+        modCount++;
         nodes.add(n);
         tombstones++; // n may still be in the order as a tombstone: the next compaction keeps its new place
         nodeSet.add(n);
@@ -361,6 +372,7 @@ public final class Graph {
     }
 
     public void removeNode(Node n) {
+        modCount++;
         if (nodeSet.remove(n)) {
             tombstones++;
             unindex(n);
@@ -387,7 +399,7 @@ public final class Graph {
                 if (p != null && nodeSet.contains(p) && isDead(p)) work.add(p);
             }
         }
-        values.values().removeIf(v -> (v.kind() == Value.Kind.CONSTANT) && !readers.containsKey(v) && !isUsedOutsideNodes(v));
+        if (values.values().removeIf(v -> (v.kind() == Value.Kind.CONSTANT) && !readers.containsKey(v) && !isUsedOutsideNodes(v))) modCount++;
         return removed;
     }
 
@@ -401,6 +413,7 @@ public final class Graph {
      * (Kahn's algorithm, lowest current position first). Throws on a cycle.
      */
     public void sortTopologically() {
+        if (sortedAt == modCount) return; // nothing changed since the last sort
         compact();
         int n = nodes.size();
         // Positions by Node.id() (dense ids): no hashing on this path, which runs after every rewriting pass.
@@ -433,7 +446,10 @@ public final class Graph {
                 }
             }
         }
-        if (sorted) return; // already topological: Kahn's order by lowest position is the current one
+        if (sorted) { // already topological: Kahn's order by lowest position is the current one
+            sortedAt = modCount;
+            return;
+        }
         for (int i = 0; i < n; i++) count[i + 1] += count[i];
         int[] succ = new int[edges];
         int[] fill = java.util.Arrays.copyOf(count, n);
@@ -455,15 +471,32 @@ public final class Graph {
         }
         nodes.clear();
         nodes.addAll(order);
+        modCount++;
+        sortedAt = modCount;
     }
 
     /** Replace the node order wholesale (a scheduler's choice); must be a permutation of the current nodes. */
     public void reorder(List<Node> order) {
         compact();
-        if (order.size() != nodes.size() || !new java.util.HashSet<>(order).containsAll(nodes)) {
-            throw new IllegalArgumentException("not a permutation of the graph's nodes");
+        // A permutation: as many nodes, each one of ours (by its dense id) and none twice; no hashing.
+        boolean permutation = order.size() == nodes.size();
+        Node[] byId = new Node[permutation ? nodeIds : 0];
+        if (permutation) for (Node n : nodes) byId[n.id()] = n;
+        for (int i = 0; permutation && i < order.size(); i++) {
+            Node n = order.get(i);
+            permutation = n != null && n.id() < byId.length && byId[n.id()] == n;
+            if (permutation) byId[n.id()] = null; // seen: a second occurrence fails
         }
+        if (!permutation) throw new IllegalArgumentException("not a permutation of the graph's nodes");
         nodes.clear();
         nodes.addAll(order);
+        modCount++;
     }
+
+    /**
+     * How many changes the graph has seen (values or nodes added or removed, inputs rewired, outputs or
+     * state updates set, the order changed): equal counts mean the same graph in the same order, so a
+     * pass may keep a result it computed at that count.
+     */
+    public long modCount() { return modCount; }
 }

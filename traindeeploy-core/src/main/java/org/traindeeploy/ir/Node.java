@@ -9,6 +9,7 @@ public final class Node {
     private final String name;
     private final Op op;
     private final List<Value> inputs;
+    private final List<Value> inputsView; // one read-only view, not one per call (inputs() is on every pass's hot path)
     private final List<Value> outputs;
     private final int id;
 
@@ -17,6 +18,7 @@ public final class Node {
         this.name = name;
         this.op = op;
         this.inputs = new ArrayList<>(inputs);
+        this.inputsView = Collections.unmodifiableList(this.inputs);
         this.outputs = List.copyOf(outputs);
     }
 
@@ -28,7 +30,7 @@ public final class Node {
     public Op op() { return op; }
 
     /** Inputs in op order; an absent optional input is null. */
-    public List<Value> inputs() { return Collections.unmodifiableList(inputs); }
+    public List<Value> inputs() { return inputsView; }
 
     public Value input(int i) { return i < inputs.size() ? inputs.get(i) : null; }
 

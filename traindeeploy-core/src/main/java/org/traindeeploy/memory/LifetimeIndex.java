@@ -1,8 +1,5 @@
 package org.traindeeploy.memory;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The placed buffers as rectangles over time × offset, answering "the lowest aligned offset where
  * {@code size} bytes are free over steps [start, end]" in O(log T) occupied-range sets instead of a
@@ -25,14 +22,19 @@ import java.util.List;
  */
 final class LifetimeIndex {
     private final int leaves;
-    private final ByteRanges[] cover;
-    private final ByteRanges[] sub;
+    private final RangePool pool = new RangePool(); // every set's ranges; a set is a root in cover or sub (-1: empty)
+    private final int[] cover;
+    private final int[] sub;
+    private int[] found = new int[64]; // the sets of the current query
+    private int nFound;
 
     /** An index over steps [0, lastStep]. */
     LifetimeIndex(int lastStep) {
         this.leaves = Math.max(1, lastStep + 1);
-        this.cover = new ByteRanges[4 * leaves];
-        this.sub = new ByteRanges[4 * leaves];
+        this.cover = new int[4 * leaves];
+        this.sub = new int[4 * leaves];
+        java.util.Arrays.fill(cover, -1);
+        java.util.Arrays.fill(sub, -1);
     }
 
     /** Marks bytes [from, to) occupied over steps [start, end]. */
@@ -40,11 +42,9 @@ final class LifetimeIndex {
 
     private void add(int node, int lo, int hi, int start, int end, long from, long to) {
         if (end < lo || hi < start) return;
-        if (sub[node] == null) sub[node] = new ByteRanges();
-        sub[node].add(from, to);
+        sub[node] = pool.add(sub[node], from, to);
         if (start <= lo && hi <= end) {
-            if (cover[node] == null) cover[node] = new ByteRanges();
-            cover[node].add(from, to);
+            cover[node] = pool.add(cover[node], from, to);
             return;
         }
         int mid = (lo + hi) >>> 1;
@@ -54,14 +54,14 @@ final class LifetimeIndex {
 
     /** The lowest offset ≥ {@code base}, a multiple of {@code align}, where {@code size} bytes are free over steps [start, end]. */
     long lowestFree(int start, int end, long size, long base, int align) {
-        List<ByteRanges> sets = new ArrayList<>();
-        collect(1, 0, leaves - 1, start, end, sets);
+        nFound = 0;
+        collect(1, 0, leaves - 1, start, end);
         long c = MemoryPlanner.roundUp(base, align);
         boolean moved = true;
         while (moved) {
             moved = false;
-            for (ByteRanges r : sets) {
-                long blockEnd = r.conflictEnd(c, size);
+            for (int k = 0; k < nFound; k++) {
+                long blockEnd = pool.conflictEnd(found[k], c, size);
                 if (blockEnd >= 0) {
                     c = MemoryPlanner.roundUp(blockEnd, align);
                     moved = true;
@@ -71,15 +71,20 @@ final class LifetimeIndex {
         return c;
     }
 
-    private void collect(int node, int lo, int hi, int start, int end, List<ByteRanges> out) {
-        if (end < lo || hi < start || sub[node] == null) return;
+    private void collect(int node, int lo, int hi, int start, int end) {
+        if (end < lo || hi < start || sub[node] < 0) return;
         if (start <= lo && hi <= end) {
-            out.add(sub[node]);
+            found(sub[node]);
             return;
         }
-        if (cover[node] != null) out.add(cover[node]);
+        if (cover[node] >= 0) found(cover[node]);
         int mid = (lo + hi) >>> 1;
-        collect(2 * node, lo, mid, start, end, out);
-        collect(2 * node + 1, mid + 1, hi, start, end, out);
+        collect(2 * node, lo, mid, start, end);
+        collect(2 * node + 1, mid + 1, hi, start, end);
+    }
+
+    private void found(int set) {
+        if (nFound == found.length) found = java.util.Arrays.copyOf(found, 2 * nFound);
+        found[nFound++] = set;
     }
 }

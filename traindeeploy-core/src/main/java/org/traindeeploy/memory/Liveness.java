@@ -1,9 +1,7 @@
 package org.traindeeploy.memory;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
@@ -23,18 +21,24 @@ import org.traindeeploy.ops.Reshape;
  */
 public final class Liveness {
     private final List<Buffer> buffers;
-    private final Map<Value, Buffer> bufferOf;
+    private final Buffer[] bufferById; // by Value.id()
+    private final Value[] valueById;   // which value each id is (a value of another graph may share the id)
     private final int steps;
 
-    private Liveness(List<Buffer> buffers, Map<Value, Buffer> bufferOf, int steps) {
+    private Liveness(List<Buffer> buffers, Buffer[] bufferById, Value[] valueById, int steps) {
         this.buffers = buffers;
-        this.bufferOf = bufferOf;
+        this.bufferById = bufferById;
+        this.valueById = valueById;
         this.steps = steps;
     }
 
     public List<Buffer> buffers() { return buffers; }
 
-    public Buffer bufferOf(Value v) { return bufferOf.get(v); }
+    /** The buffer holding {@code v}, or null when {@code v} is not a value of the graph these lifetimes are of. */
+    public Buffer bufferOf(Value v) {
+        int id = v.id();
+        return id < valueById.length && valueById[id] == v ? bufferById[id] : null;
+    }
 
     /** Number of scheduled nodes; static buffers live over [0, steps]. */
     public int steps() { return steps; }
@@ -46,24 +50,65 @@ public final class Liveness {
      * overwritten in place (e.g. gradients a test harness reads after the step).
      */
     public static Liveness of(Graph g, java.util.Set<Value> keep) {
-        Groups gr = groups(g, keep);
+        Groups gr = groups(g, g.nodes(), keep);
         int n = gr.steps;
         Value[] vals = gr.vals;
-        List<List<Value>> groups = new ArrayList<>(gr.count);
-        for (int gi = 0; gi < gr.count; gi++) groups.add(new ArrayList<>());
-        for (int k = 0; k < vals.length; k++) groups.get(gr.group[k]).add(vals[k]);
+        int m = vals.length;
+        // The values of each group side by side (a stable counting sort: each group in the order of vals).
+        int[] first = new int[gr.count + 1];
+        for (int k = 0; k < m; k++) first[gr.group[k] + 1]++;
+        for (int gi = 0; gi < gr.count; gi++) first[gi + 1] += first[gi];
+        Value[] byGroup = new Value[m];
+        int[] fill = java.util.Arrays.copyOf(first, gr.count);
+        for (int k = 0; k < m; k++) byGroup[fill[gr.group[k]]++] = vals[k];
+        List<Value> all = java.util.Arrays.asList(byGroup);
         List<Buffer> buffers = new ArrayList<>(gr.count);
-        Map<Value, Buffer> bufferOf = new IdentityHashMap<>(2 * vals.length);
+        Buffer[] bufferById = new Buffer[g.valueIdBound()];
+        Value[] valueById = new Value[g.valueIdBound()];
         for (int gi = 0; gi < gr.count; gi++) {
-            List<Value> vs = groups.get(gi);
+            int a = first[gi];
+            int b = first[gi + 1];
+            // Immutable lists, so that the buffer keeps them without a copy.
+            List<Value> vs = b - a == 1 ? List.of(byGroup[a]) : b - a == 2 ? List.of(byGroup[a], byGroup[a + 1]) : all.subList(a, b);
             boolean isStatic = gr.isStatic[gi];
             int start = isStatic ? 0 : gr.start[gi];
             int end = isStatic ? n : gr.end[gi];
-            Buffer b = new Buffer(buffers.size(), vs, gr.size[gi], start, end, isStatic);
-            buffers.add(b);
-            for (Value v : vs) bufferOf.put(v, b);
+            Buffer buf = new Buffer(buffers.size(), vs, gr.size[gi], start, end, isStatic);
+            buffers.add(buf);
+            for (int k = a; k < b; k++) {
+                bufferById[byGroup[k].id()] = buf;
+                valueById[byGroup[k].id()] = byGroup[k];
+            }
         }
-        return new Liveness(buffers, bufferOf, n);
+        return new Liveness(buffers, bufferById, valueById, n);
+    }
+
+    /**
+     * The buffers of {@link #of(Graph)} as arrays, without building them: per buffer (indexed as
+     * {@link Buffer#id()}) whether it is static, its size, its lifetime and how many values it holds;
+     * per value id its buffer (−1 for none). For passes that follow lifetimes through local rewrites.
+     */
+    public record Lifetimes(int steps, int count, int[] bufferOfValueId, boolean[] isStatic, long[] size, int[] start, int[] end, int[] members) {}
+
+    /** {@link #of(Graph)} as {@link Lifetimes}. */
+    public static Lifetimes lifetimes(Graph g) {
+        Groups gr = groups(g, g.nodes(), java.util.Set.of());
+        int[] byId = new int[g.valueIdBound()];
+        java.util.Arrays.fill(byId, -1);
+        int[] members = new int[gr.count];
+        int[] start = java.util.Arrays.copyOf(gr.start, gr.count);
+        int[] end = java.util.Arrays.copyOf(gr.end, gr.count);
+        for (int k = 0; k < gr.vals.length; k++) {
+            byId[gr.vals[k].id()] = gr.group[k];
+            members[gr.group[k]]++;
+        }
+        for (int gi = 0; gi < gr.count; gi++) {
+            if (gr.isStatic[gi]) {
+                start[gi] = 0;
+                end[gi] = gr.steps;
+            }
+        }
+        return new Lifetimes(gr.steps, gr.count, byId, java.util.Arrays.copyOf(gr.isStatic, gr.count), java.util.Arrays.copyOf(gr.size, gr.count), start, end, members);
     }
 
     /**
@@ -71,8 +116,11 @@ public final class Liveness {
      * alive at one step: {@link MemoryPlanner}'s lower bound of {@code of(g)}, without building the
      * buffers (passes ask it once per judgement of the whole step).
      */
-    public static long dynamicLowerBound(Graph g, int align) {
-        Groups gr = groups(g, java.util.Set.of());
+    public static long dynamicLowerBound(Graph g, int align) { return dynamicLowerBound(g, g.nodes(), align); }
+
+    /** As {@link #dynamicLowerBound(Graph, int)} for the graph's nodes run in {@code order} (a permutation of them), without reordering the graph. */
+    public static long dynamicLowerBound(Graph g, List<Node> order, int align) {
+        Groups gr = groups(g, order, java.util.Set.of());
         long[] delta = new long[gr.steps + 2];
         for (int gi = 0; gi < gr.count; gi++) {
             if (gr.isStatic[gi] || gr.size[gi] == 0) continue;
@@ -86,8 +134,7 @@ public final class Liveness {
     /** Values grouped by shared storage: per value its group, per group (in order of first value) kind, size and lifetime. */
     private record Groups(int steps, Value[] vals, int[] group, int count, boolean[] isStatic, long[] size, int[] start, int[] end) {}
 
-    private static Groups groups(Graph g, java.util.Set<Value> keep) {
-        List<Node> nodes = g.nodes();
+    private static Groups groups(Graph g, List<Node> nodes, java.util.Set<Value> keep) {
         int n = nodes.size();
         // Dense ids for the values (in the graph's order): the union-find and the lifetimes are arrays.
         java.util.Collection<Value> all = g.values();

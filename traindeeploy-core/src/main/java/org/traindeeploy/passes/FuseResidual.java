@@ -44,6 +44,12 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
 
     @Override public String summary() { return "Add(R, Linear(...)) -> Linear(..., residual R)"; }
 
+    /** Whether some Add of {@code g} has a fusion to try (without a judge or a change to the graph). */
+    public static boolean hasCandidate(Graph g) {
+        for (Node n : g.nodes()) if (n.op() instanceof Add && candidate(g, n) != null) return true;
+        return false;
+    }
+
     /** One fusion: the Add, the Linear feeding it, and which input of the Add that Linear's output is. */
     private record Fusion(Node add, Node lin, int linSide) {}
 

@@ -20,14 +20,29 @@ import org.traindeeploy.passes.Pass;
  * state, so that the update can be written in place. Runs in O(E log N): a ready node's priority
  * is refreshed only when a value it reads loses a reader; nodes and values are indexed densely once,
  * so the loop works on arrays (fuse-residual and recompute schedule the whole step per judgement).
+ * <p>The scheduler is idempotent: from its own order it picks the same node at every step (each pick
+ * is the ready node placed first in that order), so a graph it left unchanged since
+ * ({@link Graph#modCount()}) is not scheduled again.
  */
 public record MemoryAwareScheduler() implements Pass {
+    /** Graphs in the order this scheduler left them, with their modification count then. */
+    private static final Map<Graph, Long> SETTLED = Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     @Override public String name() { return "schedule"; }
 
     @Override public String summary() { return "order nodes to lower the memory peak (updates right after their gradients)"; }
 
     @Override
     public boolean run(Graph g) {
+        Long settled = SETTLED.get(g);
+        if (settled != null && settled == g.modCount()) return false;
+        boolean changed = schedule(g);
+        SETTLED.put(g, g.modCount());
+        return changed;
+    }
+
+    /** Schedules {@code g} from its current order (whether or not it is already the scheduler's); returns whether the order changed. */
+    static boolean schedule(Graph g) {
         List<Node> nodes = g.nodes();
         int n = nodes.size();
         // Dense indexes: nodes by position, values by first appearance; every map lookup happens once here.
@@ -42,19 +57,23 @@ public record MemoryAwareScheduler() implements Pass {
         long[] alloc = new long[n];
         for (int i = 0; i < n; i++) {
             Node node = nodes.get(i);
-            List<Value> distinct = distinctInputs(node);
-            int[] ids = new int[distinct.size()];
+            List<Value> ins = node.inputs();
+            int[] ids = new int[ins.size()];
+            int distinct = 0; // each value once, in the order first read
             for (int k = 0; k < ids.length; k++) {
-                Value v = distinct.get(k);
+                Value v = ins.get(k);
+                if (v == null) continue;
                 int id = vid[v.id()];
                 if (id < 0) {
                     id = vals.size();
                     vid[v.id()] = id;
                     vals.add(v);
                 }
-                ids[k] = id;
+                boolean seen = false;
+                for (int j = 0; j < distinct && !seen; j++) seen = ids[j] == id;
+                if (!seen) ids[distinct++] = id;
             }
-            in[i] = ids;
+            in[i] = distinct == ids.length ? ids : java.util.Arrays.copyOf(ids, distinct);
             for (Value o : node.outputs()) alloc[i] += o.type().bytes();
         }
         int m = vals.size();
@@ -202,9 +221,4 @@ public record MemoryAwareScheduler() implements Pass {
         }
     }
 
-    private static List<Value> distinctInputs(Node n) {
-        List<Value> out = new ArrayList<>();
-        for (Value v : n.inputs()) if (v != null && !out.contains(v)) out.add(v);
-        return out;
-    }
 }

@@ -32,7 +32,9 @@ public final class Recompute {
         // The scheduler's result depends on the order it starts from: always start from the program
         // order (copies placed just before their first reader), and leave the graph in that order.
         List<Node> order = new ArrayList<>(g.nodes());
-        long best = scheduledLowerBound(g, order);
+        // The bound of the starting order is needed only once a copy is tried (on most graphs no
+        // candidate qualifies, and a schedule of the whole step is the cost of this pass).
+        long best = -1;
         List<Node> kept = new ArrayList<>();
         // Largest activations first, a bounded number of trials (each one schedules the whole step).
         List<Node> forward = new ArrayList<>(order);
@@ -41,12 +43,13 @@ public final class Recompute {
         forward.sort(java.util.Comparator.comparingLong((Node n) -> n.output(0).type().bytes()).reversed());
         int trials = (int) Math.max(4, Math.min(MAX_TRIALS, WORK_BUDGET / Math.max(1, order.size())));
         if (forward.size() > trials) forward = forward.subList(0, trials);
+        Map<Value, List<Node>> users = g.users(); // a view of the graph's reader index
         for (Node n : forward) {
-            Map<Value, List<Node>> users = g.users();
             Value v = n.output(0);
             List<Node> readersInBackward = new ArrayList<>();
             for (Node u : users.getOrDefault(v, List.of())) if (backward.contains(u)) readersInBackward.add(u);
             if (readersInBackward.isEmpty() || g.isUsedOutsideNodes(v) || !inputsKeptAnyway(n, users, backward)) continue;
+            if (best < 0) best = scheduledLowerBound(g, order);
             Node copy = Recomputation.copyFor(g, n, readersInBackward);
             if (copy == null) continue; // folded to a constant: nothing to recompute
             List<Node> trial = new ArrayList<>(order);
@@ -64,7 +67,7 @@ public final class Recompute {
                 g.removeNode(copy);
             }
         }
-        g.reorder(order);
+        if (best >= 0) g.reorder(order);
         return kept;
     }
 
@@ -81,9 +84,20 @@ public final class Recompute {
      */
     public static long scheduleNoWorse(Graph g) {
         List<Node> given = new ArrayList<>(g.nodes());
-        long kept = MemoryPlanner.dynamicLowerBound(g);
-        new MemoryAwareScheduler().run(g);
+        if (!new MemoryAwareScheduler().run(g)) return MemoryPlanner.dynamicLowerBound(g); // already in the scheduler's order
+        return keepBetter(g, given);
+    }
+
+    /** As {@link #scheduleNoWorse} when the bound is not needed: nothing but the scheduler's check when the order is already its own. */
+    public static void scheduleNoWorseOrder(Graph g) {
+        List<Node> given = new ArrayList<>(g.nodes());
+        if (new MemoryAwareScheduler().run(g)) keepBetter(g, given);
+    }
+
+    /** {@code g} in the scheduler's order, or back in {@code given} when that order's bound is lower; returns the bound of the order left. */
+    private static long keepBetter(Graph g, List<Node> given) {
         long scheduled = MemoryPlanner.dynamicLowerBound(g);
+        long kept = org.traindeeploy.memory.Liveness.dynamicLowerBound(g, given, 4);
         if (scheduled <= kept) return scheduled;
         g.reorder(given);
         return kept;

@@ -1,10 +1,10 @@
 package org.traindeeploy.schedule;
 
 import java.util.Arrays;
+import java.util.List;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.Value;
-import org.traindeeploy.memory.Buffer;
 import org.traindeeploy.memory.Liveness;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.memory.RangeAddMax;
@@ -39,26 +39,22 @@ public final class ResidualJudge implements FuseResidual.Judge {
     /** Judges against the graph's current order (normally the scheduler's). */
     public ResidualJudge(Graph g) {
         this.g = g;
-        Liveness l = Liveness.of(g);
+        Liveness.Lifetimes l = Liveness.lifetimes(g); // the buffers of Liveness.of, as arrays
         int n = l.steps();
         pos = new int[g.nodeIdBound()];
         Arrays.fill(pos, -1);
-        for (int i = 0; i < g.nodes().size(); i++) pos[g.nodes().get(i).id()] = i;
-        bufOf = new int[g.valueIdBound()];
-        Arrays.fill(bufOf, -1);
-        int m = l.buffers().size();
-        start = new int[m + 16];
-        end = new int[m + 16];
+        List<Node> order = g.nodes();
+        for (int i = 0; i < order.size(); i++) pos[order.get(i).id()] = i;
+        bufOf = l.bufferOfValueId();
+        int m = l.count();
+        start = Arrays.copyOf(l.start(), m + 16);
+        end = Arrays.copyOf(l.end(), m + 16);
         bytes = new long[m + 16];
-        members = new int[m + 16];
+        members = Arrays.copyOf(l.members(), m + 16);
         alive = new RangeAddMax(n);
-        for (Buffer b : l.buffers()) {
-            int k = buffers++;
-            start[k] = b.start();
-            end[k] = b.end();
-            bytes[k] = b.isStatic() || b.size() == 0 ? 0 : MemoryPlanner.roundUp(b.size(), 4);
-            members[k] = b.values().size();
-            for (Value v : b.values()) bufOf[v.id()] = k;
+        buffers = m;
+        for (int k = 0; k < m; k++) {
+            bytes[k] = l.isStatic()[k] || l.size()[k] == 0 ? 0 : MemoryPlanner.roundUp(l.size()[k], 4);
             alive.add(start[k], end[k], bytes[k]);
         }
         peak = alive.max();

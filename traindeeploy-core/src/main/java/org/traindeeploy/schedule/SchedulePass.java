@@ -39,7 +39,7 @@ public record SchedulePass() implements ProducingPass<SchedulePass.Schedule> {
 
     @Override
     public Schedule produce(Compilation c) {
-        Recompute.scheduleNoWorse(c.graph());
+        Recompute.scheduleNoWorseOrder(c.graph());
         return new Schedule(List.copyOf(c.graph().nodes()));
     }
 

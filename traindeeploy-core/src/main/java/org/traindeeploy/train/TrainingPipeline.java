@@ -19,6 +19,7 @@ import org.traindeeploy.passes.FunctionPass;
 import org.traindeeploy.memory.MemoryPlanner;
 import org.traindeeploy.passes.FuseLora;
 import org.traindeeploy.passes.FuseResidual;
+import org.traindeeploy.schedule.MemoryAwareScheduler;
 import org.traindeeploy.schedule.ResidualJudge;
 import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
@@ -125,11 +126,16 @@ public final class TrainingPipeline {
                         }),
                 Stage.of("fuse-residual", "Add(R, Linear(...)) -> Linear(..., residual R): LoRA sums and gradient sums in the Linear kernel",
                         Set.of("recompute"), PHASES, c -> {
+                            // The step leaves this stage scheduled whether or not anything fuses (the schedule pass starts from that order).
+                            new MemoryAwareScheduler().run(c.graph());
+                            if (!FuseResidual.hasCandidate(c.graph())) return c.get(PHASES); // nothing to judge (cleanup removes dead code next)
                             Set<Node> forward = identitySet(c.get(PHASES).forward());
                             Set<Node> backward = identitySet(c.get(PHASES).backward());
                             // Keep fusions only if the memory lower bound of the scheduled step does not rise (they save
                             // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
-                            long[] bound = {Recompute.scheduledLowerBound(c.graph(), new ArrayList<>(c.graph().nodes()))};
+                            // The judge's lifetimes give the starting bound (one liveness pass, not two).
+                            ResidualJudge judge = new ResidualJudge(c.graph());
+                            long[] bound = {judge.bound()};
                             new FuseResidual((add, fused) -> {
                                 if (backward.contains(add)) backward.add(fused);
                                 else if (forward.contains(add)) forward.add(fused);
@@ -138,7 +144,7 @@ public final class TrainingPipeline {
                                 if (now > bound[0]) return false;
                                 bound[0] = now;
                                 return true;
-                            }, new ResidualJudge(c.graph())).run(c.graph());
+                            }, judge).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 Stage.of("fuse-lora", "Linear(x,W,b) + s·Linear(Linear(x,A),B) -> LoraLinear: the adapter's low-rank term in the base Linear's tile",

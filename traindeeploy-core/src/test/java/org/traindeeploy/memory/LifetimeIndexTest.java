@@ -94,4 +94,55 @@ class LifetimeIndexTest {
         assertEquals(108, r.conflictEnd(48, 53));
         assertTrue(r.conflictEnd(108, 1_000) < 0);
     }
+
+    /**
+     * The pooled sets answer as the boxed {@code TreeMap} version they replaced (kept here as the
+     * reference): many sets in one pool, ranges that overlap, touch, swallow others or stand apart.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+    void pooledSetsAnswerAsTreeMaps(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        RangePool pool = new RangePool();
+        int sets = 1 + r.nextInt(6);
+        int[] roots = new int[sets];
+        java.util.Arrays.fill(roots, -1);
+        List<java.util.TreeMap<Long, Long>> ref = new ArrayList<>();
+        for (int k = 0; k < sets; k++) ref.add(new java.util.TreeMap<>());
+        for (int i = 0; i < 3000; i++) {
+            int k = r.nextInt(sets);
+            long from = r.nextInt(2000);
+            long to = from + 1 + r.nextInt(r.nextInt(8) == 0 ? 400 : 24);
+            if (r.nextInt(3) > 0) {
+                roots[k] = pool.add(roots[k], from, to);
+                treeAdd(ref.get(k), from, to);
+            }
+            long c = r.nextInt(2100);
+            long size = 1 + r.nextInt(64);
+            java.util.Map.Entry<Long, Long> e = ref.get(k).lowerEntry(c + size);
+            assertEquals(e != null && e.getValue() > c ? e.getValue() : -1, pool.conflictEnd(roots[k], c, size), "seed " + seed + " step " + i);
+            assertEquals(e != null && e.getValue() > c, pool.overlaps(roots[k], c, c + size));
+        }
+        ByteRanges b = new ByteRanges();
+        for (long[] x : new long[][] {{5, 9}, {9, 12}, {20, 30}, {0, 2}}) b.add(x[0], x[1]);
+        assertEquals(12, b.conflictEnd(4, 2));
+        b.clear();
+        assertEquals(-1, b.conflictEnd(4, 2));
+    }
+
+    /** The former {@code ByteRanges.add}. */
+    private static void treeAdd(java.util.TreeMap<Long, Long> byStart, long from, long to) {
+        java.util.Map.Entry<Long, Long> below = byStart.floorEntry(from);
+        if (below != null && below.getValue() >= from) {
+            from = below.getKey();
+            to = Math.max(to, below.getValue());
+            byStart.remove(below.getKey());
+        }
+        java.util.Map.Entry<Long, Long> next;
+        while ((next = byStart.ceilingEntry(from)) != null && next.getKey() <= to) {
+            to = Math.max(to, next.getValue());
+            byStart.remove(next.getKey());
+        }
+        byStart.put(from, to);
+    }
 }
