@@ -78,21 +78,45 @@ public final class OnnxReader {
         return out;
     }
 
-    private static final java.util.Map<Descriptors.Descriptor, Boolean> HAS_DOC = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Whether messages of each type reachable from ModelProto can hold a doc_string, directly or in a
+     * nested message: computed once, as a fixpoint over the message types (they are recursive:
+     * GraphProto in AttributeProto in NodeProto in GraphProto), before any file is read. The two
+     * passes of {@link #withoutDocStrings} must see the same answers, also when several threads read
+     * models at once (sweep compiles its strategies in parallel).
+     */
+    private static final java.util.Map<Descriptors.Descriptor, Boolean> HAS_DOC = hasDocTable(ModelProto.getDescriptor());
 
-    /** Whether messages of this type can hold a doc_string, directly or in a nested message. */
-    private static boolean hasDoc(Descriptors.Descriptor d) {
-        Boolean known = HAS_DOC.get(d);
-        if (known != null) return known;
-        HAS_DOC.put(d, false); // cycles (GraphProto in AttributeProto in NodeProto in GraphProto) end here
-        boolean has = false;
-        for (Descriptors.FieldDescriptor f : d.getFields()) {
-            if (f.getName().equals("doc_string")) has = true;
-            else if (f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE && hasDoc(f.getMessageType())) has = true;
+    static java.util.Map<Descriptors.Descriptor, Boolean> hasDocTable(Descriptors.Descriptor root) {
+        java.util.List<Descriptors.Descriptor> all = new java.util.ArrayList<>();
+        java.util.Map<Descriptors.Descriptor, Boolean> has = new java.util.HashMap<>();
+        java.util.ArrayDeque<Descriptors.Descriptor> todo = new java.util.ArrayDeque<>(java.util.List.of(root));
+        while (!todo.isEmpty()) {
+            Descriptors.Descriptor d = todo.pop();
+            if (has.containsKey(d)) continue;
+            all.add(d);
+            has.put(d, d.findFieldByName("doc_string") != null);
+            for (Descriptors.FieldDescriptor f : d.getFields()) {
+                if (f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE) todo.push(f.getMessageType());
+            }
         }
-        HAS_DOC.put(d, has);
-        return has;
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (Descriptors.Descriptor d : all) {
+                if (has.get(d)) continue;
+                for (Descriptors.FieldDescriptor f : d.getFields()) {
+                    if (f.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE && has.get(f.getMessageType())) {
+                        has.put(d, true);
+                        changed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        return java.util.Map.copyOf(has);
     }
+
+    private static boolean hasDoc(Descriptors.Descriptor d) { return HAS_DOC.getOrDefault(d, false); }
 
     /** What a field is to the rewrite: 0 copy as is, 1 drop (a doc_string), 2 a message to rewrite. */
     private static int role(Descriptors.Descriptor d, int tag) {
