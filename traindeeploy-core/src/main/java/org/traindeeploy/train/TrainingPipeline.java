@@ -25,6 +25,7 @@ import org.traindeeploy.passes.Normalize;
 import org.traindeeploy.passes.Pass;
 import org.traindeeploy.passes.PassManager;
 import org.traindeeploy.passes.Product;
+import org.traindeeploy.passes.NonRisingBound;
 import org.traindeeploy.passes.Stage;
 import org.traindeeploy.schedule.Recompute;
 
@@ -75,6 +76,14 @@ public final class TrainingPipeline {
         Normalize.passes().forEach(p -> n.add(p.name()));
         trainingPasses(null, null, null).forEach(p -> n.add(p.name()));
         return n;
+    }
+
+    /** A fused node joins the phase (forward or backward) of the node it replaces. */
+    private static java.util.function.BiConsumer<Node, Node> samePhase(Set<Node> forward, Set<Node> backward) {
+        return (replaced, fused) -> {
+            if (backward.contains(replaced)) backward.add(fused);
+            else if (forward.contains(replaced)) forward.add(fused);
+        };
     }
 
     private static Set<Node> identitySet(java.util.Collection<Node> of) {
@@ -135,16 +144,8 @@ public final class TrainingPipeline {
                             // traffic, not memory): each judged over the schedule, then the result once as the schedule pass orders it.
                             // The judge's lifetimes give the starting bound (one liveness pass, not two).
                             ResidualJudge judge = new ResidualJudge(c.graph());
-                            long[] bound = {judge.bound()};
-                            new FuseResidual((add, fused) -> {
-                                if (backward.contains(add)) backward.add(fused);
-                                else if (forward.contains(add)) forward.add(fused);
-                            }, y -> {
-                                long now = Recompute.scheduleNoWorse(y); // as the schedule pass will order it
-                                if (now > bound[0]) return false;
-                                bound[0] = now;
-                                return true;
-                            }, judge).run(c.graph());
+                            // a batch's bound as the schedule pass will order it
+                            new FuseResidual(samePhase(forward, backward), new NonRisingBound(judge.bound(), Recompute::scheduleNoWorse), judge).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 Stage.of("fuse-lora", "Linear(x,W,b) + s·Linear(Linear(x,A),B) -> LoraLinear: the adapter's low-rank term in the base Linear's tile",
@@ -155,16 +156,8 @@ public final class TrainingPipeline {
                             // Keep the fusions only if the step's memory lower bound does not rise, judged over the order
                             // fuse-residual left (each fused node at its last product's place; the schedule pass keeps an
                             // order whose bound is lower than its own): a liveness pass per judgement, no rescheduling.
-                            long[] bound = {MemoryPlanner.dynamicLowerBound(c.graph())};
-                            new FuseLora((last, fused) -> {
-                                if (backward.contains(last)) backward.add(fused);
-                                else if (forward.contains(last)) forward.add(fused);
-                            }, y -> {
-                                long now = MemoryPlanner.dynamicLowerBound(y);
-                                if (now > bound[0]) return false;
-                                bound[0] = now;
-                                return true;
-                            }).run(c.graph());
+                            new FuseLora(samePhase(forward, backward),
+                                    new NonRisingBound(MemoryPlanner.dynamicLowerBound(c.graph()), MemoryPlanner::dynamicLowerBound)).run(c.graph());
                             return new Phases(forward, backward);
                         }),
                 new FunctionPass("cleanup", "remove what nothing reads", Set.of("optimizer"), c -> c.graph().removeDeadCode()));
