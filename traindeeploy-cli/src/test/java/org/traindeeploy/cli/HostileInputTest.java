@@ -62,6 +62,11 @@ class HostileInputTest {
         if (quiet) assertEquals("", r.out(), "nothing may be printed before the error");
     }
 
+    /** A tensor file (a TensorProto, as the C harness writes them) for export's --weights. */
+    static void writeTensor(Path file, String name, Tensor t) throws IOException {
+        Files.write(file, TensorIo.toProto(name, t).toByteArray());
+    }
+
     static Path write(String name, ModelProto m) throws IOException {
         Path dir = Files.createDirectories(root.resolve("models").resolve(name));
         return Files.write(dir.resolve("model.onnx"), m.toByteArray());
@@ -444,16 +449,16 @@ class HostileInputTest {
     @Test
     void exportRefusesUnknownNamesWrongTypesAndTwoFilesForOneTensor() throws IOException {
         Path unknown = Files.createDirectories(root.resolve("w-unknown"));
-        TensorIo.writeFile(unknown.resolve("a.pb"), "no.such.tensor", Tensor.zeros(DType.FLOAT, 2));
+        writeTensor(unknown.resolve("a.pb"), "no.such.tensor", Tensor.zeros(DType.FLOAT, 2));
         fails(cli("export", MLP, "--weights", unknown.toString(), "-o", root.resolve("e1.onnx").toString()), true, "'no.such.tensor' is not an initializer");
 
         Path ints = Files.createDirectories(root.resolve("w-int"));
-        TensorIo.writeFile(ints.resolve("a.pb"), "fc2.bias", Tensor.ofInt(DType.INT64, new int[] {2}, new long[] {1, 2}));
+        writeTensor(ints.resolve("a.pb"), "fc2.bias", Tensor.ofInt(DType.INT64, new int[] {2}, new long[] {1, 2}));
         fails(cli("export", MLP, "--weights", ints.toString(), "-o", root.resolve("e2.onnx").toString()), true, "'fc2.bias'", "types differ");
 
         Path twice = Files.createDirectories(root.resolve("w-twice"));
-        TensorIo.writeFile(twice.resolve("a.pb"), "fc2.bias", Tensor.zeros(DType.FLOAT, 2));
-        TensorIo.writeFile(twice.resolve("b.pb"), "fc2.bias", Tensor.zeros(DType.FLOAT, 2));
+        writeTensor(twice.resolve("a.pb"), "fc2.bias", Tensor.zeros(DType.FLOAT, 2));
+        writeTensor(twice.resolve("b.pb"), "fc2.bias", Tensor.zeros(DType.FLOAT, 2));
         fails(cli("export", MLP, "--weights", twice.toString(), "-o", root.resolve("e3.onnx").toString()), true, "a.pb and b.pb both hold tensor 'fc2.bias'");
         assertFalse(Files.exists(root.resolve("e3.onnx")));
     }

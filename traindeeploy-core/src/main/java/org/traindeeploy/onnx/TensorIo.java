@@ -51,14 +51,6 @@ public final class TensorIo {
         }
     }
 
-    public static void writeFile(Path file, String name, Tensor t) {
-        try {
-            Files.write(file, toProto(name, t).toByteArray());
-        } catch (IOException e) {
-            throw new CompileException(file + ": cannot write tensor: " + e.getMessage());
-        }
-    }
-
     /**
      * Decode a TensorProto. {@code baseDir} is the model's folder for external data (null: external
      * data is refused).
