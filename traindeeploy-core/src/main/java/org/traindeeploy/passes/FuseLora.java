@@ -70,13 +70,7 @@ public record FuseLora(BiConsumer<Node, Node> replaced, Predicate<Graph> keep) i
             at.put(f.b(), n);
         }
         // Each fused node at its last product's place (its inputs are ready there and t's other readers come later): the order judged is the given one.
-        List<Node> now = new ArrayList<>(order.size());
-        for (Node n : order) {
-            Node f = at.get(n);
-            if (f != null) now.add(f);
-            else if (g.contains(n)) now.add(n);
-        }
-        g.reorder(now);
+        g.reorder(Rewrite.substituted(g, order, at));
         if (keep.test(g)) {
             for (int i = 0; i < batch.size(); i++) replaced.accept(batch.get(i).b(), fused.get(i));
             return true;

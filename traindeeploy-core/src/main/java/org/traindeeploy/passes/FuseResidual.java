@@ -93,13 +93,7 @@ public record FuseResidual(BiConsumer<Node, Node> replaced, java.util.function.P
             fused.add(y.producer());
         }
         if (batch.isEmpty()) return false;
-        List<Node> now = new ArrayList<>(order.size());
-        for (Node n : order) {
-            Node f = fusedFor.get(n);
-            if (f != null) now.add(f);
-            else if (g.contains(n)) now.add(n);
-        }
-        g.reorder(now);
+        g.reorder(Rewrite.substituted(g, order, fusedFor));
         return keptOrSplit(g, batch, fused, sums, order);
     }
 
