@@ -9,8 +9,47 @@
  */
 #include "td_kernels.h"
 #include "td_math.h"
+#include "td_gemm.h"
 
 #define TD_NB 4
+
+/*
+ * Pointwise convolutions (1 x 1 window, unit strides, no padding, the input plane the output plane,
+ * group 1) are matrix products per image through linear.c's register-blocked product (td_gemm.h),
+ * each image's plane the columns: Y[b] = W [m, c] X[b] [c, hw], dX[b] = W^T dY[b],
+ * dW = sum over b of dY[b] X[b]^T. The sums run over input channels (forward), output channels (dX)
+ * or the plane (dW) in the reference's order, blocked by TD_SUM_BLOCK terms.
+ */
+static int32_t td_conv_pointwise(const td_conv_geom *g) {
+    return g->group == 1 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 &&
+           g->h == g->oh && g->w == g->ow;
+}
+
+/* Y[b] = W X[b] (+ b): with a bias, the cores first fill y with it (then a barrier) and the product
+   adds its sums into it, one rounding per output as (float)(sum + bias). */
+static void td_conv_pw_forward(const td_conv_args *a) {
+    const td_conv_geom *g = &a->g;
+    const int32_t plane = g->oh * g->ow;
+    td_gemm p;
+    if (a->b != NULL) {
+        int32_t lo, hi, r, q;
+        td_split(g->n * g->m, &lo, &hi);
+        for (r = lo; r < hi; r++) {
+            float *y = a->y + (size_t)r * plane;
+            const float bv = a->b[r % g->m];
+            for (q = 0; q < plane; q++) y[q] = bv;
+        }
+        td_barrier();
+    }
+    p.a = a->w, p.ars = g->cg, p.ats = 1;
+    p.b = a->x, p.bts = plane, p.bcs = 1;
+    p.m = g->m, p.n = plane, p.k = g->cg;
+    p.c = a->y, p.e.ldc = plane, p.e.ldr = 0, p.e.alpha = 1, p.e.accumulate = a->b != NULL;
+    p.bias = NULL, p.res = NULL;
+    td_gemm_init(&p, 0, 1);
+    p.b_step = (size_t)g->c * plane;
+    td_gemm_run(&p, g->n, NULL, NULL);
+}
 
 static void td_im2col(const td_conv_args *a, int32_t b) {
     const td_conv_geom *g = &a->g;
@@ -41,6 +80,10 @@ void td_conv_im2col(const td_conv_args *a) {
     int32_t plane = g->oh * g->ow;
     int32_t blocks = (plane + TD_NB - 1) / TD_NB;
     int32_t b;
+    if (td_conv_pointwise(g)) {
+        td_conv_pw_forward(a);
+        return;
+    }
     for (b = 0; b < g->n; b++) {
         int32_t lo, hi, u;
         if (b > 0) td_barrier(); /* everyone is done reading col of the previous image */
@@ -175,6 +218,10 @@ void td_conv_direct(const td_conv_args *a) {
     const td_conv_geom *g = &a->g;
     const int32_t cores = (int32_t)td_num_cores();
     int32_t lo, hi, e;
+    if (td_conv_pointwise(g)) {
+        td_conv_pw_forward(a);
+        return;
+    }
     if (g->group == 1 && g->kw == 3 && g->sw == 1 && g->dw == 1 && g->m >= 4 && g->ow >= 2 && g->cg > 0) {
         /* Blocks of 4 output channels x 4 columns of one output row, as many whole rounds of them as
            every core can take one each; the rest of the 4-column blocks, halved, and a 2-column
@@ -238,6 +285,20 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
     int32_t mg = g->m / g->group;
     int32_t total = g->n * g->c * g->h * g->w;
     int32_t lo, hi, e;
+    if (td_conv_pointwise(g)) {
+        /* dX[b] = W^T dY[b]: A(i, t) = w[t cg + i] */
+        const int32_t plane = g->oh * g->ow;
+        td_gemm p;
+        p.a = a->w, p.ars = 1, p.ats = g->cg;
+        p.b = a->dy, p.bts = plane, p.bcs = 1;
+        p.m = g->cg, p.n = plane, p.k = g->m;
+        p.c = a->dx, p.e.ldc = plane, p.e.ldr = 0, p.e.alpha = 1, p.e.accumulate = a->accumulate;
+        p.bias = NULL, p.res = NULL;
+        td_gemm_init(&p, 1, 1);
+        p.b_step = (size_t)g->m * plane;
+        td_gemm_run(&p, g->n, NULL, NULL);
+        return;
+    }
     td_split(total, &lo, &hi);
     /* Each dX element gathers the taps that read it: oy * sh = hy + pt - i * dh. */
     for (e = lo; e < hi; e++) {
@@ -279,6 +340,24 @@ void td_conv_grad_weight(const td_conv_grad_weight_args *a) {
     int32_t mg = g->m / g->group;
     int32_t total = g->m * g->cg * g->kh * g->kw;
     int32_t lo, hi, e;
+    if (td_conv_pointwise(g)) {
+        /* dW = sum over b of dY[b] X[b]^T: A(i, t) = dy[b][i hw + t], B(t, j) = x[b][j hw + t]; the images
+           one product each, added into dw (the same core owns the same outputs in every call) */
+        const int32_t plane = g->oh * g->ow;
+        int32_t b;
+        td_gemm p;
+        p.ars = plane, p.ats = 1, p.bts = 1, p.bcs = plane;
+        p.m = g->m, p.n = g->cg, p.k = plane;
+        p.c = a->dw, p.e.ldc = g->cg, p.e.ldr = 0, p.e.alpha = 1;
+        p.bias = NULL, p.res = NULL;
+        td_gemm_init(&p, 0, 0);
+        for (b = 0; b < g->n; b++) {
+            p.a = a->dy + (size_t)b * g->m * plane, p.b = a->x + (size_t)b * g->c * plane;
+            p.e.accumulate = b > 0 || a->accumulate;
+            td_gemm_run(&p, 1, NULL, NULL);
+        }
+        return;
+    }
     td_split(total, &lo, &hi);
     for (e = lo; e < hi; e++) {
         int32_t j = e % g->kw;
