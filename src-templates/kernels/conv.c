@@ -123,6 +123,122 @@ void td_conv_im2col(const td_conv_args *a) {
     }
 }
 
+/*
+ * 3 x 3 windows over single input channels (cg == 1: depthwise, or one input channel), dilation 1:
+ * the blocked direct form. A core stages the plane it reads into a zero-padded local copy (the
+ * border zeros written once per call: every plane has the same geometry), so that the blocks load
+ * without bounds tests; then per output row blocks of 4 outputs (1 for the last ow % 4), the nine
+ * weights in registers, per kernel row the block's inputs loaded once. Each sum runs from zero over
+ * the taps in the reference's order (kernel row, kernel column), one TD_FMA per tap.
+ */
+#define TD_DW_STAGE 256 /* floats of the staged plane (1 KiB of the core's stack; larger planes take the scalar form) */
+
+/* buf [hp, wp] = 0 where src has no value, src [rows, cols] shifted by (r0, c0); zero: whole buffer first. */
+static void td_dw_stage(float *buf, int32_t hp, int32_t wp, const float *src, int32_t rows, int32_t cols, int32_t r0,
+                        int32_t c0, int32_t zero) {
+    int32_t r, c, rlo = r0 < 0 ? -r0 : 0, clo = c0 < 0 ? -c0 : 0;
+    int32_t rhi = rows < hp - r0 ? rows : hp - r0, chi = cols < wp - c0 ? cols : wp - c0;
+    if (zero) for (r = 0; r < hp * wp; r++) buf[r] = 0;
+    for (r = rlo; r < rhi; r++) {
+        const float *sr = src + (size_t)r * cols;
+        float *br = buf + (size_t)(r + r0) * wp + c0;
+        for (c = clo; c < chi; c++) br[c] = sr[c];
+    }
+}
+
+/* s[o] = the taps of NB outputs: kernel row i reads buffer row row + i (FLIP: row + 2 - i), kernel
+   column j column col + o * SW + j (FLIP: col + o + 2 - j). */
+#define TD_DW_TAPS(NB, SW, FLIP)                                                                 \
+    do {                                                                                         \
+        int32_t i, j, o;                                                                         \
+        TD_UNROLL for (o = 0; o < NB; o++) s[o] = 0;                                             \
+        TD_UNROLL for (i = 0; i < 3; i++) {                                                      \
+            const float *pr = bp + (size_t)((FLIP) ? 2 - i : i) * wp;                            \
+            td_acc v[(NB - 1) * SW + 3];                                                         \
+            TD_UNROLL for (o = 0; o < (NB - 1) * SW + 3; o++) v[o] = pr[o];                      \
+            TD_UNROLL for (j = 0; j < 3; j++) {                                                  \
+                const td_acc wv = wk[i * 3 + j];                                                 \
+                TD_UNROLL for (o = 0; o < NB; o++) s[o] = TD_FMA(wv, v[o * SW + ((FLIP) ? 2 - j : j)], s[o]); \
+            }                                                                                    \
+        }                                                                                        \
+    } while (0)
+
+/* One output plane [oh, ow] from the staged buffer: y = sum + add (add: the bias, or with `acc` the
+   output's value); output (oy, ox) reads from buffer row oy * sh, column ox * SW. */
+#define TD_DW_PLANE(NAME, SW, FLIP)                                                                          \
+    static void NAME(const float *buf, int32_t wp, const float *w, float *y, int32_t oh, int32_t ow, int32_t sh, \
+                     td_real add, int32_t acc) {                                                             \
+        td_acc wk[9];                                                                                        \
+        int32_t oy, ox, q;                                                                                   \
+        TD_UNROLL for (q = 0; q < 9; q++) wk[q] = w[q];                                                      \
+        for (oy = 0; oy < oh; oy++) {                                                                        \
+            float *yr = y + (size_t)oy * ow;                                                                 \
+            const float *bp = buf + (size_t)oy * sh * wp;                                                    \
+            for (ox = 0; ox + 4 <= ow; ox += 4, bp += 4 * SW) {                                              \
+                td_acc s[4];                                                                                 \
+                TD_DW_TAPS(4, SW, FLIP);                                                                     \
+                if (acc) TD_UNROLL for (q = 0; q < 4; q++) yr[ox + q] = (float)((td_acc)s[q] + (td_acc)yr[ox + q]); \
+                else TD_UNROLL for (q = 0; q < 4; q++) yr[ox + q] = (float)((td_real)s[q] + add);            \
+            }                                                                                                \
+            for (; ox < ow; ox++, bp += SW) {                                                                \
+                td_acc s[1];                                                                                 \
+                TD_DW_TAPS(1, SW, FLIP);                                                                     \
+                yr[ox] = acc ? (float)((td_acc)s[0] + (td_acc)yr[ox]) : (float)((td_real)s[0] + add);        \
+            }                                                                                                \
+        }                                                                                                    \
+    }
+TD_DW_PLANE(td_dw_plane1, 1, 0)
+TD_DW_PLANE(td_dw_plane2, 2, 0)
+TD_DW_PLANE(td_dw_grad_plane, 1, 1)
+
+/* The forward's staged plane: rows (oh - 1) sh + 3, columns (ow - 1) sw + 3; input (hy, wx) at (hy + pt, wx + pl). */
+static int32_t td_dw_forward_fits(const td_conv_geom *g) {
+    return g->cg == 1 && g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && (g->sw == 1 || g->sw == 2) && g->sh >= 1 &&
+           g->oh > 0 && g->ow > 0 && ((g->oh - 1) * g->sh + 3) * ((g->ow - 1) * g->sw + 3) <= TD_DW_STAGE;
+}
+
+/* Units are output planes (b, oc), split over the cores in order; a core restages only when its next
+   plane reads another input plane (with cg == 1 and m / group output channels per group, consecutive
+   output channels of a group share theirs). */
+static void td_dw_forward(const td_conv_args *a) {
+    const td_conv_geom *g = &a->g;
+    const int32_t mg = g->m / g->group;
+    const int32_t hp = (g->oh - 1) * g->sh + 3, wp = (g->ow - 1) * g->sw + 3;
+    float buf[TD_DW_STAGE];
+    int32_t lo, hi, u, staged = -1;
+    td_split(g->n * g->m, &lo, &hi);
+    for (u = lo; u < hi; u++) {
+        const int32_t b = u / g->m, oc = u % g->m, plane = b * g->c + oc / mg;
+        if (plane != staged) {
+            td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, g->pt, g->pl, staged < 0);
+            staged = plane;
+        }
+        (g->sw == 1 ? td_dw_plane1 : td_dw_plane2)(buf, wp, a->w + (size_t)oc * 9, a->y + (size_t)u * g->oh * g->ow, g->oh,
+                                                   g->ow, g->sh, a->b != NULL ? (td_real)a->b[oc] : 0, 0);
+    }
+}
+
+/* Depthwise dX (one output channel per input channel), unit strides: dx (hy, wx) = sum over taps of
+   dy (hy + pt - i, wx + pl - j) w (i, j); the staged dY plane [h + 2, w + 2] holds dy (oy, ox) at
+   (oy + 2 - pt, ox + 2 - pl). */
+static int32_t td_dw_grad_input_fits(const td_conv_geom *g) {
+    return g->cg == 1 && g->m == g->group && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 &&
+           g->dw == 1 && g->h > 0 && g->w > 0 && (g->h + 2) * (g->w + 2) <= TD_DW_STAGE;
+}
+
+static void td_dw_grad_input(const td_conv_grad_input_args *a) {
+    const td_conv_geom *g = &a->g;
+    const int32_t hp = g->h + 2, wp = g->w + 2;
+    float buf[TD_DW_STAGE];
+    int32_t lo, hi, u;
+    td_split(g->n * g->c, &lo, &hi);
+    for (u = lo; u < hi; u++) {
+        td_dw_stage(buf, hp, wp, a->dy + (size_t)u * g->oh * g->ow, g->oh, g->ow, 2 - g->pt, 2 - g->pl, u == lo);
+        td_dw_grad_plane(buf, wp, a->w + (size_t)(u % g->c) * 9, a->dx + (size_t)u * g->h * g->w, g->h, g->w, 1, 0,
+                         a->accumulate);
+    }
+}
+
 /* One element of the direct form: y at (b, oc, oy, ox), taps skipped where they hang over the padding. */
 static td_acc td_conv_point(const td_conv_args *a, int32_t b, int32_t oc, int32_t oy, int32_t ox) {
     const td_conv_geom *g = &a->g;
@@ -222,6 +338,10 @@ void td_conv_direct(const td_conv_args *a) {
         td_conv_pw_forward(a);
         return;
     }
+    if (td_dw_forward_fits(g)) {
+        td_dw_forward(a);
+        return;
+    }
     if (g->group == 1 && g->kw == 3 && g->sw == 1 && g->dw == 1 && g->m >= 4 && g->ow >= 2 && g->cg > 0) {
         /* Blocks of 4 output channels x 4 columns of one output row, as many whole rounds of them as
            every core can take one each; the rest of the 4-column blocks, halved, and a 2-column
@@ -297,6 +417,10 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
         td_gemm_init(&p, 1, 1);
         p.b_step = (size_t)g->m * plane;
         td_gemm_run(&p, g->n, NULL, NULL);
+        return;
+    }
+    if (td_dw_grad_input_fits(g)) {
+        td_dw_grad_input(a);
         return;
     }
     td_split(total, &lo, &hi);
