@@ -239,6 +239,70 @@ static void td_dw_grad_input(const td_conv_grad_input_args *a) {
     }
 }
 
+/* dW of a 3x3 window over single input channels (the forward's geometry and staging): the core's
+   output channels, image by image; per output channel the nine sums over the image's plane, each
+   tap's sum in (output row, output column) order in blocks of output rows of at most TD_SUM_BLOCK
+   terms, then added into dw (stored for the first image unless accumulate). Blocks of 4 output
+   columns load their 4 dY values once and per kernel row the inputs they read once. */
+#define TD_DW_GW_TAPS(NB, SW)                                                                      \
+    do {                                                                                           \
+        td_acc d[NB];                                                                              \
+        int32_t i, j, o;                                                                           \
+        TD_UNROLL for (o = 0; o < NB; o++) d[o] = dyr[o];                                          \
+        TD_UNROLL for (i = 0; i < 3; i++) {                                                        \
+            const float *pr = bp + (size_t)i * wp;                                                 \
+            td_acc v[(NB - 1) * SW + 3];                                                           \
+            TD_UNROLL for (o = 0; o < (NB - 1) * SW + 3; o++) v[o] = pr[o];                        \
+            TD_UNROLL for (j = 0; j < 3; j++) TD_UNROLL for (o = 0; o < NB; o++)                   \
+                s[i * 3 + j] = TD_FMA(d[o], v[o * SW + j], s[i * 3 + j]);                          \
+        }                                                                                          \
+    } while (0)
+
+#define TD_DW_GW_PLANE(NAME, SW)                                                                             \
+    static void NAME(const float *buf, int32_t wp, const float *dy, int32_t oh, int32_t ow, int32_t sh,       \
+                     float *dw, int32_t add) {                                                               \
+        const int32_t rb = ow < TD_SUM_BLOCK ? TD_SUM_BLOCK / ow : 1;                                        \
+        td_acc tot[9];                                                                                       \
+        int32_t oy0, oy, ox, q;                                                                              \
+        TD_UNROLL for (q = 0; q < 9; q++) tot[q] = 0;                                                        \
+        for (oy0 = 0; oy0 < oh; oy0 += rb) {                                                                 \
+            const int32_t oy1 = oh - oy0 < rb ? oh : oy0 + rb;                                               \
+            td_acc s[9];                                                                                     \
+            TD_UNROLL for (q = 0; q < 9; q++) s[q] = 0;                                                      \
+            for (oy = oy0; oy < oy1; oy++) {                                                                 \
+                const float *dyr = dy + (size_t)oy * ow;                                                     \
+                const float *bp = buf + (size_t)oy * sh * wp;                                                \
+                for (ox = 0; ox + 4 <= ow; ox += 4, dyr += 4, bp += 4 * SW) TD_DW_GW_TAPS(4, SW);            \
+                for (; ox < ow; ox++, dyr++, bp += SW) TD_DW_GW_TAPS(1, SW);                                 \
+            }                                                                                                \
+            TD_UNROLL for (q = 0; q < 9; q++) tot[q] += s[q];                                                \
+        }                                                                                                    \
+        if (add) TD_UNROLL for (q = 0; q < 9; q++) dw[q] = (float)(tot[q] + (td_acc)dw[q]);                  \
+        else TD_UNROLL for (q = 0; q < 9; q++) dw[q] = (float)tot[q];                                        \
+    }
+TD_DW_GW_PLANE(td_dw_gw_plane1, 1)
+TD_DW_GW_PLANE(td_dw_gw_plane2, 2)
+
+static void td_dw_grad_weight(const td_conv_grad_weight_args *a) {
+    const td_conv_geom *g = &a->g;
+    const int32_t mg = g->m / g->group;
+    const int32_t hp = (g->oh - 1) * g->sh + 3, wp = (g->ow - 1) * g->sw + 3;
+    float buf[TD_DW_STAGE];
+    int32_t lo, hi, b, oc, staged = -1;
+    td_split(g->m, &lo, &hi);
+    for (b = 0; b < g->n; b++) {
+        for (oc = lo; oc < hi; oc++) {
+            const int32_t plane = b * g->c + oc / mg;
+            if (plane != staged) {
+                td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, g->pt, g->pl, staged < 0);
+                staged = plane;
+            }
+            (g->sw == 1 ? td_dw_gw_plane1 : td_dw_gw_plane2)(buf, wp, a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow, g->oh,
+                                                             g->ow, g->sh, a->dw + (size_t)oc * 9, b > 0 || a->accumulate);
+        }
+    }
+}
+
 /* One element of the direct form: y at (b, oc, oy, ox), taps skipped where they hang over the padding. */
 static td_acc td_conv_point(const td_conv_args *a, int32_t b, int32_t oc, int32_t oy, int32_t ox) {
     const td_conv_geom *g = &a->g;
@@ -480,6 +544,10 @@ void td_conv_grad_weight(const td_conv_grad_weight_args *a) {
             p.e.accumulate = b > 0 || a->accumulate;
             td_gemm_run(&p, 1, NULL, NULL);
         }
+        return;
+    }
+    if (td_dw_forward_fits(g)) {
+        td_dw_grad_weight(a);
         return;
     }
     td_split(total, &lo, &hi);

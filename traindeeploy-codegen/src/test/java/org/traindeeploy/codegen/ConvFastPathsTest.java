@@ -26,7 +26,7 @@ import org.traindeeploy.target.Target;
  * convolutions as matrix products (forward with and without bias, dX, dW; channels and planes that
  * are not multiples of 4, reductions longer than TD_SUM_BLOCK, several images) and the blocked 3×3
  * forms over single input channels (depthwise forward with strides 1 and 2 and padding on every
- * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding; widths that
+ * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding, their dW; widths that
  * leave 1 to 3 columns after the blocks of 4). On every core count from 1 to 8 on the host, and tiled
  * through a small L1 where dX's output channels and dW's images and rows are split into tiles that
  * accumulate into their output.
@@ -90,6 +90,12 @@ class ConvFastPathsTest {
         parts.add(g.add("/dw_dx", new ConvGradInput(dwp, new int[] {2, ch, 6, 6}), data(g, x, at, 2, ch, 5, 7), c(g, r, "dw_w3", ch, 1, 3, 3)));
         // and pads 1 all round, 6 columns (a block of 4 and 2 single)
         parts.add(g.add("/dw_dx1", new ConvGradInput(dw1, new int[] {2, ch, 6, 6}), data(g, x, at, 2, ch, 6, 6), c(g, r, "dw_w4", ch, 1, 3, 3)));
+        // dW of the 3x3 single-input-channel forms: stride 1 (7 columns), stride 2 with asymmetric pads, one input
+        // channel shared by 6 output channels, and a 9x9 plane (81 terms per tap: blocks of 7 output rows)
+        parts.add(g.add("/dw1_dw", new ConvGradWeight(dw1, new int[] {ch, 1, 3, 3}), data(g, x, at, 2, ch, 6, 7), xd));
+        parts.add(g.add("/dw2_dw", new ConvGradWeight(dw2, new int[] {ch, 1, 3, 3}), data(g, x, at, 2, ch, 5, 5), data(g, x, at, 2, ch, 9, 10)));
+        parts.add(g.add("/c1_dw", new ConvGradWeight(one, new int[] {6, 1, 3, 3}), data(g, x, at, 2, 6, 5, 6), data(g, x, at, 2, 1, 10, 11)));
+        parts.add(g.add("/dw81_dw", new ConvGradWeight(dw1, new int[] {ch, 1, 3, 3}), data(g, x, at, 1, ch, 9, 9), data(g, x, at, 1, ch, 9, 9)));
         return parts;
     }
 
@@ -126,7 +132,7 @@ class ConvFastPathsTest {
         return bad.toString();
     }
 
-    private static final int PARTS = 10;
+    private static final int PARTS = 14;
 
     @ParameterizedTest(name = "{0} cores")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
