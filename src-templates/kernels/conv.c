@@ -464,9 +464,99 @@ void td_conv_direct(const td_conv_args *a) {
     }
 }
 
+/* One dX element (b, cc, hy, wx): it gathers the taps that read it, oy * sh = hy + pt - i * dh. */
+static td_acc td_conv_gi_point(const td_conv_grad_input_args *a, int32_t b, int32_t cc, int32_t hy, int32_t wx) {
+    const td_conv_geom *g = &a->g;
+    const int32_t mg = g->m / g->group;
+    const int32_t grp = cc / g->cg;
+    const int32_t ic = cc % g->cg;
+    td_acc acc = 0;
+    int32_t oc, i, j;
+    for (oc = grp * mg; oc < (grp + 1) * mg; oc++) {
+        const float *dy = a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow;
+        const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
+        td_acc part = 0;
+        for (i = 0; i < g->kh; i++) {
+            int32_t ty = hy + g->pt - i * g->dh;
+            int32_t oy;
+            if (ty < 0 || ty % g->sh != 0) continue;
+            oy = ty / g->sh;
+            if (oy >= g->oh) continue;
+            for (j = 0; j < g->kw; j++) {
+                int32_t tx = wx + g->pl - j * g->dw;
+                int32_t ox;
+                if (tx < 0 || tx % g->sw != 0) continue;
+                ox = tx / g->sw;
+                if (ox >= g->ow) continue;
+                part += (td_acc)dy[oy * g->ow + ox] * w[i * g->kw + j];
+            }
+        }
+        acc += part;
+    }
+    return acc;
+}
+
+/*
+ * dX of a group-1 convolution with 3-wide rows and unit strides and dilation, blocked: dX is the
+ * forward form of dY with W transposed and flipped, so a unit is NC (4 or 1) input channels x CXB
+ * (4 or 1: the code stays small) columns of one dX row, its sums in registers. Per output channel
+ * and kernel row the CXB + 2 dY values the block reads are loaded once (zeros outside dY) and each
+ * of the NC x 3 weights once, for 3 NC CXB multiply-adds; dX column wx0 + o gets tap j from dY
+ * column wx0 + o + pl - j. Per output channel the taps run in the reference's order; sums over
+ * blocks of output channels (at most TD_SUM_BLOCK taps each) are added into the totals.
+ */
+#define TD_CONV_GI_BLOCK(NC, CXB)                                                                          \
+    static void td_conv_gi_block##NC##CXB(const td_conv_grad_input_args *a, int32_t b, int32_t ic, int32_t hy, \
+                                          int32_t wx0) {                                                   \
+        const td_conv_geom *g = &a->g;                                                                     \
+        const int32_t taps = g->kh * 3;                                                                    \
+        const int32_t ocb = TD_SUM_BLOCK / taps > 0 ? TD_SUM_BLOCK / taps : 1;                             \
+        const int32_t xl = wx0 + g->pl - 2;                                                                \
+        const int32_t inside = xl >= 0 && xl + CXB + 2 <= g->ow;                                           \
+        td_acc tot[NC][CXB];                                                                               \
+        int32_t oc0, oc, i, q, k;                                                                          \
+        TD_UNROLL for (k = 0; k < NC; k++) TD_UNROLL for (q = 0; q < CXB; q++) tot[k][q] = 0;              \
+        for (oc0 = 0; oc0 < g->m; oc0 += ocb) {                                                            \
+            int32_t oc1 = g->m - oc0 < ocb ? g->m : oc0 + ocb;                                             \
+            td_acc s[NC][CXB];                                                                             \
+            TD_UNROLL for (k = 0; k < NC; k++) TD_UNROLL for (q = 0; q < CXB; q++) s[k][q] = 0;            \
+            for (oc = oc0; oc < oc1; oc++) {                                                               \
+                const float *dp = a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow;                         \
+                const float *w0 = a->w + ((size_t)oc * g->cg + ic) * taps;                                 \
+                for (i = 0; i < g->kh; i++, w0 += 3) {                                                     \
+                    const int32_t oy = hy + g->pt - i;                                                     \
+                    td_acc xv[CXB + 2];                                                                    \
+                    if (oy < 0 || oy >= g->oh) continue;                                                   \
+                    if (inside) {                                                                          \
+                        const float *xr = dp + oy * g->ow + xl;                                            \
+                        TD_UNROLL for (q = 0; q < CXB + 2; q++) xv[q] = xr[q];                             \
+                    } else {                                                                               \
+                        TD_UNROLL for (q = 0; q < CXB + 2; q++)                                            \
+                            xv[q] = xl + q >= 0 && xl + q < g->ow ? dp[oy * g->ow + xl + q] : 0;           \
+                    }                                                                                      \
+                    TD_UNROLL for (q = 0; q < 3; q++) {                                                    \
+                        td_acc v[NC];                                                                      \
+                        int32_t o;                                                                         \
+                        TD_UNROLL for (k = 0; k < NC; k++) v[k] = w0[(size_t)k * taps + q];                \
+                        TD_UNROLL for (o = 0; o < CXB; o++) TD_UNROLL for (k = 0; k < NC; k++)             \
+                            s[k][o] = TD_FMA(v[k], xv[o + 2 - q], s[k][o]);                                \
+                    }                                                                                      \
+                }                                                                                          \
+            }                                                                                              \
+            TD_UNROLL for (k = 0; k < NC; k++) TD_UNROLL for (q = 0; q < CXB; q++) tot[k][q] += s[k][q];   \
+        }                                                                                                  \
+        for (k = 0; k < NC; k++) {                                                                         \
+            float *dx = a->dx + (((size_t)b * g->c + ic + k) * g->h + hy) * g->w + wx0;                    \
+            for (q = 0; q < CXB; q++) dx[q] = (float)(tot[k][q] + (a->accumulate ? (td_acc)dx[q] : 0));    \
+        }                                                                                                  \
+    }
+TD_CONV_GI_BLOCK(4, 4)
+TD_CONV_GI_BLOCK(4, 1)
+TD_CONV_GI_BLOCK(1, 4)
+TD_CONV_GI_BLOCK(1, 1)
+
 void td_conv_grad_input(const td_conv_grad_input_args *a) {
     const td_conv_geom *g = &a->g;
-    int32_t mg = g->m / g->group;
     int32_t total = g->n * g->c * g->h * g->w;
     int32_t lo, hi, e;
     if (td_conv_pointwise(g)) {
@@ -487,39 +577,35 @@ void td_conv_grad_input(const td_conv_grad_input_args *a) {
         td_dw_grad_input(a);
         return;
     }
+    if (g->group == 1 && g->kw == 3 && g->sw == 1 && g->dw == 1 && g->sh == 1 && g->dh == 1 && g->m > 0) {
+        /* Units: (image, channel block, dX row) rows of column blocks; channel blocks of 4, then single
+           channels; column blocks of 4, then single columns. */
+        const int32_t cb = g->c / 4, nb = cb + g->c % 4;
+        const int32_t xb = g->w / 4, colb = xb + g->w % 4;
+        int32_t u;
+        td_split(g->n * nb * g->h * colb, &lo, &hi);
+        for (u = lo; u < hi; u++) {
+            const int32_t cbk = u % colb, row = u / colb;
+            const int32_t hy = row % g->h, blk = row / g->h % nb, b = row / (g->h * nb);
+            const int32_t ic = blk < cb ? blk * 4 : cb * 4 + (blk - cb);
+            const int32_t wx0 = cbk < xb ? cbk * 4 : xb * 4 + (cbk - xb);
+            if (blk < cb) {
+                if (cbk < xb) td_conv_gi_block44(a, b, ic, hy, wx0);
+                else td_conv_gi_block41(a, b, ic, hy, wx0);
+            } else {
+                if (cbk < xb) td_conv_gi_block14(a, b, ic, hy, wx0);
+                else td_conv_gi_block11(a, b, ic, hy, wx0);
+            }
+        }
+        return;
+    }
     td_split(total, &lo, &hi);
-    /* Each dX element gathers the taps that read it: oy * sh = hy + pt - i * dh. */
     for (e = lo; e < hi; e++) {
         int32_t wx = e % g->w;
         int32_t hy = (e / g->w) % g->h;
         int32_t cc = (e / (g->w * g->h)) % g->c;
         int32_t b = e / (g->w * g->h * g->c);
-        int32_t grp = cc / g->cg;
-        int32_t ic = cc % g->cg;
-        td_acc acc = 0;
-        int32_t oc, i, j;
-        for (oc = grp * mg; oc < (grp + 1) * mg; oc++) {
-            const float *dy = a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow;
-            const float *w = a->w + ((size_t)oc * g->cg + ic) * g->kh * g->kw;
-            td_acc part = 0;
-            for (i = 0; i < g->kh; i++) {
-                int32_t ty = hy + g->pt - i * g->dh;
-                int32_t oy;
-                if (ty < 0 || ty % g->sh != 0) continue;
-                oy = ty / g->sh;
-                if (oy >= g->oh) continue;
-                for (j = 0; j < g->kw; j++) {
-                    int32_t tx = wx + g->pl - j * g->dw;
-                    int32_t ox;
-                    if (tx < 0 || tx % g->sw != 0) continue;
-                    ox = tx / g->sw;
-                    if (ox >= g->ow) continue;
-                    part += (td_acc)dy[oy * g->ow + ox] * w[i * g->kw + j];
-                }
-            }
-            acc += part;
-        }
-        a->dx[e] = (float)(acc + (a->accumulate ? (td_acc)a->dx[e] : 0));
+        a->dx[e] = (float)(td_conv_gi_point(a, b, cc, hy, wx) + (a->accumulate ? (td_acc)a->dx[e] : 0));
     }
 }
 

@@ -26,7 +26,8 @@ import org.traindeeploy.target.Target;
  * convolutions as matrix products (forward with and without bias, dX, dW; channels and planes that
  * are not multiples of 4, reductions longer than TD_SUM_BLOCK, several images) and the blocked 3×3
  * forms over single input channels (depthwise forward with strides 1 and 2 and padding on every
- * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding, their dW; widths that
+ * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding, their dW; the
+ * blocked dX of group-1 3×3 convolutions; widths that
  * leave 1 to 3 columns after the blocks of 4). On every core count from 1 to 8 on the host, and tiled
  * through a small L1 where dX's output channels and dW's images and rows are split into tiles that
  * accumulate into their output.
@@ -45,7 +46,7 @@ class ConvFastPathsTest {
     private static final int[] ONE = {1, 1};
 
     /** Elements of the input the data tensors are cut from (so that nothing is constant-folded). */
-    private static final int INPUT = 20000;
+    private static final int INPUT = 25000;
 
     /** The next {@code shape}-sized piece of the input x [1, INPUT], from element at[0] on. */
     private static Value data(Graph g, Value x, int[] at, int... shape) {
@@ -96,6 +97,13 @@ class ConvFastPathsTest {
         parts.add(g.add("/dw2_dw", new ConvGradWeight(dw2, new int[] {ch, 1, 3, 3}), data(g, x, at, 2, ch, 5, 5), data(g, x, at, 2, ch, 9, 10)));
         parts.add(g.add("/c1_dw", new ConvGradWeight(one, new int[] {6, 1, 3, 3}), data(g, x, at, 2, 6, 5, 6), data(g, x, at, 2, 1, 10, 11)));
         parts.add(g.add("/dw81_dw", new ConvGradWeight(dw1, new int[] {ch, 1, 3, 3}), data(g, x, at, 1, ch, 9, 9), data(g, x, at, 1, ch, 9, 9)));
+        // dX of group-1 3x3 convolutions, blocked: 7 input channels (a block of 4 and 3 single), 11 columns (two
+        // blocks of 4, one of 2 and an odd one); 20 output channels (blocks of 7 output channels of 9 taps), pads
+        // top 0, left 2, bottom 1, right 0
+        Conv c3 = new Conv(1, ONE, new int[] {1, 1, 1, 1}, ONE);
+        parts.add(g.add("/c3_dx", new ConvGradInput(c3, new int[] {2, 7, 5, 11}), data(g, x, at, 2, 6, 5, 11), c(g, r, "c3_w", 6, 7, 3, 3)));
+        Conv c3p = new Conv(1, ONE, new int[] {0, 2, 1, 0}, ONE);
+        parts.add(g.add("/c3p_dx", new ConvGradInput(c3p, new int[] {1, 5, 6, 9}), data(g, x, at, 1, 20, 5, 9), c(g, r, "c3p_w", 20, 5, 3, 3)));
         return parts;
     }
 
@@ -132,7 +140,7 @@ class ConvFastPathsTest {
         return bad.toString();
     }
 
-    private static final int PARTS = 14;
+    private static final int PARTS = 16;
 
     @ParameterizedTest(name = "{0} cores")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})

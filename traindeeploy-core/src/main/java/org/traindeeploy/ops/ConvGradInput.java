@@ -38,7 +38,8 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
     /**
      * The scalar loops of td_conv_grad_input (conv.c): every dX element gathers, per output channel
      * of its group (a window), the kernel rows that reach it (those a stride skips cost only their
-     * test) and each of their columns (a tap). Pointwise convolutions (a matrix product) and
+     * test) and each of their columns (a tap); group-1 ones with 3-wide rows and unit strides run
+     * register blocks (none). Pointwise convolutions (a matrix product) and
      * depthwise 3×3 ones with unit strides (a blocked direct form) have none: priced by their MACs.
      */
     @Override
@@ -60,8 +61,11 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
                 if (ty >= 0 && ty % win.sh() == 0 && ty / win.sh() < dy[2]) rows++;
             }
         }
-        long windows = (long) dx[0] * dx[1] * dx[2] * dx[3] * mg;
-        return new ScalarLoops(windows, (long) dx[0] * dx[1] * dx[3] * mg * rows * win.kw());
+        // conv.c's blocked group-1 form (3-wide rows, unit strides and dilation): register blocks only
+        if (conv.group() == 1 && win.kw() == 3 && win.sw() == 1 && win.dw() == 1 && win.sh() == 1 && win.dh() == 1) return ScalarLoops.NONE;
+        long columns = (long) dx[1] * dx[3];
+        long windows = (long) dx[0] * columns * dx[2] * mg;
+        return new ScalarLoops(windows, (long) dx[0] * columns * mg * rows * win.kw());
     }
 
     /**
