@@ -133,16 +133,20 @@ void td_conv_im2col(const td_conv_args *a) {
  */
 #define TD_DW_STAGE 256 /* floats of the staged plane (1 KiB of the core's stack; larger planes take the scalar form) */
 
-/* buf [hp, wp] = 0 where src has no value, src [rows, cols] shifted by (r0, c0); zero: whole buffer first. */
-static void td_dw_stage(float *buf, int32_t hp, int32_t wp, const float *src, int32_t rows, int32_t cols, int32_t r0,
-                        int32_t c0, int32_t zero) {
-    int32_t r, c, rlo = r0 < 0 ? -r0 : 0, clo = c0 < 0 ? -c0 : 0;
-    int32_t rhi = rows < hp - r0 ? rows : hp - r0, chi = cols < wp - c0 ? cols : wp - c0;
+/* buf [hp, wp]: src [rows, cols] element (r, c) at (r rs + r0, c cs + c0), 0 elsewhere (zero: the whole
+   buffer first; later calls overwrite the same positions). */
+static void td_dw_stage(float *buf, int32_t hp, int32_t wp, const float *src, int32_t rows, int32_t cols, int32_t rs,
+                        int32_t cs, int32_t r0, int32_t c0, int32_t zero) {
+    const int32_t rlo = r0 < 0 ? (-r0 + rs - 1) / rs : 0, clo = c0 < 0 ? (-c0 + cs - 1) / cs : 0;
+    const int32_t rt = hp - 1 - r0 < 0 ? 0 : (hp - 1 - r0) / rs + 1, ct = wp - 1 - c0 < 0 ? 0 : (wp - 1 - c0) / cs + 1;
+    const int32_t rhi = rows < rt ? rows : rt, chi = cols < ct ? cols : ct;
+    int32_t r, c;
     if (zero) for (r = 0; r < hp * wp; r++) buf[r] = 0;
     for (r = rlo; r < rhi; r++) {
         const float *sr = src + (size_t)r * cols;
-        float *br = buf + (size_t)(r + r0) * wp + c0;
-        for (c = clo; c < chi; c++) br[c] = sr[c];
+        float *br = buf + (size_t)(r * rs + r0) * wp + c0;
+        if (cs == 1) for (c = clo; c < chi; c++) br[c] = sr[c];
+        else for (c = clo; c < chi; c++) br[c * cs] = sr[c];
     }
 }
 
@@ -210,7 +214,7 @@ static void td_dw_forward(const td_conv_args *a) {
     for (u = lo; u < hi; u++) {
         const int32_t b = u / g->m, oc = u % g->m, plane = b * g->c + oc / mg;
         if (plane != staged) {
-            td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, g->pt, g->pl, staged < 0);
+            td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, 1, 1, g->pt, g->pl, staged < 0);
             staged = plane;
         }
         (g->sw == 1 ? td_dw_plane1 : td_dw_plane2)(buf, wp, a->w + (size_t)oc * 9, a->y + (size_t)u * g->oh * g->ow, g->oh,
@@ -218,11 +222,13 @@ static void td_dw_forward(const td_conv_args *a) {
     }
 }
 
-/* Depthwise dX (one output channel per input channel), unit strides: dx (hy, wx) = sum over taps of
-   dy (hy + pt - i, wx + pl - j) w (i, j); the staged dY plane [h + 2, w + 2] holds dy (oy, ox) at
-   (oy + 2 - pt, ox + 2 - pl). */
+/* Depthwise dX (one output channel per input channel): dx (hy, wx) = sum over taps of dy (oy, ox) w (i, j)
+   with oy sh = hy + pt - i, ox sw = wx + pl - j; the staged dY plane [h + 2, w + 2] holds dy (oy, ox)
+   at (oy sh + 2 - pt, ox sw + 2 - pl), zeros between (strides above 1) and around, so that dx (hy, wx)
+   is the flipped window's sum at (hy, wx) as for unit strides (a stride of 2 runs 4 taps for each
+   one that is not zero, still far fewer instructions than the gather). */
 static int32_t td_dw_grad_input_fits(const td_conv_geom *g) {
-    return g->cg == 1 && g->m == g->group && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 &&
+    return g->cg == 1 && g->m == g->group && g->kh == 3 && g->kw == 3 && g->sh >= 1 && g->sw >= 1 && g->dh == 1 &&
            g->dw == 1 && g->h > 0 && g->w > 0 && (g->h + 2) * (g->w + 2) <= TD_DW_STAGE;
 }
 
@@ -233,7 +239,7 @@ static void td_dw_grad_input(const td_conv_grad_input_args *a) {
     int32_t lo, hi, u;
     td_split(g->n * g->c, &lo, &hi);
     for (u = lo; u < hi; u++) {
-        td_dw_stage(buf, hp, wp, a->dy + (size_t)u * g->oh * g->ow, g->oh, g->ow, 2 - g->pt, 2 - g->pl, u == lo);
+        td_dw_stage(buf, hp, wp, a->dy + (size_t)u * g->oh * g->ow, g->oh, g->ow, g->sh, g->sw, 2 - g->pt, 2 - g->pl, u == lo);
         td_dw_grad_plane(buf, wp, a->w + (size_t)(u % g->c) * 9, a->dx + (size_t)u * g->h * g->w, g->h, g->w, 1, 0,
                          a->accumulate);
     }
@@ -294,7 +300,7 @@ static void td_dw_grad_weight(const td_conv_grad_weight_args *a) {
         for (oc = lo; oc < hi; oc++) {
             const int32_t plane = b * g->c + oc / mg;
             if (plane != staged) {
-                td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, g->pt, g->pl, staged < 0);
+                td_dw_stage(buf, hp, wp, a->x + (size_t)plane * g->h * g->w, g->h, g->w, 1, 1, g->pt, g->pl, staged < 0);
                 staged = plane;
             }
             (g->sw == 1 ? td_dw_gw_plane1 : td_dw_gw_plane2)(buf, wp, a->dy + ((size_t)b * g->m + oc) * g->oh * g->ow, g->oh,

@@ -26,7 +26,7 @@ import org.traindeeploy.target.Target;
  * convolutions as matrix products (forward with and without bias, dX, dW; channels and planes that
  * are not multiples of 4, reductions longer than TD_SUM_BLOCK, several images) and the blocked 3×3
  * forms over single input channels (depthwise forward with strides 1 and 2 and padding on every
- * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding, their dW; the
+ * side, a one-input-channel group-1 convolution, depthwise dX with asymmetric padding and with stride 2, their dW; the
  * blocked dX of group-1 3×3 convolutions; widths that
  * leave 1 to 3 columns after the blocks of 4). On every core count from 1 to 8 on the host, and tiled
  * through a small L1 where dX's output channels and dW's images and rows are split into tiles that
@@ -91,6 +91,8 @@ class ConvFastPathsTest {
         parts.add(g.add("/dw_dx", new ConvGradInput(dwp, new int[] {2, ch, 6, 6}), data(g, x, at, 2, ch, 5, 7), c(g, r, "dw_w3", ch, 1, 3, 3)));
         // and pads 1 all round, 6 columns (a block of 4 and 2 single)
         parts.add(g.add("/dw_dx1", new ConvGradInput(dw1, new int[] {2, ch, 6, 6}), data(g, x, at, 2, ch, 6, 6), c(g, r, "dw_w4", ch, 1, 3, 3)));
+        // depthwise dX with stride 2 and asymmetric pads: dY [2, 5, 5, 5] spread into the staged plane of dX [2, 5, 9, 10]
+        parts.add(g.add("/dw2_dx", new ConvGradInput(dw2, new int[] {2, ch, 9, 10}), data(g, x, at, 2, ch, 5, 5), c(g, r, "dw_w5", ch, 1, 3, 3)));
         // dW of the 3x3 single-input-channel forms: stride 1 (7 columns), stride 2 with asymmetric pads, one input
         // channel shared by 6 output channels, and a 9x9 plane (81 terms per tap: blocks of 7 output rows)
         parts.add(g.add("/dw1_dw", new ConvGradWeight(dw1, new int[] {ch, 1, 3, 3}), data(g, x, at, 2, ch, 6, 7), xd));
@@ -140,7 +142,7 @@ class ConvFastPathsTest {
         return bad.toString();
     }
 
-    private static final int PARTS = 16;
+    private static final int PARTS = 17;
 
     @ParameterizedTest(name = "{0} cores")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
