@@ -22,7 +22,7 @@ LDLIBS += -lpthread -lm
 TD_CFLAGS = -fno-strict-aliasing
 
 SRCS = main.c network.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
-HDRS = td_target.h td_plan.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_args.h kernels/td_math.h kernels/td_nd.h<#if memory.l1 gt 0> kernels/td_tiled.h</#if>
+HDRS = td_target.h td_plan.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_args.h kernels/td_math.h kernels/td_nd.h kernels/td_gemm.h<#if memory.l1 gt 0> kernels/td_tiled.h</#if>
 # Constants and initial states: the bytes of network_data.bin, given symbols by network_data.S (.incbin).
 OBJS = $(SRCS:.c=.o) network_data.o
 

@@ -13,6 +13,7 @@
  */
 #include "td_kernels.h"
 #include "td_math.h"
+#include "td_gemm.h"
 
 /* One term of the reduction: s[i][j] += A(i, t + U) B(t + U, j), A(i, t) = a[i * ars + t * ats],
    B(t, j) = b[t * bts + j * bcs]. APACK: ars == 1 (one pointer, the rows at immediate offsets,
@@ -55,13 +56,6 @@
    decided once per call: the common cases get their own code (alpha == 1 skips the multiply: the
    same value), the rest the general form. The kernels copy the fields into locals first (C's stores
    may alias them as far as the compiler knows). */
-typedef struct {
-    int32_t ldc, ldr;
-    td_real alpha;
-    int32_t accumulate;
-    int32_t mode;
-} td_epi;
-
 enum { TD_EPI_STORE1, TD_EPI_ADD, TD_EPI_B1, TD_EPI_R1, TD_EPI_ANY };
 
 static int32_t td_epi_mode(const td_epi *e, const float *bias, const float *res) {
@@ -190,25 +184,11 @@ TD_GEMM_LAYOUT(cc, 1, 1)
 TD_SMALLK_LAYOUT(rc, 1)
 TD_SMALLK_LAYOUT(rr, 0)
 
-typedef void (*td_gemm_fn)(const float *, int32_t, int32_t, const float *, int32_t, int32_t, int32_t, float *,
-                           const float *, const float *, const td_epi *, td_acc *, int32_t);
-
-/* A product's operands, its output and the kernels of its layout ([row block 4 or 1][column block 4, 2, 1]). */
-typedef struct {
-    const float *a, *b;
-    int32_t ars, ats, bts, bcs;
-    int32_t m, n, k;
-    float *c;
-    const float *bias, *res;
-    td_epi e;
-    td_gemm_fn fn[2][3];
-    td_gemm_fn small; /* a TD_SMALLK_KERNEL for 4-row blocks when k <= 4 (else NULL): its last argument is the number of columns */
-} td_gemm;
-
-static void td_gemm_init(td_gemm *g, int32_t apack, int32_t bpack) {
+void td_gemm_init(td_gemm *g, int32_t apack, int32_t bpack) {
     static const td_gemm_fn small[2][4] = {{td_smallk41_rr, td_smallk42_rr, td_smallk43_rr, td_smallk44_rr},
                                            {td_smallk41_rc, td_smallk42_rc, td_smallk43_rc, td_smallk44_rc}};
     g->small = !apack && g->k >= 1 && g->k <= 4 ? small[bpack != 0][g->k - 1] : NULL;
+    g->a_step = 0, g->b_step = 0;
     if (apack) {
         g->fn[0][0] = td_gemm44_cc, g->fn[0][1] = td_gemm42_cc, g->fn[0][2] = td_gemm41_cc;
         g->fn[1][0] = td_gemm14_cc, g->fn[1][1] = td_gemm12_cc, g->fn[1][2] = td_gemm11_cc;
@@ -238,9 +218,9 @@ static int32_t td_row_block(int32_t units_per_row, int32_t m) {
 
 /* This core's blocks of the batch of m x n products: units batch-major, then row block, then column
    block (of 4, 2 or 1 columns; of TD_SMALLK_CHUNK for the short-reduction kernels); C of product p
-   at c + p * m * ldc, A at a + a_off[p], B at b + b_off[p] (offsets optional). A core's run of units
+   at c + p * m * ldc, A at a + a_off[p], B at b + b_off[p] (without the arrays: p * a_step, p * b_step). A core's run of units
    in one row block is one call where the kernel allows (4-column blocks; any short-reduction chunks). */
-static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off) {
+void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off) {
     int32_t cb = g->small != NULL ? (g->n + TD_SMALLK_CHUNK - 1) / TD_SMALLK_CHUNK : td_col_blocks(g->n);
     int32_t mr = td_row_block(cb * batch, g->m);
     int32_t full = mr == 4 ? g->m / 4 : 0;
@@ -272,8 +252,8 @@ static void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, c
             j0 = g->n - 1, cols = 1;
         }
         {
-            const float *pa = g->a + (a_off != NULL ? a_off[p] : 0) + (size_t)i0 * g->ars;
-            const float *pb = g->b + (b_off != NULL ? b_off[p] : 0) + (size_t)j0 * g->bcs;
+            const float *pa = g->a + (a_off != NULL ? (size_t)a_off[p] : (size_t)p * g->a_step) + (size_t)i0 * g->ars;
+            const float *pb = g->b + (b_off != NULL ? (size_t)b_off[p] : (size_t)p * g->b_step) + (size_t)j0 * g->bcs;
             float *pc = g->c + ((size_t)p * g->m + i0) * g->e.ldc + j0;
             const float *bias = g->bias != NULL ? g->bias + j0 : NULL;
             const float *res = g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL;

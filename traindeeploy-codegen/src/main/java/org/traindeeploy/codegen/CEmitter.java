@@ -37,7 +37,7 @@ public final class CEmitter {
     /** Kernel sources every program compiles (the runtime is per target). */
     static final List<String> KERNEL_SOURCES = List.of("conv.c", "elementwise.c", "linear.c", "loss.c", "movement.c", "norm.c",
             "optimizer.c", "pool.c", "reduce.c", "softmax.c");
-    static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_math.h", "td_nd.h");
+    static final List<String> KERNEL_HEADERS = List.of("td_kernels.h", "td_math.h", "td_nd.h", "td_gemm.h");
     /** The tile driver and its header (kernels/), compiled for targets with an L1 scratchpad. */
     static final String TILE_DRIVER_SOURCE = "td_tiled.c";
     static final String TILE_DRIVER_HEADER = "td_tiled.h";

@@ -129,12 +129,15 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
     }
 
     /**
-     * The scalar loops of the cluster kernel (td_conv_direct, conv.c): group 1 with 3-wide rows,
-     * unit horizontal stride and dilation runs register blocks of 4 output channels × 4 (or 2)
-     * columns, priced by its MACs, and only the leftover columns and channels one element at a
-     * time; every other convolution (1×1, depthwise, strided) gathers each output element's
-     * window one input channel at a time. Windows: elements so computed × input channels per
-     * group; taps: the kernel-row-inside-the-input × kernel-column iterations of those windows.
+     * The scalar loops of the cluster kernel (td_conv_direct, conv.c): pointwise convolutions
+     * ({@link #pointwise}) run as matrix products and 3×3 windows over single input channels
+     * ({@link #depthwiseBlocked}) as blocked direct forms, both priced by their MACs alone; group 1
+     * with 3-wide rows, unit horizontal stride and dilation runs register blocks of 4 output
+     * channels × 4 (or 2) columns, priced by its MACs, and only the leftover columns and channels
+     * one element at a time; every other convolution (grouped, strided, other widths) gathers each
+     * output element's window one input channel at a time. Windows: elements so computed × input
+     * channels per group; taps: the kernel-row-inside-the-input × kernel-column iterations of those
+     * windows.
      */
     @Override
     public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
@@ -143,6 +146,7 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
         int[] y = out.get(0).shape();
         if (x.length != 4 || w.length != 4 || y.length != 4) return ScalarLoops.NONE;
         Window2d win = window(w[2], w[3]);
+        if (pointwise(win, group, x[2], x[3], y[2], y[3]) || depthwiseBlocked(win, w[1], y[2], y[3])) return ScalarLoops.NONE;
         int n = y[0], m = y[1], oh = y[2], ow = y[3], cg = w[1];
         long points;
         if (group == 1 && win.kw() == 3 && win.sw() == 1 && win.dw() == 1 && m >= 4 && ow >= 2 && cg > 0) {
@@ -156,6 +160,20 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
         long windows = points * cg;
         long taps = oh == 0 ? 0 : Math.round((double) windows * win.kw() * rows / oh);
         return new ScalarLoops(windows, taps);
+    }
+
+    /** conv.c's td_conv_pointwise: a 1×1 window, unit strides, no padding, the plane kept (h = oh, w = ow), group 1 — a matrix product per image. */
+    static boolean pointwise(Window2d win, int group, int h, int w, int oh, int ow) {
+        return group == 1 && win.kh() == 1 && win.kw() == 1 && win.sh() == 1 && win.sw() == 1 && win.pt() == 0 && win.pl() == 0 && h == oh && w == ow;
+    }
+
+    /** Floats of conv.c's staged plane (TD_DW_STAGE): the blocked 3×3 single-input-channel forms need their plane to fit. */
+    static final int DW_STAGE = 256;
+
+    /** conv.c's td_dw_forward_fits: a 3×3 window over single input channels (cg = 1), dilation 1, horizontal stride 1 or 2, the padded plane staged. */
+    static boolean depthwiseBlocked(Window2d win, int cg, int oh, int ow) {
+        return cg == 1 && win.kh() == 3 && win.kw() == 3 && win.dh() == 1 && win.dw() == 1 && (win.sw() == 1 || win.sw() == 2) && oh > 0 && ow > 0
+                && ((long) (oh - 1) * win.sh() + 3) * ((long) (ow - 1) * win.sw() + 3) <= DW_STAGE;
     }
 
     /** Kernel rows inside an input of {@code h} rows summed over {@code oh} output rows: Σ_oy #{i : 0 ≤ oy·s − p + i·d < h}. */

@@ -38,7 +38,9 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
     /**
      * The scalar loops of td_conv_grad_input (conv.c): every dX element gathers, per output channel
      * of its group (a window), the kernel rows that reach it (those a stride skips cost only their
-     * test) and each of their columns (a tap).
+     * test) and each of their columns (a tap); group-1 ones with 3-wide rows and unit strides run
+     * register blocks (none). Pointwise convolutions (a matrix product) and
+     * depthwise 3×3 ones (a blocked direct form over the staged dY) have none: priced by their MACs.
      */
     @Override
     public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
@@ -47,6 +49,10 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
         int[] dx = out.get(0).shape();
         if (dy.length != 4 || w.length != 4 || dx.length != 4) return ScalarLoops.NONE;
         Window2d win = conv.window(w[2], w[3]);
+        if (Conv.pointwise(win, conv.group(), dx[2], dx[3], dy[2], dy[3])) return ScalarLoops.NONE;
+        // conv.c's td_dw_grad_input_fits: depthwise 3×3, dilation 1, the dY plane staged (spread by the strides) with a border of 2
+        if (w[1] == 1 && w[0] == conv.group() && win.kh() == 3 && win.kw() == 3 && win.dh() == 1 && win.dw() == 1
+                && dx[2] > 0 && dx[3] > 0 && (dx[2] + 2L) * (dx[3] + 2L) <= Conv.DW_STAGE) return ScalarLoops.NONE;
         long mg = w[0] / conv.group();
         long rows = 0;
         for (int hy = 0; hy < dx[2]; hy++) {
@@ -55,8 +61,11 @@ public record ConvGradInput(Conv conv, int[] inputShape) implements Op {
                 if (ty >= 0 && ty % win.sh() == 0 && ty / win.sh() < dy[2]) rows++;
             }
         }
-        long windows = (long) dx[0] * dx[1] * dx[2] * dx[3] * mg;
-        return new ScalarLoops(windows, (long) dx[0] * dx[1] * dx[3] * mg * rows * win.kw());
+        // conv.c's blocked group-1 form (3-wide rows, unit strides and dilation): register blocks only
+        if (conv.group() == 1 && win.kw() == 3 && win.sw() == 1 && win.dw() == 1 && win.sh() == 1 && win.dh() == 1) return ScalarLoops.NONE;
+        long columns = (long) dx[1] * dx[3];
+        long windows = (long) dx[0] * columns * dx[2] * mg;
+        return new ScalarLoops(windows, (long) dx[0] * columns * mg * rows * win.kw());
     }
 
     /**

@@ -38,6 +38,8 @@ public record ConvGradWeight(Conv conv, int[] weightShape) implements Op {
     /**
      * The scalar loops of td_conv_grad_weight (conv.c): every dW element sums, per image, the
      * output rows whose input row lies inside X (a window) over all output columns (taps).
+     * Pointwise convolutions run as matrix products and 3×3 windows over single input channels as
+     * blocked sums over the staged plane (none: priced by their MACs).
      */
     @Override
     public ScalarLoops scalarLoops(List<TensorType> in, List<TensorType> out) {
@@ -46,6 +48,7 @@ public record ConvGradWeight(Conv conv, int[] weightShape) implements Op {
         int[] dw = out.get(0).shape();
         if (dy.length != 4 || x.length != 4 || dw.length != 4) return ScalarLoops.NONE;
         Window2d win = conv.window(dw[2], dw[3]);
+        if (Conv.pointwise(win, conv.group(), x[2], x[3], dy[2], dy[3]) || Conv.depthwiseBlocked(win, dw[1], dy[2], dy[3])) return ScalarLoops.NONE;
         long rows = Conv.rowsInside(dy[2], win.kh(), win.sh(), win.pt(), win.dh(), x[2]);
         long windows = (long) dw[0] * dw[1] * dw[3] * dy[0] * rows;
         return new ScalarLoops(windows, windows * dy[3]);
