@@ -32,11 +32,7 @@ import org.traindeeploy.target.Target;
  * the kernels accumulate into their output.
  */
 class BlockedKernelsTest {
-    private static Tensor random(Random r, int... shape) {
-        double[] d = new double[(int) TensorType.elementCount(shape)];
-        for (int i = 0; i < d.length; i++) d[i] = r.nextGaussian();
-        return Tensor.ofReal(DType.FLOAT, shape, d).roundToType();
-    }
+    private static Tensor random(Random r, int... shape) { return KernelParts.random(r, shape); }
 
     /** Every blocked path; returns the parts to compare, named. */
     private static List<Value> build(Graph g, Value x, Random r) {
@@ -87,9 +83,7 @@ class BlockedKernelsTest {
         int[] shape = large ? new int[] {1, 15005} : new int[] {7, 67};
         Value x = g.addInput("x", TensorType.of(DType.FLOAT, shape));
         List<Value> parts = large ? buildLarge(g, x, r) : build(g, x, r);
-        List<Value> flat = new ArrayList<>();
-        for (Value p : parts) flat.add(g.add(g.uniqueName("/flat_" + p.name()), new Reshape(new int[] {1, p.type().size()}), p));
-        g.addOutput("out", g.add("/all", new Concat(1), flat.toArray(new Value[0])));
+        KernelParts.output(g, parts);
         if (large) {
             String c = TargetFolder.sources(EmitSpec.inference("m.onnx", g), cores, target, false).get("network.c");
             for (String node : List.of("/lin", "/lint", "/gw", "/gwt")) {
@@ -101,16 +95,7 @@ class BlockedKernelsTest {
         Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
         CEngine.Options o = new CEngine.Options(cores, CEngine.SANITIZE_CFLAGS + " -Wdouble-promotion", null).on(target);
         Tensor actual = new CEngine(o).infer(g, List.of(in)).get(0);
-        int offset = 0;
-        StringBuilder bad = new StringBuilder();
-        for (Value p : parts) {
-            Comparison one = new Comparison();
-            for (int i = 0; i < p.type().size(); i++) one.add(actual.getDouble(offset + i), expected.getDouble(offset + i));
-            if (!one.passed()) bad.append(p.name()).append(" worst ").append(one.worstAbs()).append('\n');
-            offset += p.type().size();
-        }
-        assertEquals(expected.type().size(), offset);
-        assertEquals("", bad.toString(), cores + " cores");
+        assertEquals("", KernelParts.mismatches(parts, actual, expected), cores + " cores");
     }
 
     @ParameterizedTest(name = "{0} cores")

@@ -33,11 +33,7 @@ import org.traindeeploy.target.Target;
  * accumulate into their output.
  */
 class ConvFastPathsTest {
-    private static Tensor random(Random r, int... shape) {
-        double[] d = new double[(int) TensorType.elementCount(shape)];
-        for (int i = 0; i < d.length; i++) d[i] = r.nextGaussian();
-        return Tensor.ofReal(DType.FLOAT, shape, d).roundToType();
-    }
+    private static Tensor random(Random r, int... shape) { return KernelParts.random(r, shape); }
 
     private static Value c(Graph g, Random r, String name, int... shape) {
         return g.addConstant(name, random(r, shape));
@@ -117,9 +113,7 @@ class ConvFastPathsTest {
         Value x = g.addInput("x", TensorType.of(DType.FLOAT, shape));
         List<Value> parts = build(g, x, r, large);
         if (only >= 0) parts = List.of(parts.get(only));
-        List<Value> flat = new ArrayList<>();
-        for (Value p : parts) flat.add(g.add(g.uniqueName("/flat_" + p.name()), new Reshape(new int[] {1, p.type().size()}), p));
-        g.addOutput("out", flat.size() == 1 ? flat.get(0) : g.add("/all", new Concat(1), flat.toArray(new Value[0])));
+        KernelParts.output(g, parts);
         if (large && only >= 0 && List.of("/pw_dx", "/pw_dw").contains(parts.get(0).name())) {
             String c = TargetFolder.sources(EmitSpec.inference("m.onnx", g), cores, target, false).get("network.c");
             String node = parts.get(0).name();
@@ -130,16 +124,7 @@ class ConvFastPathsTest {
         Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
         CEngine.Options o = new CEngine.Options(cores, CEngine.SANITIZE_CFLAGS + " -Wdouble-promotion", null).on(target);
         Tensor actual = new CEngine(o).infer(g, List.of(in)).get(0);
-        int offset = 0;
-        StringBuilder bad = new StringBuilder();
-        for (Value p : parts) {
-            Comparison one = new Comparison();
-            for (int i = 0; i < p.type().size(); i++) one.add(actual.getDouble(offset + i), expected.getDouble(offset + i));
-            if (!one.passed()) bad.append(p.name()).append(" worst ").append(one.worstAbs()).append('\n');
-            offset += p.type().size();
-        }
-        assertEquals(expected.type().size(), offset);
-        return bad.toString();
+        return KernelParts.mismatches(parts, actual, expected);
     }
 
     private static final int PARTS = 17;

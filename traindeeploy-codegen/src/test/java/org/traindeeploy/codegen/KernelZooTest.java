@@ -95,16 +95,8 @@ class KernelZooTest {
         Tensor actual = new CEngine(o).infer(g, List.of(in)).get(0);
         assertTrue(Arrays.equals(expected.shape(), actual.shape()));
         Comparison c = new Comparison();
-        int offset = 0;
-        StringBuilder bad = new StringBuilder();
-        for (Value p : parts) {
-            Comparison one = new Comparison();
-            for (int i = 0; i < p.type().size(); i++) one.add(actual.getDouble(offset + i), expected.getDouble(offset + i));
-            if (!one.passed()) bad.append(p.name()).append(" worst ").append(one.worstAbs()).append('\n');
-            offset += p.type().size();
-        }
         c.add(actual, expected);
-        assertEquals("", bad.toString());
+        assertEquals("", KernelParts.mismatches(parts, actual, expected));
         assertTrue(c.passed());
     }
 }
