@@ -131,7 +131,7 @@ void td_conv_im2col(const td_conv_args *a) {
  * weights in registers, per kernel row the block's inputs loaded once. Each sum runs from zero over
  * the taps in the reference's order (kernel row, kernel column), one TD_FMA per tap.
  */
-#define TD_DW_STAGE 256 /* floats of the staged plane (1 KiB of the core's stack; larger planes take the scalar form) */
+/* TD_DW_STAGE (td_args.h, from Conv.DW_STAGE): floats of the staged plane, on the core's stack; larger planes take the scalar form. */
 
 /* buf [hp, wp]: src [rows, cols] element (r, c) at (r rs + r0, c cs + c0), 0 elsewhere (zero: the whole
    buffer first; later calls overwrite the same positions). */

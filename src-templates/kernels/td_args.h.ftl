@@ -8,6 +8,8 @@
 #define TD_ARGS_H
 
 #define TD_MAX_RANK ${maxRank}
+/* Floats of conv.c's staged 3x3 plane (on each core's stack); the cost model prices the blocked forms only for planes that fit. */
+#define TD_DW_STAGE ${dwStage}
 <#list structs as s>
 <#if s.section?has_content>
 

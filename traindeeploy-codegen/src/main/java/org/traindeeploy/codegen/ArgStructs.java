@@ -71,7 +71,7 @@ final class ArgStructs {
     public record IndexArray(String name, int[] values) {}
 
     /** The model of td_args.h.ftl: TD_MAX_RANK and every struct, nested ones before their users. */
-    public record Header(String file, int maxRank, List<Struct> structs) {}
+    public record Header(String file, int maxRank, int dwStage, List<Struct> structs) {}
 
     private static final Map<Class<?>, Struct> STRUCTS = new ConcurrentHashMap<>();
 
@@ -234,7 +234,7 @@ final class ArgStructs {
                 out.set(last, out.get(last).withSection(""));
             }
         }
-        return new Header(HEADER, KernelCall.MAX_RANK, Collections.unmodifiableList(out));
+        return new Header(HEADER, KernelCall.MAX_RANK, org.traindeeploy.ops.Conv.DW_STAGE, Collections.unmodifiableList(out));
     }
 
     private static void add(Class<?> c, Set<Class<?>> done, List<Struct> out) {

@@ -167,8 +167,11 @@ public record Conv(int group, int[] strides, int[] pads, int[] dilations) implem
         return group == 1 && win.kh() == 1 && win.kw() == 1 && win.sh() == 1 && win.sw() == 1 && win.pt() == 0 && win.pl() == 0 && h == oh && w == ow;
     }
 
-    /** Floats of conv.c's staged plane (TD_DW_STAGE): the blocked 3×3 single-input-channel forms need their plane to fit. */
-    static final int DW_STAGE = 256;
+    /**
+     * Floats of conv.c's staged plane: the blocked 3×3 single-input-channel forms need their plane to
+     * fit. Defined here once; td_args.h emits it as TD_DW_STAGE.
+     */
+    public static final int DW_STAGE = 256;
 
     /** conv.c's td_dw_forward_fits: a 3×3 window over single input channels (cg = 1), dilation 1, horizontal stride 1 or 2, the padded plane staged. */
     static boolean depthwiseBlocked(Window2d win, int cg, int oh, int ow) {
