@@ -116,7 +116,7 @@ public record FuseLora(BiConsumer<Node, Node> replaced, Predicate<Graph> keep) i
         if (!(n.op() instanceof Linear lb) || !lb.transW() || n.input(2) != null || n.input(3) == null) return null;
         Node a = n.input(0).producer();
         Node base = n.input(3).producer();
-        if (a == null || base == null || a == base || !(a.op() instanceof Linear la) || !(base.op() instanceof Linear)) return null;
+        if (a == null || base == null || a == base || !(a.op() instanceof Linear la) || !(base.op() instanceof Linear lbase)) return null;
         if (!la.transW() || la.alpha() != 1.0 || a.input(2) != null || a.input(3) != null) return null;
         if (base.input(3) != null || base.input(0) != a.input(0)) return null;
         Value y = base.output(0);
@@ -124,7 +124,7 @@ public record FuseLora(BiConsumer<Node, Node> replaced, Predicate<Graph> keep) i
         if (n.input(0) == n.input(3)) return null;
         List<TensorType> in = Arrays.asList(base.input(0).type(), base.input(1).type(), base.input(2) == null ? null : base.input(2).type(),
                 a.input(1).type(), n.input(1).type());
-        LoraLinear op = new LoraLinear(((Linear) base.op()).transW(), ((Linear) base.op()).alpha(), lb.alpha());
+        LoraLinear op = new LoraLinear(lbase.transW(), lbase.alpha(), lb.alpha());
         if (!n.input(1).type().dtype().isFloat() || in.get(1).rank() != 2 || in.get(3).rank() != 2 || in.get(4).rank() != 2) return null;
         if (in.get(3).dim(1) != in.get(0).dim(-1) || in.get(4).dim(1) != in.get(3).dim(0)) return null;
         List<TensorType> out = List.of(n.output(0).type(), a.output(0).type());
