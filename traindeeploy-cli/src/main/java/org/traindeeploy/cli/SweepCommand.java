@@ -24,6 +24,7 @@ import org.traindeeploy.io.InputFile;
 import org.traindeeploy.report.HtmlReport;
 import org.traindeeploy.report.StepReport;
 import org.traindeeploy.target.Target;
+import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.train.TrainingPipeline;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -106,10 +107,18 @@ final class SweepCommand implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
+        // The model is read once and imported once (per batch size, on the first strategy that needs it):
+        // each strategy freezes its own graph from that shared, unchanging import.
+        OnnxModel m;
+        try {
+            m = OnnxModel.read(model);
+        } catch (CompileException e) {
+            throw CompileCommand.located(e, model, targetOptions);
+        }
         try {
             List<Future<StepReport>> reports = new ArrayList<>();
             for (Flags f : flags) {
-                reports.add(pool.submit(() -> StepReport.of(TrainingPipeline.compile(model, f.training.config(), (p, g) -> { }), target)));
+                reports.add(pool.submit(() -> StepReport.of(TrainingPipeline.compile(m, f.training.config(), (p, g) -> { }), target)));
             }
             for (int i = 0; i < list.size(); i++) {
                 String[] s = list.get(i);

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.traindeeploy.ir.CompileException;
 import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Tensor;
+import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.onnx.TensorIo;
 import org.traindeeploy.train.TrainingPipeline;
 import org.traindeeploy.train.TrainingProgram;
@@ -25,6 +26,13 @@ public final class Checker {
     private final Engine engine;
     private final PrintWriter out;
     private final List<Row> rows = new ArrayList<>();
+    /** The case's model, read once for its forward check and every strategy (they share one import). */
+    private OnnxModel model;
+
+    private OnnxModel model(Manifest m) {
+        if (model == null || !model.path().equals(m.modelPath())) model = OnnxModel.read(m.modelPath());
+        return model;
+    }
 
     /** One line of the report. {@code ratio} is worst error / allowance; ≤ 1 passes. */
     public record Row(String strategy, String kind, String tensor, double worstAbs, double ratio, boolean passed, String note) {}
@@ -46,7 +54,7 @@ public final class Checker {
             out.println("  (the case has no data/logits_K.pb: nothing to compare the forward pass against)");
             return;
         }
-        Graph g = TrainingPipeline.inference(m.modelPath(), m.batch(), (p, x) -> { });
+        Graph g = TrainingPipeline.inference(model(m), m.batch(), (p, x) -> { });
         List<Tensor> y = engine.infer(g, inputs.subList(0, logits.size()));
         Comparison c = new Comparison();
         for (int k = 0; k < logits.size(); k++) c.add(y.get(k), logits.get(k));
@@ -65,7 +73,7 @@ public final class Checker {
             if (s.readsLabels()) steps = Math.min(steps, labels.size());
             TrainingProgram p;
             try {
-                p = TrainingPipeline.compile(m.modelPath(), m.config(s), (x, y) -> { });
+                p = TrainingPipeline.compile(model(m), m.config(s), (x, y) -> { });
             } catch (CompileException e) {
                 throw e.within("strategy " + name);
             }

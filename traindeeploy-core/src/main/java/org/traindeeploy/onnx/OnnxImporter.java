@@ -63,7 +63,30 @@ public final class OnnxImporter {
         }
     }
 
+    /** Imports so far (every {@link #importModel} and {@link #importCandidates}), for tests that a command imports once. */
+    private static final java.util.concurrent.atomic.AtomicLong IMPORTS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many imports this process has run. */
+    public static long importCount() { return IMPORTS.get(); }
+
     public static Imported importModel(ModelProto m, Path file, Options options) {
+        return build(m, file, options, false).imported();
+    }
+
+    /**
+     * Import once with every floating initializer undecided (frozen or trained): the result gives the
+     * compile-time reads and, per trainable set, the graph a direct import with that set gives
+     * ({@link CandidateImport#freeze}).
+     */
+    public static CandidateImport importCandidates(ModelProto m, Path file, Integer batch) {
+        Built b = build(m, file, new Options(batch), true);
+        return new CandidateImport(b.imported().graph(), b.tape(), batch);
+    }
+
+    private record Built(Imported imported, ImportTape tape) {}
+
+    private static Built build(ModelProto m, Path file, Options options, boolean candidates) {
+        IMPORTS.incrementAndGet();
         int opset = -1;
         for (OperatorSetIdProto o : m.getOpsetImportList()) {
             if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
@@ -78,6 +101,7 @@ public final class OnnxImporter {
         }
         Path base = file == null ? null : file.toAbsolutePath().getParent();
         Graph g = new Graph();
+        ImportTape tape = new ImportTape(g, options.trainable(), candidates);
         Map<String, Value> env = new HashMap<>();
         GraphProto gp = m.getGraph();
         for (TensorProto t : gp.getInitializerList()) {
@@ -85,8 +109,14 @@ public final class OnnxImporter {
             if (env.containsKey(t.getName())) throw new CompileException("initializer '" + t.getName() + "' is defined twice");
             Tensor data = TensorIo.fromProto(t, base);
             requireFinite(data, "initializer '" + t.getName() + "'");
-            g.markInitializer(t.getName());
-            env.put(t.getName(), options.trainable().contains(t.getName()) ? g.addState(t.getName(), data) : g.addConstant(t.getName(), data));
+            String name = t.getName();
+            boolean floating = data.dtype().isFloat();
+            Value v = tape.perform(r -> {
+                r.graph.markInitializer(name);
+                return List.of(r.isState(name, floating) ? r.graph.addState(name, data) : r.graph.addConstant(name, data));
+            }).get(0);
+            if (candidates && floating) tape.undecided(v);
+            env.put(name, v);
         }
         Set<String> inputNames = new HashSet<>();
         for (ValueInfoProto vi : gp.getInputList()) {
@@ -96,18 +126,27 @@ public final class OnnxImporter {
                 continue;
             }
             if (vi.getName().isEmpty()) throw new CompileException("a graph input has no name");
-            env.put(vi.getName(), g.addInput(vi.getName(), inputType(vi, options)));
+            String name = vi.getName();
+            TensorType type = inputType(vi, options);
+            env.put(name, tape.perform(r -> List.of(r.graph.addInput(name, type))).get(0));
         }
-        for (NodeProto n : topologicalOrder(gp)) importNode(n, opset, g, env, base);
+        for (NodeProto n : topologicalOrder(gp)) importNode(n, opset, tape, env, base);
         if (gp.getOutputCount() == 0) throw new CompileException("the graph has no outputs");
         for (ValueInfoProto vi : gp.getOutputList()) {
             Value v = env.get(vi.getName());
             if (v == null) throw new CompileException("graph output '" + vi.getName() + "' is not produced by any node");
             checkDeclared(vi, v.type(), "graph output '" + vi.getName() + "' is declared ", ", but the graph computes ");
-            g.addOutput(vi.getName(), v);
+            String name = vi.getName();
+            tape.perform(r -> {
+                r.graph.addOutput(name, r.v(v));
+                return List.of();
+            });
         }
-        g.removeDeadCode();
-        return new Imported(g, file, opset, m.getIrVersion(), m);
+        tape.perform(r -> {
+            r.graph.removeDeadCode();
+            return List.of();
+        });
+        return new Built(new Imported(g, file, opset, m.getIrVersion(), m), tape);
     }
 
     /** Initializers hold finite numbers: a NaN or infinite weight is an error naming the tensor and element. */
@@ -238,7 +277,7 @@ public final class OnnxImporter {
         return n.getName().isEmpty() ? n.getOpType() + "#" + index : n.getName();
     }
 
-    private static void importNode(NodeProto n, int opset, Graph g, Map<String, Value> env, Path base) {
+    private static void importNode(NodeProto n, int opset, ImportTape tape, Map<String, Value> env, Path base) {
         String label = n.getName().isEmpty() ? n.getOpType() : n.getName();
         String where = "node '" + label + "' (" + n.getOpType() + ")";
         OnnxOps.Importer imp = OnnxOps.lookup(n.getDomain(), n.getOpType());
@@ -257,8 +296,9 @@ public final class OnnxImporter {
             inputs.add(v);
         }
         while (!inputs.isEmpty() && inputs.get(inputs.size() - 1) == null) inputs.remove(inputs.size() - 1);
-        NodeContext c = new NodeContext(n, opset, g, inputs, base);
+        NodeContext c = new NodeContext(n, opset, tape, inputs, base);
         List<Value> outs;
+        tape.beginNode(where);
         try {
             outs = imp.importNode(c);
             List<String> unread = c.unreadAttributes();
@@ -270,6 +310,8 @@ public final class OnnxImporter {
             // A bug of this compiler, not of the model: report it as one (the CLI says "internal
             // compiler error" and asks for a report) instead of disguising it as bad input.
             throw new IllegalStateException("while importing " + where + ": " + e, e);
+        } finally {
+            tape.endNode();
         }
         for (int i = 0; i < n.getOutputCount(); i++) {
             String name = n.getOutput(i);

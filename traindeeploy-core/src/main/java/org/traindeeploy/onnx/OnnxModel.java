@@ -33,6 +33,23 @@ public final class OnnxModel {
 
     public Path path() { return path; }
 
+    /** Candidate imports by batch size (null: none given); each made once, on first use. */
+    private final java.util.Map<java.util.Optional<Integer>, CandidateImport> candidates = new java.util.HashMap<>();
+
+    /**
+     * The model imported once with its floating initializers undecided ({@link CandidateImport}), for
+     * {@code batch}: the first call imports, later ones (other strategies, other threads) share it.
+     */
+    public synchronized CandidateImport candidates(Integer batch) {
+        java.util.Optional<Integer> key = java.util.Optional.ofNullable(batch);
+        CandidateImport c = candidates.get(key);
+        if (c == null) {
+            c = OnnxImporter.importCandidates(proto, path, batch);
+            candidates.put(key, c);
+        }
+        return c;
+    }
+
     /** Import to IR, {@code trainable} initializers as state ({@link OnnxImporter}). */
     public Graph importGraph(Integer batch, Set<String> trainable) {
         return OnnxImporter.importModel(proto, path, new OnnxImporter.Options(batch, trainable)).graph();

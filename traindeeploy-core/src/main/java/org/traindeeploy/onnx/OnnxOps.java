@@ -122,8 +122,8 @@ public final class OnnxOps {
         Value base = c.requireInput(0);
         Value exp = c.requireInput(1);
         if (exp.type().dtype() != base.type().dtype()) {
-            if (!exp.isConstant()) exp = c.emitHelper(new Cast(base.type().dtype()), exp);
-            else exp = c.graph().constant(exp.name() + "_cast", exp.data().cast(base.type().dtype()));
+            DType to = base.type().dtype();
+            exp = c.constantOrHelper(exp, "_cast", t -> t.cast(to), new Cast(to));
         }
         return c.emit(new Pow(), base, exp);
     }
@@ -323,16 +323,12 @@ public final class OnnxOps {
         Value rm = runningState(c, mean);
         Value rv = runningState(c, var);
         List<Value> y = c.emit(new BatchNormalization(eps, momentum, true), x, c.requireInput(1), c.requireInput(2), rm, rv);
-        c.graph().setStateUpdate(rm, y.get(1));
-        c.graph().setStateUpdate(rv, y.get(2));
+        c.setStateUpdate(rm, y.get(1));
+        c.setStateUpdate(rv, y.get(2));
         return y;
     }
 
-    private static Value runningState(NodeContext c, Value stat) {
-        if (stat.kind() == Value.Kind.STATE) throw new CompileException("the running statistic '" + stat.name() + "' of a training-mode BatchNormalization cannot be trained");
-        if (!stat.isConstant()) throw new CompileException("the running statistic '" + stat.name() + "' must be an initializer");
-        return c.graph().addState(c.graph().uniqueName(stat.name() + ".running"), stat.data());
-    }
+    private static Value runningState(NodeContext c, Value stat) { return c.runningState(stat); }
 
     private static List<Value> averagePool(NodeContext c) {
         boolean include = c.attrIntIn("count_include_pad", 0, 0, 1) == 1;
@@ -351,11 +347,11 @@ public final class OnnxOps {
         if (a.type().rank() != 2 || b.type().rank() != 2) throw new CompileException("Gemm needs 2-D A and B, got " + a.type() + " and " + b.type());
         if (transA) a = c.emitHelper(new Transpose(new int[] {1, 0}), a);
         int n = transB ? b.type().dim(0) : b.type().dim(1);
-        if (bias != null && beta != 1.0) bias = c.emitHelper(new Mul(), bias, c.graph().constant(c.name() + "/beta", Tensor.scalar(bias.type().dtype(), beta)));
+        if (bias != null && beta != 1.0) bias = c.emitHelper(new Mul(), bias, c.constant(c.name() + "/beta", Tensor.scalar(bias.type().dtype(), beta)));
         if (bias == null || beta == 0.0) return c.emit(new Linear(transB, alpha), a, b);
         if (bias.type().size() == n && (bias.type().rank() == 1 || (bias.type().rank() == 2 && bias.type().dim(0) == 1))) {
             if (bias.type().rank() != 1) {
-                bias = bias.isConstant() ? c.graph().constant(bias.name() + "_flat", bias.data().reshape(n)) : c.emitHelper(new Reshape(new int[] {n}), bias);
+                bias = c.constantOrHelper(bias, "_flat", t -> t.reshape(n), new Reshape(new int[] {n}));
             }
             return c.emit(new Linear(transB, alpha), a, b, bias);
         }

@@ -39,10 +39,15 @@ public record TrainSpec(Kind kind, List<String> patterns) {
      * Resolve to initializer names against the model. {@code normalized} is the model imported and
      * normalized without training (used by {@code last}, whose layers are the fused ops).
      */
-    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized) { return resolve(model, normalized, normalized); }
+    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized) {
+        return resolve(model, normalized, () -> normalized.get().readAtCompileTime());
+    }
 
-    /** As {@link #resolve(OnnxModel, java.util.function.Supplier)}; {@code imported} is the model only imported (cheaper; used by {@code all}). */
-    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized, java.util.function.Supplier<Graph> imported) {
+    /**
+     * As {@link #resolve(OnnxModel, java.util.function.Supplier)}; {@code readAtCompileTime} gives the
+     * initializers ops read at compile time (left out by {@code all}; cheaper than normalizing).
+     */
+    public Set<String> resolve(OnnxModel model, java.util.function.Supplier<Graph> normalized, java.util.function.Supplier<Set<String>> readAtCompileTime) {
         Set<String> floats = model.floatInitializers();
         // Running statistics are buffers, not parameters (as PyTorch's named_parameters): 'all' and
         // globs leave them out; naming one explicitly is refused where it cannot train.
@@ -55,7 +60,7 @@ public record TrainSpec(Kind kind, List<String> patterns) {
             case ALL -> {
                 // Every parameter, but not the constants an op needs at compile time (a Clip's bounds, say).
                 out.addAll(params);
-                out.removeAll(imported.get().readAtCompileTime());
+                out.removeAll(readAtCompileTime.get());
             }
             case NAMES -> {
                 for (String n : patterns) {

@@ -13,6 +13,7 @@ import org.traindeeploy.ir.Graph;
 import org.traindeeploy.ir.Node;
 import org.traindeeploy.ir.TensorType;
 import org.traindeeploy.ir.Value;
+import org.traindeeploy.onnx.CandidateImport;
 import org.traindeeploy.onnx.OnnxModel;
 import org.traindeeploy.passes.Compilation;
 import org.traindeeploy.passes.FunctionPass;
@@ -31,25 +32,37 @@ import org.traindeeploy.schedule.Recompute;
 
 /**
  * ONNX file → training step, as one straight pipeline of named passes:
- * import → normalize (fold, fuse) → lora → loss → autodiff → optimizer → recompute → fuse-residual → fuse-lora → cleanup.
+ * import (once, initializers undecided) → freeze (the selection's initializers trained, the rest constants) → normalize (fold, fuse) → lora → loss → autodiff → optimizer → recompute → fuse-residual → fuse-lora → cleanup.
  */
 public final class TrainingPipeline {
     private TrainingPipeline() {}
 
-    /** Import and normalize for inference (no training state). */
+    /** Import and normalize for inference (no training state): one direct import, nothing to choose. */
     public static Graph inference(Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
         OnnxModel m = OnnxModel.read(model);
-        return inference(m, model, batch, observer);
-    }
-
-    static Graph inference(OnnxModel m, Path model, Integer batch, BiConsumer<Pass, Compilation> observer) {
         try {
-            Graph g = m.importGraph(batch);
-            Normalize.manager().observe(observer).run(g);
-            return g;
+            return normalized(m.importGraph(batch), observer);
         } catch (CompileException e) {
             throw e.within(model.toString());
         }
+    }
+
+    /**
+     * The forward graph of a model whose training steps are compiled too (check): every initializer
+     * frozen from the model's shared candidate import, then normalized; the same graph as
+     * {@link #inference(Path, Integer, BiConsumer)}, without importing again.
+     */
+    public static Graph inference(OnnxModel m, Integer batch, BiConsumer<Pass, Compilation> observer) {
+        try {
+            return normalized(m.candidates(batch).freeze(Set.of()), observer);
+        } catch (CompileException e) {
+            throw e.within(m.path().toString());
+        }
+    }
+
+    private static Graph normalized(Graph g, BiConsumer<Pass, Compilation> observer) {
+        Normalize.manager().observe(observer).run(g);
+        return g;
     }
 
     /** The import, as a pass for observers (--print-ir-after import). */
@@ -164,19 +177,30 @@ public final class TrainingPipeline {
     }
 
     public static TrainingProgram compile(Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
-        OnnxModel m = OnnxModel.read(model);
+        return compile(OnnxModel.read(model), cfg, observer);
+    }
+
+    /**
+     * The training step of a model read once: commands that compile several strategies of one model
+     * (sweep, check) pass the same {@link OnnxModel}, whose candidate import they share (one per batch size).
+     */
+    public static TrainingProgram compile(OnnxModel m, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
         try {
-            return compile(m, model, cfg, observer);
+            return compileImported(m, cfg, observer);
         } catch (CompileException e) {
-            throw e.within(model.toString());
+            throw e.within(m.path().toString());
         }
     }
 
-    private static TrainingProgram compile(OnnxModel m, Path model, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
-        Set<String> trainable = cfg.train().resolve(m, () -> inference(m, model, cfg.batch(), (p, g) -> { }), () -> m.importGraph(cfg.batch()));
+    private static TrainingProgram compileImported(OnnxModel m, TrainingConfig cfg, BiConsumer<Pass, Compilation> observer) {
+        // One import per model and batch, the floating initializers undecided: the selection is resolved on it
+        // (all: what ops read at compile time; last: the layers of its frozen, normalized graph), then the
+        // freeze pass makes the step's graph, the graph a direct import with the selection would give.
         // Import before judging the selection: a broken model (say, a node reading a missing
         // initializer) must be reported as such, not as "nothing to train".
-        Graph g = m.importGraph(cfg.batch(), trainable);
+        CandidateImport imported = m.candidates(cfg.batch());
+        Set<String> trainable = cfg.train().resolve(m, () -> normalized(imported.freeze(Set.of()), (p, g) -> { }), imported::readAtCompileTime);
+        Graph g = imported.freeze(trainable);
         for (String t : trainable) {
             Value v = g.value(t);
             if (v != null && v.type().size() == 0) throw new CompileException("trainable tensor '" + t + "' is " + v.type() + ": it has no elements to train");
