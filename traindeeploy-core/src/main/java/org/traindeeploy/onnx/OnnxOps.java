@@ -320,15 +320,13 @@ public final class OnnxOps {
             return c.emit(new BatchNormalization(eps, momentum, false), x, c.requireInput(1), c.requireInput(2), mean, var);
         }
         // Running statistics are not trained; they are state carried from step to step.
-        Value rm = runningState(c, mean);
-        Value rv = runningState(c, var);
+        Value rm = c.runningState(mean);
+        Value rv = c.runningState(var);
         List<Value> y = c.emit(new BatchNormalization(eps, momentum, true), x, c.requireInput(1), c.requireInput(2), rm, rv);
         c.setStateUpdate(rm, y.get(1));
         c.setStateUpdate(rv, y.get(2));
         return y;
     }
-
-    private static Value runningState(NodeContext c, Value stat) { return c.runningState(stat); }
 
     private static List<Value> averagePool(NodeContext c) {
         boolean include = c.attrIntIn("count_include_pad", 0, 0, 1) == 1;

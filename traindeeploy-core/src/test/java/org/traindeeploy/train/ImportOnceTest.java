@@ -47,8 +47,8 @@ class ImportOnceTest {
     static Stream<TrainingConfig> strategies() {
         return Stream.of(cfg("last", null), cfg("all", null), cfg("/blocks.1/*MatMul,/attention_pool/*,/fc/*", null),
                 cfg("/attention_pool/*,/fc/*", List.of("/blocks.*/*MatMul")), cfg("", List.of("/fc/*")),
-                TrainingConfig.class.cast(new TrainingConfig(TrainSpec.names(List.of("fc.weight", "fc.bias")), null, LossKind.CROSS_ENTROPY,
-                        OptimizerSpec.sgd(0.01, 0, 0), 1, null, null)));
+                new TrainingConfig(TrainSpec.names(List.of("fc.weight", "fc.bias")), null, LossKind.CROSS_ENTROPY,
+                        OptimizerSpec.sgd(0.01, 0, 0), 1, null, null));
     }
 
     @ParameterizedTest
