@@ -44,4 +44,16 @@ class ImportOnceCommandsTest {
                 "--strategies", "a: --train all; b: --train last; c: --train all --batch 2"));
         assertEquals(1, imports("check", Path.of(CliTest.ROOT, "tests/conformance/mlp").toString(), "--engine", "reference"));
     }
+
+    @Test
+    void trainAndProfileImportOnce() throws Exception {
+        // train compiles the step, then reads the data set: an empty folder stops it there, after its one import.
+        long before = OnnxImporter.importCount();
+        CliTest.Result r = CliTest.run("train", CliTest.CCT2, "--train", "last", "--data", java.nio.file.Files.createDirectories(tmp.resolve("empty")).toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, OnnxImporter.importCount() - before);
+        if (org.traindeeploy.codegen.Rv32.missing() == null) {
+            assertEquals(1, imports("profile", MLP, "--train", "all", "--target", "siracusa", "--l1", "64KiB", "-o", tmp.resolve("p").toString()));
+        }
+    }
 }
