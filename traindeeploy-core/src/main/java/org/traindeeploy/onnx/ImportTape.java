@@ -109,7 +109,12 @@ final class ImportTape {
             List<TensorType> types = new ArrayList<>();
             for (Value o : n.outputs()) types.add(o.type());
             if (!Graph.withinFoldingBudget(n.op(), n.inputs(), types)) return null;
-            List<Tensor> out = n.op().evaluate(in);
+            List<Tensor> out;
+            try {
+                out = n.op().evaluate(in);
+            } catch (CompileException e) { // as folding the node reports it (a direct import folds it where it is added)
+                throw new CompileException("node '" + n.name() + "' (" + n.op().opType() + "): " + e.getMessage());
+            }
             for (int i = 0; i < n.outputs().size(); i++) memo.put(n.outputs().get(i), out.get(i).roundToType());
             return memo.get(v);
         }
