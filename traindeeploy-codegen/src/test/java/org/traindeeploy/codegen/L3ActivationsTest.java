@@ -86,10 +86,9 @@ class L3ActivationsTest {
     }
 
     /**
-     * With an L3 link 20 times slower than siracusa's, the level choice weighs recomputing segments
-     * with multiply-accumulates against moving them through L3 and, on cct2 FT2, keeps none (the
-     * recomputation does not lower the step's estimate: RecomputeChoiceTest); the step it compiles to
-     * still matches PyTorch in the host simulation, with the report's bytes counted.
+     * With an L3 link 20 times slower than siracusa's, the level choice recomputes segments with
+     * multiply-accumulates instead of moving them through L3 (RecomputeChoiceTest); the step it
+     * compiles to still matches PyTorch in the host simulation, with the report's bytes counted.
      */
     @Test
     void cct2WithRecomputedSegmentsMatchesPyTorch() {
@@ -101,8 +100,7 @@ class L3ActivationsTest {
                 s.cyclesPerInstruction(), s.doubleFpu(), s.cost());
         TrainingProgram p = TrainingPipeline.compile(m.modelPath(), m.config(m.strategies().get("FT2")), (x, y) -> { });
         StepReport r = StepReport.of(p, t, StepReport.plan(p, t));
-        assertEquals(0, r.levels().recomputedMacs(), r.text());
-        assertTrue(r.levels().l3Traffic() > 0, r.text());
+        assertTrue(r.levels().recomputedMacs() > 0 && r.levels().recomputeCycles() > 0, r.text());
         CEngine engine = new CEngine(new CEngine.Options(3, O1, null).on(t));
         StringWriter report = new StringWriter();
         Checker ch = new Checker(engine, new PrintWriter(report, true));
