@@ -59,19 +59,21 @@ public final class LevelChoice {
 
     /**
      * Recomputing {@code node} for its readers {@code late} (a copy placed before {@code before}) frees
-     * its buffer over steps [lo, hi] for {@code cycles} estimated cycles.
+     * its buffer over steps [lo, hi] for {@code cycles} estimated cycles; {@code reads}: per buffer the
+     * segment reads from outside itself, {bytes, transfers} its tilings load (again, when that buffer is in L3).
      */
-    record Redo(Node node, List<Node> segment, List<Node> late, Node before, int lo, int hi, double cycles, long macs) {}
+    record Redo(Node node, List<Node> segment, List<Node> late, Node before, int lo, int hi, double cycles, long macs, Map<Buffer, long[]> reads) {}
 
     /** What the earlier rounds recomputed: count, estimated cycles, the reasons. */
     private record Done(int count, double cycles, List<String> why) {}
 
     /** Plan {@code live} on {@code target} with L2 / L3 chosen by cost (see the class comment). */
     static MemoryPlan plan(Graph g, Liveness live, Target target, Set<Value> keep) {
-        return plan(g, live, target, keep, 0, new Done(0, 0, List.of()));
+        return plan(g, live, target, keep, 0, new Done(0, 0, List.of()), new ArrayList<>());
     }
 
-    private static MemoryPlan plan(Graph g, Liveness live, Target target, Set<Value> keep, int round, Done done) {
+    /** {@code applied}: what undoes each recomputation round kept so far, in the order applied. */
+    private static MemoryPlan plan(Graph g, Liveness live, Target target, Set<Value> keep, int round, Done done, List<Runnable> applied) {
         String main = "L2";
         Target.MemoryLevel l2 = target.level(main);
         Target.MemoryLevel l3 = target.level("L3");
@@ -79,7 +81,7 @@ public final class LevelChoice {
         long budget = l2.planBytes();
         String of = l2.reservedBytes() > 0 ? " (" + l2.sizeBytes() + " bytes less " + l2.reservedBytes() + " reserved for code, read-only data and stacks)" : "";
         int steps = live.steps();
-        Map<Buffer, long[]> access = accesses(g, live);
+        Map<Buffer, long[]> access = accesses(g, live, target);
         Set<Buffer> pinned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Buffer b : live.buffers()) {
             for (Value v : b.values()) {
@@ -98,9 +100,11 @@ public final class LevelChoice {
         Map<Buffer, Double> cost = new IdentityHashMap<>();
         for (Buffer b : all) {
             long[] a = access.getOrDefault(b, new long[2]);
-            long traffic = a[0] * b.size();
+            double traffic = a[0];
             cost.put(b, traffic / farBw - traffic / nearBw + a[1] * (double) (farSetup - nearSetup));
         }
+        // What moving {bytes, transfers} of one buffer's DMA from the L2 link to the L3 one adds.
+        java.util.function.ToDoubleFunction<long[]> far3 = a -> a[0] / farBw - a[0] / nearBw + a[1] * (double) (farSetup - nearSetup);
         // Bytes of L2 alive at each step: the dynamic buffers over their lifetimes, the static ones throughout.
         long[] profile = new long[steps + 1];
         for (Buffer b : all) add(profile, b, MemoryPlanner.roundUp(b.size(), align), steps);
@@ -125,7 +129,8 @@ public final class LevelChoice {
                     int hi = b.isStatic() ? steps : Math.min(b.end(), steps);
                     long k = over[hi + 1] - over[lo];
                     if (k == 0) continue;
-                    double score = Math.max(cost.get(b), 0) / ((double) b.size() * k);
+                    // A recomputation already chosen that reads b reads it through L3 too.
+                    double score = Math.max(cost.get(b) + readsOf(b, redone.values(), far3), 0) / ((double) b.size() * k);
                     if (score < bestScore || score == bestScore && best != null && b.size() > best.size()) {
                         best = b;
                         bestRedo = null;
@@ -134,7 +139,7 @@ public final class LevelChoice {
                     Redo r = target2 == budget ? redo.get(b) : null; // recomputation frees the bytes between its two readers only
                     long kr = r == null ? 0 : over[r.hi() + 1] - over[r.lo()];
                     if (kr == 0) continue;
-                    double rs = r.cycles() / ((double) b.size() * kr);
+                    double rs = (r.cycles() + readsIn(r, moved, far3)) / ((double) b.size() * kr);
                     if (rs < bestScore) {
                         best = b;
                         bestRedo = r;
@@ -156,8 +161,14 @@ public final class LevelChoice {
                 moved.add(best);
                 add(profile, best, -MemoryPlanner.roundUp(best.size(), align), steps);
             }
+            prune(profile, target2, moved, redone, cost, far3, align, steps);
             if (!redone.isEmpty()) {
-                // Recompute the chosen activations, then choose again on the changed step.
+                // Recompute the chosen activations, then choose again on the changed step; but only if
+                // that step costs less than choosing here without recomputing: the copies' outputs (and
+                // their segments' intermediates) are alive at the later readers, often the backward's peak,
+                // so the next choice may have to move as much to L3 as before, and the recomputation then
+                // only adds its cycles.
+                MemoryPlan without = plan(g, live, target, keep, MAX_ROUNDS, done, applied);
                 List<String> why = new ArrayList<>(done.why());
                 double cyc = done.cycles();
                 for (Map.Entry<Buffer, Redo> e : redone.entrySet()) {
@@ -167,9 +178,15 @@ public final class LevelChoice {
                     why.add(String.format(java.util.Locale.ROOT, "%s (activation, %d B, free over %d of %d steps: recomputed, %d MACs, +%d cycles; through L3 +%d cycles)",
                             b.values().get(0).name(), b.size(), r.hi() - r.lo() + 1, steps + 1, r.macs(), Math.round(r.cycles()), Math.round(Math.max(0, cost.get(b)))));
                 }
-                apply(g, redone.values());
+                int mark = applied.size();
+                applied.add(apply(g, redone.values()));
                 Liveness again = Liveness.of(g, keep);
-                return plan(g, again, target, keep, round + 1, new Done(done.count() + redone.size(), cyc, why));
+                MemoryPlan with = plan(g, again, target, keep, round + 1, new Done(done.count() + redone.size(), cyc, why), applied);
+                if (added(with) < added(without)) return with;
+                // Undo this round and the later rounds it kept, latest first.
+                while (applied.size() > mark) applied.remove(applied.size() - 1).run();
+                return plan(g, live, target, keep, MAX_ROUNDS, done, applied); // places the buffers of live again
+
             }
             inL2.clear();
             staticL2.clear();
@@ -220,21 +237,66 @@ public final class LevelChoice {
         byCost.addAll(stat3);
         for (Buffer b : byCost) {
             if (!b.isStatic()) dynSum += b.size();
-            traffic += access.getOrDefault(b, new long[2])[0] * b.size();
+            traffic += access.getOrDefault(b, new long[2])[0];
             cycles += Math.max(0, cost.get(b));
         }
         byCost.sort(Comparator.comparingLong(Buffer::size).reversed().thenComparingInt(Buffer::id));
         List<String> largest = new ArrayList<>();
         for (Buffer b : byCost.subList(0, Math.min(8, byCost.size()))) {
             long[] a = access.getOrDefault(b, new long[2]);
-            largest.add(String.format(java.util.Locale.ROOT, "%s (%s, %d B, alive over %d of %d steps, %d accesses: +%d cycles)", b.values().get(0).name(),
-                    b.isStatic() ? "weights/state" : "activation/gradient", b.size(), b.isStatic() ? steps + 1 : b.end() - b.start() + 1, steps + 1, a[1],
+            largest.add(String.format(java.util.Locale.ROOT, "%s (%s, %d B, alive over %d of %d steps, %d B in %d transfers: +%d cycles)", b.values().get(0).name(),
+                    b.isStatic() ? "weights/state" : "activation/gradient", b.size(), b.isStatic() ? steps + 1 : b.end() - b.start() + 1, steps + 1, a[0], a[1],
                     Math.round(Math.max(0, cost.get(b)))));
         }
         long allStatic = staticBytes + l3Static;
         return new MemoryPlan(live, main, arena, lowerBound, off, l3Used, allStatic,
                 new Summary(moved.size(), l3Static, dynPeak, dynSum, traffic, Math.round(cycles), List.copyOf(largest), done.count(), Math.round(done.cycles()),
                         List.copyOf(done.why())));
+    }
+
+    /**
+     * Undoes the picks that later picks made unnecessary, the dearest first: a pick frees bytes at the
+     * steps over the target when it is taken, but the picks after it (a weight moved to L3 frees its
+     * bytes at every step) may free those steps again, and a pick whose bytes fit back under the target
+     * only adds cycles. Without this, the greedy keeps a recomputation (or a move) whose steps a later
+     * move covers, and a choice made for a slower L3 could cost more there than the choice made for a
+     * faster one (RecomputeChoiceTest).
+     */
+    private static void prune(long[] profile, long target2, Set<Buffer> moved, Map<Buffer, Redo> redone, Map<Buffer, Double> cost,
+                              java.util.function.ToDoubleFunction<long[]> far3, int align, int steps) {
+        record Pick(Buffer b, Redo r, double cycles) {}
+        List<Pick> picks = new ArrayList<>();
+        for (Buffer b : moved) picks.add(new Pick(b, null, Math.max(0, cost.get(b) + readsOf(b, redone.values(), far3))));
+        for (Map.Entry<Buffer, Redo> e : redone.entrySet()) picks.add(new Pick(e.getKey(), e.getValue(), e.getValue().cycles() + readsIn(e.getValue(), moved, far3)));
+        picks.sort(Comparator.comparingDouble(Pick::cycles).reversed().thenComparingInt(p -> p.b().id()));
+        for (Pick p : picks) {
+            long bytes = MemoryPlanner.roundUp(p.b().size(), align);
+            int lo = p.r() != null ? p.r().lo() : p.b().isStatic() ? 0 : p.b().start();
+            int hi = p.r() != null ? p.r().hi() : p.b().isStatic() ? steps : Math.min(p.b().end(), steps);
+            boolean fits = true;
+            for (int s = lo; s <= hi && fits; s++) fits = profile[s] + bytes <= target2;
+            if (!fits) continue;
+            for (int s = lo; s <= hi; s++) profile[s] += bytes;
+            if (p.r() != null) redone.remove(p.b());
+            else moved.remove(p.b());
+        }
+    }
+
+    /** What the recomputations {@code rs} add by reading {@code b} through L3 instead of L2. */
+    private static double readsOf(Buffer b, java.util.Collection<Redo> rs, java.util.function.ToDoubleFunction<long[]> far3) {
+        double c = 0;
+        for (Redo r : rs) {
+            long[] a = r.reads().get(b);
+            if (a != null) c += far3.applyAsDouble(a);
+        }
+        return c;
+    }
+
+    /** What recomputation {@code r} adds by reading the buffers of {@code moved} through L3 instead of L2. */
+    private static double readsIn(Redo r, Set<Buffer> moved, java.util.function.ToDoubleFunction<long[]> far3) {
+        double c = 0;
+        for (Map.Entry<Buffer, long[]> e : r.reads().entrySet()) if (moved.contains(e.getKey())) c += far3.applyAsDouble(e.getValue());
+        return c;
     }
 
     /**
@@ -295,27 +357,59 @@ public final class LevelChoice {
             for (Node u : rs) if (pos.get(u) >= gapHi) late.add(u);
             long macs = 0;
             double cycles = 0;
+            Map<Buffer, long[]> reads = new IdentityHashMap<>();
             for (Node s : segment) {
                 List<org.traindeeploy.ir.TensorType> in = new ArrayList<>();
                 for (Value u : s.inputs()) in.add(u == null ? null : u.type());
                 List<org.traindeeploy.ir.TensorType> ot = List.of(s.output(0).type());
                 macs += s.op().macs(in, ot);
                 if (l1 > 0 && org.traindeeploy.tiling.Tiler.isView(s, live::bufferOf)) continue; // a Reshape of a computed value: no code
-                cycles += l1 > 0 ? org.traindeeploy.tiling.Tiler.tile(s, l1, target, live::bufferOf).cycles()
-                        : (2.0 * s.op().macs(in, ot) + s.op().flops(in, ot)) / target.flopsPerCycle();
+                if (l1 == 0) {
+                    cycles += (2.0 * s.op().macs(in, ot) + s.op().flops(in, ot)) / target.flopsPerCycle();
+                    continue;
+                }
+                org.traindeeploy.tiling.Tiler.Tiling t = org.traindeeploy.tiling.Tiler.tile(s, l1, target, live::bufferOf);
+                cycles += t.cycles();
+                for (int k = 0; k < t.moved().length; k++) {
+                    org.traindeeploy.ir.TileContract.Operand o = t.contract().operands().get(k);
+                    if (t.moved()[k] == 0 || o.role() != org.traindeeploy.ir.TileContract.Role.IN) continue;
+                    Value u = s.input(o.index());
+                    // Through the segment's views (a copied Reshape of an outside value reads that value's buffer).
+                    while (u != null && segment.contains(u.producer()) && org.traindeeploy.tiling.Tiler.isView(u.producer(), live::bufferOf)) u = u.producer().input(0);
+                    if (u == null || segment.contains(u.producer())) continue; // computed by the copy itself
+                    Buffer rb = live.bufferOf(u);
+                    if (rb == null) continue;
+                    long[] a = reads.computeIfAbsent(rb, x -> new long[2]);
+                    a[0] += t.moved()[k];
+                    a[1] += t.tiles() / t.period(k);
+                }
             }
-            out.put(b, new Redo(n, List.copyOf(segment), late, nodes.get(gapHi), gapLo + 1, gapHi - 1, Math.max(1, cycles), macs));
+            out.put(b, new Redo(n, List.copyOf(segment), late, nodes.get(gapHi), gapLo + 1, gapHi - 1, Math.max(1, cycles), macs, reads));
         }
         return out;
     }
 
-    /** Copies of the chosen nodes, each just before the first reader it serves. */
-    private static void apply(Graph g, java.util.Collection<Redo> rs) {
+    /** The cycles a plan's choice adds to the step: its moves to L3 and its recomputation. */
+    private static long added(MemoryPlan p) { return p.levels().addedCycles() + p.levels().recomputeCycles(); }
+
+    /**
+     * Copies of the chosen nodes, each just before the first reader it serves; returns what undoes
+     * them (the readers read the original values again, the copies removed, the order as it was).
+     */
+    private static Runnable apply(Graph g, java.util.Collection<Redo> rs) {
         List<Node> order = new ArrayList<>(g.nodes());
         Map<Node, List<Node>> before = new IdentityHashMap<>();
+        List<Runnable> undo = new ArrayList<>();
         for (Redo r : rs) {
+            Value original = r.segment().get(r.segment().size() - 1).output(0);
             List<Node> cs = org.traindeeploy.passes.Recomputation.copyFor(g, r.segment(), r.late());
-            if (!cs.isEmpty()) before.computeIfAbsent(r.before(), k -> new ArrayList<>()).addAll(cs);
+            if (cs.isEmpty()) continue;
+            before.computeIfAbsent(r.before(), k -> new ArrayList<>()).addAll(cs);
+            Value copy = cs.get(cs.size() - 1).output(0);
+            undo.add(() -> {
+                for (Node u : r.late()) g.replaceUses(u, copy, original);
+                for (int i = cs.size() - 1; i >= 0; i--) g.removeNode(cs.get(i));
+            });
         }
         List<Node> out = new ArrayList<>();
         for (Node n : order) {
@@ -323,38 +417,64 @@ public final class LevelChoice {
             out.add(n);
         }
         g.reorder(out);
+        return () -> {
+            for (int i = undo.size() - 1; i >= 0; i--) undo.get(i).run();
+            g.reorder(order);
+        };
     }
 
-    /** Per buffer: {bytes-multiples moved (one per write and per read), accesses}: each writer and reader node touches it once. */
-    private static Map<Buffer, long[]> accesses(Graph g, Liveness live) {
+    /**
+     * Per buffer: {bytes moved between its level and L1 per step, DMA transfers}. On a target with L1
+     * these are what the tilings of its writers and readers move (the tiler's {@code moved} and
+     * transfers of each operand in the buffer, as the step report and the generated code count them):
+     * an input re-fetched for every tile of a dim it does not use moves once per visit, and a node that
+     * reads and writes the buffer in place (an optimizer update) loads it and stores it. Without L1
+     * (no tiling) each writer and reader moves the buffer once.
+     */
+    private static Map<Buffer, long[]> accesses(Graph g, Liveness live, Target target) {
         Map<Buffer, long[]> m = new IdentityHashMap<>();
+        long l1 = target.hasLevel("L1") ? target.level("L1").sizeBytes() : 0;
+        java.util.function.Function<Value, Object> bufferOf = live::bufferOf;
         for (Node n : g.nodes()) {
+            if (l1 > 0) {
+                if (org.traindeeploy.tiling.Tiler.isView(n, bufferOf)) continue; // a Reshape sharing its input's buffer: no code
+                org.traindeeploy.tiling.Tiler.Tiling t = org.traindeeploy.tiling.Tiler.tile(n, l1, target, bufferOf);
+                for (int k = 0; k < t.moved().length; k++) {
+                    if (t.moved()[k] == 0) continue;
+                    org.traindeeploy.ir.TileContract.Operand o = t.contract().operands().get(k);
+                    Value v = o.role() == org.traindeeploy.ir.TileContract.Role.IN ? n.input(o.index()) : n.output(o.index());
+                    Buffer b = v == null ? null : live.bufferOf(v);
+                    if (b != null) inc(m, b, t.moved()[k], t.tiles() / t.period(k));
+                }
+                continue;
+            }
             java.util.Set<Buffer> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             for (Value v : n.inputs()) {
                 Buffer b = v == null ? null : live.bufferOf(v);
-                if (b != null && seen.add(b)) inc(m, b);
+                if (b != null && seen.add(b)) inc(m, b, b.size(), 1);
             }
             for (Value v : n.outputs()) {
                 Buffer b = live.bufferOf(v);
-                if (b != null && seen.add(b)) inc(m, b);
+                if (b != null && seen.add(b)) inc(m, b, b.size(), 1);
             }
         }
-        // A state written by a copy at the end of the step: one more read of its next value and one write.
+        // A state written by a copy at the end of the step: its next value read once more and the state written once.
         g.stateUpdates().forEach((s, next) -> {
             Buffer d = live.bufferOf(s);
             Buffer src = live.bufferOf(next);
             if (d != null && src != null && d != src) {
-                inc(m, d);
-                inc(m, src);
+                long bytes = s.type().bytes();
+                inc(m, d, bytes, 1);
+                inc(m, src, bytes, 1);
             }
         });
         return m;
     }
 
-    private static void inc(Map<Buffer, long[]> m, Buffer b) {
+    private static void inc(Map<Buffer, long[]> m, Buffer b, long bytes, long transfers) {
         long[] a = m.computeIfAbsent(b, k -> new long[2]);
-        a[0]++;
-        a[1]++;
+        a[0] += bytes;
+        a[1] += transfers;
     }
 
     private static void add(long[] profile, Buffer b, long bytes, int steps) {
