@@ -89,6 +89,23 @@ void td_conv_im2col(const td_conv_args *a) {
         if (b > 0) td_barrier(); /* everyone is done reading col of the previous image */
         td_im2col(a, b);
         td_barrier();
+#ifdef TD_HOST_GEMM
+        {
+            /* Y[b] = W col (+ the bias per output channel) through the host's SIMD product (td_gemm.h) */
+            td_gemm p;
+            td_hepi x;
+            p.a = a->w, p.ars = rows, p.ats = 1;
+            p.b = a->col, p.bts = plane, p.bcs = 1;
+            p.m = g->m, p.n = plane, p.k = rows;
+            p.c = a->y + (size_t)b * g->m * plane, p.e.ldc = plane, p.e.ldr = 0, p.e.alpha = 1, p.e.accumulate = 0;
+            p.bias = NULL, p.res = NULL;
+            td_gemm_init(&p, 0, 1);
+            x.rbias = a->b, x.lt = NULL, x.lb = NULL, x.rank = 0, x.scale = 1;
+            td_hgemm_run(&p, 1, NULL, NULL, &x);
+            (void)blocks, (void)lo, (void)hi, (void)u;
+            continue;
+        }
+#endif
         td_split(g->m * blocks, &lo, &hi);
         for (u = lo; u < hi; u++) {
             int32_t oc = u / blocks;
