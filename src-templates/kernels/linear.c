@@ -659,7 +659,14 @@ void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const i
         for (t0 = 0; t0 < k; t0 += TD_HKC) {
             const int32_t kc = k - t0 < TD_HKC ? k - t0 : TD_HKC;
             if (k > TD_HKC || packed != p * panels + pn) {
-                td_hpack_panel(buf, pb + (size_t)t0 * g->bts, g->bts, g->bcs, kc, cols);
+                if (x != NULL && x->pack != NULL) {
+                    int32_t t, j;
+                    x->pack(buf, TD_HNR, x->ctx, p, t0, kc, j0, cols);
+                    for (t = 0; cols < TD_HNR && t < kc; t++)
+                        for (j = cols; j < TD_HNR; j++) buf[(size_t)t * TD_HNR + j] = 0;
+                } else {
+                    td_hpack_panel(buf, pb + (size_t)t0 * g->bts, g->bts, g->bcs, kc, cols);
+                }
                 packed = p * panels + pn;
             }
             kern[rows](pa + (size_t)t0 * g->ats, g->ars, g->ats, buf, kc, tot, t0 == 0);
@@ -707,7 +714,7 @@ void td_lora_linear(const td_lora_linear_args *a) {
     g.c = a->y, g.e.ldc = n, g.e.ldr = 0, g.e.alpha = a->alpha, g.e.accumulate = 0;
     g.bias = a->b, g.res = NULL;
     td_gemm_init(&g, 0, !a->trans_w);
-    x.rbias = NULL, x.lt = a->t, x.lb = a->lb, x.rank = a->r, x.scale = (float)a->scale;
+    x.rbias = NULL, x.lt = a->t, x.lb = a->lb, x.rank = a->r, x.scale = (float)a->scale, x.pack = NULL, x.ctx = NULL;
     td_hgemm_run(&g, 1, NULL, NULL, &x);
 }
 #endif /* TD_HOST_GEMM */

@@ -65,14 +65,18 @@ void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const in
 #endif
 
 #ifdef TD_HOST_GEMM
-/* What td_hgemm_run adds to td_gemm's epilogue: a bias per row (convolutions: C(i, j) = sum + rbias[i]),
-   or LoRA's rank terms (C(i, j) = alpha sum + bias[j] + sum_q scale lt[i rank + q] lb[j rank + q],
-   rank > 0; e.accumulate and res unused then). */
+/* What td_hgemm_run adds to td_gemm: a bias per row (convolutions: C(i, j) = sum + rbias[i]), or LoRA's
+   rank terms (C(i, j) = alpha sum + bias[j] + sum_q scale lt[i rank + q] lb[j rank + q], rank > 0;
+   e.accumulate and res unused then); and B given by a function instead of g->b (pack != NULL:
+   dst[t * ld + j] = B(t0 + t, j0 + j) of product p for t < kc, j < cols, e.g. a convolution's
+   unfolded input, read straight from the image). */
 typedef struct {
     const float *rbias;
     const float *lt, *lb;
     int32_t rank;
     float scale;
+    void (*pack)(float *dst, int32_t ld, const void *ctx, int32_t p, int32_t t0, int32_t kc, int32_t j0, int32_t cols);
+    const void *ctx;
 } td_hepi;
 
 /* td_gemm_run with td_hepi's extras (x may be NULL); g->fn, g->small unused. */
