@@ -597,7 +597,7 @@ static void td_hpack_panel(float *dst, const float *b, int32_t bts, int32_t bcs,
    td_gemm.h says (alpha, bias, res, accumulate; x: a bias per row or LoRA's rank terms). The same
    forms as the device's epilogue (TD_GEMM_EPILOGUE, TD_LORA_KERNEL), in float. */
 static void td_hepi_block(const td_vf *tot, int32_t rows, int32_t cols, float *c, const float *bias, const float *res,
-                          const td_epi *e, const td_hepi *x, int32_t i0, int32_t j0) {
+                          const td_epi *e, const td_hepi *x, const float *lbp, int32_t i0, int32_t j0) {
     const float alpha = (float)e->alpha;
     const td_vf va = td_vsplat(alpha);
     int32_t i, v;
@@ -615,7 +615,8 @@ static void td_hepi_block(const td_vf *tot, int32_t rows, int32_t cols, float *c
                 for (q = 0; q < rank; q++) {
                     td_vf bq = td_vsplat(0);
                     const float av = x->scale != 1 ? x->scale * lt[q] : lt[q];
-                    for (l = 0; l < TD_HOST_VW && l < nl; l++) bq[l] = x->lb[(size_t)(j0 + j + l) * rank + q];
+                    if (lbp != NULL) bq = td_vld(lbp + (size_t)q * TD_HNR + j);
+                    else for (l = 0; l < TD_HOST_VW && l < nl; l++) bq[l] = x->lb[(size_t)(j0 + j + l) * rank + q];
                     s = TD_VFMA(td_vsplat(av), bq, s);
                 }
             } else if (x != NULL && x->rbias != NULL) {
@@ -641,6 +642,8 @@ void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const i
     const int32_t m = g->m, n = g->n, k = g->k;
     const int32_t panels = (n + TD_HNR - 1) / TD_HNR, rblocks = (m + TD_HMR - 1) / TD_HMR;
     float *buf = td_hpack[td_core_id()];
+    /* LoRA's B panel [rank][TD_HNR] packed after B's when both fit the scratch (else gathered per block) */
+    const int32_t lbpack = x != NULL && x->rank > 0 && k + x->rank <= TD_HKC;
     int32_t lo, hi, u, packed = -1;
     td_vf tot[TD_HMR * TD_HNV];
     td_epi e = g->e;
@@ -667,12 +670,14 @@ void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const i
                 } else {
                     td_hpack_panel(buf, pb + (size_t)t0 * g->bts, g->bts, g->bcs, kc, cols);
                 }
+                if (lbpack) td_hpack_panel(buf + (size_t)k * TD_HNR, x->lb + (size_t)j0 * x->rank, 1, x->rank, x->rank, cols);
                 packed = p * panels + pn;
             }
             kern[rows](pa + (size_t)t0 * g->ats, g->ars, g->ats, buf, kc, tot, t0 == 0);
         }
         td_hepi_block(tot, rows, cols, pc, g->bias != NULL ? g->bias + j0 : NULL,
-                      g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL, &e, x, i0, j0);
+                      g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL, &e, x,
+                      lbpack ? buf + (size_t)k * TD_HNR : NULL, i0, j0);
     }
 }
 
