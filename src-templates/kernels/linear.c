@@ -643,7 +643,7 @@ void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const i
     const int32_t panels = (n + TD_HNR - 1) / TD_HNR, rblocks = (m + TD_HMR - 1) / TD_HMR;
     float *buf = td_hpack[td_core_id()];
     /* LoRA's B panel [rank][TD_HNR] packed after B's when both fit the scratch (else gathered per block) */
-    const int32_t lbpack = x != NULL && x->rank > 0 && k + x->rank <= TD_HKC;
+    const int32_t lbpack = x != NULL && x->rank > 0 && k > 0 && k + x->rank <= TD_HKC;
     int32_t lo, hi, u, packed = -1;
     td_vf tot[TD_HMR * TD_HNV];
     td_epi e = g->e;
