@@ -23,8 +23,12 @@ TD_CFLAGS = -fno-strict-aliasing
 <#if memory.doubleFpu>
 # The host's matrix products and convolutions (kernels/linear.c, conv.c: TD_HOST_GEMM) are float SIMD:
 # -march=native gives them this machine's widest vectors and FMA (the host target builds where it runs;
-# docs/codegen.md, *The host's product*). HOST_ARCH= builds a binary for any x86-64 (SSE, no FMA; other sums in the last bits).
-HOST_ARCH ?= -march=native
+# docs/codegen.md, *The host's product*). HOST_ARCH= builds a binary for any x86-64 (SSE, no FMA; other
+# sums in the last bits). TD_HOST_CPU names this CPU's feature flags in the command line, so that a
+# compiler cache (ccache hashes the command, and -march=native reads the same on every CPU) never hands
+# back an object built for another CPU.
+TD_HOST_CPU := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cksum | cut -d' ' -f1)
+HOST_ARCH ?= -march=native -DTD_HOST_CPU=$(TD_HOST_CPU)
 </#if>
 
 SRCS = main.c network.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
