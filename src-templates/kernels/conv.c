@@ -2,7 +2,8 @@
  * 2-D convolution (cross-correlation with groups), forward and both gradients.
  * td_conv_im2col (group 1): per image, the cores first unfold the input into col
  * [c*kh*kw, oh*ow] (zeros where the window hangs over the padding), then multiply W [m, c*kh*kw]
- * by it in 1x4 register blocks. td_conv_direct (any group, e.g. depthwise) walks the taps of
+ * by it in 1x4 register blocks (on the host, TD_HOST_GEMM: the SIMD product of td_gemm.h, its panels
+ * of col packed straight from the image, td_conv_hpack). td_conv_direct (any group, e.g. depthwise) walks the taps of
  * each output element. The reduction order is (input channel, kernel row, kernel column), the
  * reference's order; sums are blocked (by TD_SUM_BLOCK rows of the GEMM, by input channel, output
  * channel or output row in the direct forms) so that they stay accurate in a float td_acc.
@@ -97,12 +98,12 @@ static void td_conv_hpack(float *dst, int32_t ld, const void *ctx, int32_t p, in
             if (hy < 0 || hy >= g->h) {
                 for (e = 0; e < run; e++) d[q + e] = 0;
             } else if (g->sw == 1) {
-                const float *xr = xp + (size_t)hy * g->w + ox0 + off;
+                /* output column ox0 + e reads input column ox0 + e + off: in bounds for lo <= e < hi */
                 int32_t lo = -off - ox0 > 0 ? -off - ox0 : 0, hi = g->w - off - ox0 < run ? g->w - off - ox0 : run;
                 if (lo > run) lo = run;
                 if (hi < lo) hi = lo;
                 for (e = 0; e < lo; e++) d[q + e] = 0;
-                if (hi > lo) memcpy(d + q + lo, xr + lo, (size_t)(hi - lo) * sizeof(float));
+                if (hi > lo) memcpy(d + q + lo, xp + (size_t)hy * g->w + (ox0 + off + lo), (size_t)(hi - lo) * sizeof(float));
                 for (e = hi; e < run; e++) d[q + e] = 0;
             } else {
                 const float *xr = xp + (size_t)hy * g->w;

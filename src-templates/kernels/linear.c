@@ -10,6 +10,10 @@
  * Work is split over (block of rows, block of columns) units, each output computed by exactly one
  * core: blocks of 4 rows, or of single rows when 4-row blocks would leave cores idle; 4 columns,
  * then a block of 2 and of 1 for the remainder.
+ *
+ * That is the devices' product (and the siracusa host simulation's). The host target (TD_HOST_GEMM,
+ * td_gemm.h) compiles the float SIMD product at the end of this file instead: td_gemm_run,
+ * td_lora_linear and conv.c's im2col run through td_hgemm_run.
  */
 #include "td_kernels.h"
 #include "td_math.h"
