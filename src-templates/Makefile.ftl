@@ -20,6 +20,16 @@ CPPFLAGS += -DTD_NUM_CORES=$(CORES) -I. -Iruntime -Ikernels
 LDLIBS += -lpthread -lm
 # Tensors of different types share the planned arena's bytes over the step.
 TD_CFLAGS = -fno-strict-aliasing
+<#if memory.doubleFpu>
+# The host's matrix products and convolutions (kernels/linear.c, conv.c: TD_HOST_GEMM) are float SIMD:
+# -march=native gives them this machine's widest vectors and FMA (the host target builds where it runs;
+# docs/codegen.md, *The host's product*). HOST_ARCH= builds a binary for any x86-64 (SSE, no FMA; other
+# sums in the last bits). TD_HOST_CPU names this CPU's feature flags in the command line, so that a
+# compiler cache (ccache hashes the command, and -march=native reads the same on every CPU) never hands
+# back an object built for another CPU.
+TD_HOST_CPU := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cksum | cut -d' ' -f1)
+HOST_ARCH ?= -march=native -DTD_HOST_CPU=$(TD_HOST_CPU)
+</#if>
 
 SRCS = main.c network.c runtime/td_runtime_host.c<#list kernelSources as k> kernels/${k}</#list>
 HDRS = td_target.h td_plan.h network.h network_data.h runtime/td_runtime.h kernels/td_kernels.h kernels/td_args.h kernels/td_math.h kernels/td_nd.h kernels/td_gemm.h<#if memory.l1 gt 0> kernels/td_tiled.h</#if>
@@ -27,13 +37,13 @@ HDRS = td_target.h td_plan.h network.h network_data.h runtime/td_runtime.h kerne
 OBJS = $(SRCS:.c=.o) network_data.o
 
 harness: $(OBJS)
-	$(CC) $(CFLAGS) $(TD_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(TD_CFLAGS) $(HOST_ARCH) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
 %.o: %.c $(HDRS) Makefile
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) $(HOST_ARCH) -c -o $@ $<
 
 network_data.o: network_data.S network_data.bin Makefile
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) -c -o $@ network_data.S
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(TD_CFLAGS) $(HOST_ARCH) -c -o $@ network_data.S
 
 <#if memory.l1 gt 0>
 # ---- rv32: the same sources as bare-metal firmware, run under qemu (docs/rv32.md) ----

@@ -2,7 +2,8 @@
  * 2-D convolution (cross-correlation with groups), forward and both gradients.
  * td_conv_im2col (group 1): per image, the cores first unfold the input into col
  * [c*kh*kw, oh*ow] (zeros where the window hangs over the padding), then multiply W [m, c*kh*kw]
- * by it in 1x4 register blocks. td_conv_direct (any group, e.g. depthwise) walks the taps of
+ * by it in 1x4 register blocks (on the host, TD_HOST_GEMM: the SIMD product of td_gemm.h, its panels
+ * of col packed straight from the image, td_conv_hpack). td_conv_direct (any group, e.g. depthwise) walks the taps of
  * each output element. The reduction order is (input channel, kernel row, kernel column), the
  * reference's order; sums are blocked (by TD_SUM_BLOCK rows of the GEMM, by input channel, output
  * channel or output row in the direct forms) so that they stay accurate in a float td_acc.
@@ -74,12 +75,72 @@ static void td_im2col(const td_conv_args *a, int32_t b) {
     }
 }
 
+#ifdef TD_HOST_GEMM
+/* The host's SIMD product (td_gemm.h) packs its panels of col straight from the image (td_hepi.pack):
+   dst[t * ld + q] = col(t0 + t, j0 + q) of image p, the values td_im2col would unfold; no scratch, no
+   barrier. With unit column strides a kernel row's in-bounds run is one copy. */
+static void td_conv_hpack(float *dst, int32_t ld, const void *ctx, int32_t p, int32_t t0, int32_t kc, int32_t j0,
+                          int32_t cols) {
+    const td_conv_args *a = (const td_conv_args *)ctx;
+    const td_conv_geom *g = &a->g;
+    int32_t t;
+    for (t = 0; t < kc; t++) {
+        const int32_t r = t0 + t, ic = r / (g->kh * g->kw), i = (r / g->kw) % g->kh, j = r % g->kw;
+        const int32_t off = j * g->dw - g->pl;
+        const float *xp = a->x + ((size_t)p * g->c + ic) * g->h * g->w;
+        float *d = dst + (size_t)t * ld;
+        int32_t q = 0;
+        while (q < cols) {
+            const int32_t o = j0 + q, oy = o / g->ow, ox0 = o % g->ow;
+            const int32_t run = g->ow - ox0 < cols - q ? g->ow - ox0 : cols - q;
+            const int32_t hy = oy * g->sh - g->pt + i * g->dh;
+            int32_t e;
+            if (hy < 0 || hy >= g->h) {
+                for (e = 0; e < run; e++) d[q + e] = 0;
+            } else if (g->sw == 1) {
+                /* output column ox0 + e reads input column ox0 + e + off: in bounds for lo <= e < hi */
+                int32_t lo = -off - ox0 > 0 ? -off - ox0 : 0, hi = g->w - off - ox0 < run ? g->w - off - ox0 : run;
+                if (lo > run) lo = run;
+                if (hi < lo) hi = lo;
+                for (e = 0; e < lo; e++) d[q + e] = 0;
+                if (hi > lo) memcpy(d + q + lo, xp + (size_t)hy * g->w + (ox0 + off + lo), (size_t)(hi - lo) * sizeof(float));
+                for (e = hi; e < run; e++) d[q + e] = 0;
+            } else {
+                const float *xr = xp + (size_t)hy * g->w;
+                for (e = 0; e < run; e++) {
+                    const int32_t wx = (ox0 + e) * g->sw + off;
+                    d[q + e] = wx >= 0 && wx < g->w ? xr[wx] : 0.0f;
+                }
+            }
+            q += run;
+        }
+    }
+}
+#endif
+
 void td_conv_im2col(const td_conv_args *a) {
     const td_conv_geom *g = &a->g;
     int32_t rows = g->cg * g->kh * g->kw;
     int32_t plane = g->oh * g->ow;
     int32_t blocks = (plane + TD_NB - 1) / TD_NB;
     int32_t b;
+#ifdef TD_HOST_GEMM
+    {
+        /* Y[b] = W col[b] (+ the bias per output channel), every image in one call */
+        td_gemm p;
+        td_hepi x;
+        p.a = a->w, p.ars = rows, p.ats = 1;
+        p.b = a->x, p.bts = plane, p.bcs = 1; /* (B comes from td_conv_hpack) */
+        p.m = g->m, p.n = plane, p.k = rows;
+        p.c = a->y, p.e.ldc = plane, p.e.ldr = 0, p.e.alpha = 1, p.e.accumulate = 0;
+        p.bias = NULL, p.res = NULL;
+        td_gemm_init(&p, 0, 1);
+        x.rbias = a->b, x.lt = NULL, x.lb = NULL, x.rank = 0, x.scale = 1, x.pack = td_conv_hpack, x.ctx = a;
+        td_hgemm_run(&p, g->n, NULL, NULL, &x);
+        (void)blocks, (void)b;
+        return;
+    }
+#endif
     if (td_conv_pointwise(g)) {
         td_conv_pw_forward(a);
         return;

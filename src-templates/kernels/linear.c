@@ -10,6 +10,10 @@
  * Work is split over (block of rows, block of columns) units, each output computed by exactly one
  * core: blocks of 4 rows, or of single rows when 4-row blocks would leave cores idle; 4 columns,
  * then a block of 2 and of 1 for the remainder.
+ *
+ * That is the devices' product (and the siracusa host simulation's). The host target (TD_HOST_GEMM,
+ * td_gemm.h) compiles the float SIMD product at the end of this file instead: td_gemm_run,
+ * td_lora_linear and conv.c's im2col run through td_hgemm_run.
  */
 #include "td_kernels.h"
 #include "td_math.h"
@@ -66,6 +70,8 @@ static int32_t td_epi_mode(const td_epi *e, const float *bias, const float *res)
     if (one && bias == NULL) return TD_EPI_R1;
     return TD_EPI_ANY;
 }
+
+#ifndef TD_HOST_GEMM /* the portable product (devices; the host's is td_hgemm_run, below) */
 
 #define TD_EPI_LOCALS(e)                 \
     const td_real alpha = (e)->alpha;    \
@@ -278,6 +284,8 @@ void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const in
     }
 }
 
+#endif /* !TD_HOST_GEMM */
+
 void td_linear(const td_linear_args *a) {
     td_gemm g;
     g.a = a->x, g.ars = a->k, g.ats = 1;
@@ -320,6 +328,7 @@ void td_matmul(const td_matmul_args *a) {
     td_gemm_run(&g, a->batch, a->a_off, a->b_off);
 }
 
+#ifndef TD_HOST_GEMM /* the portable LoRA product (the host's is td_hgemm_run, below) */
 /* ---- LoraLinear: a Linear with its LoRA adapter's low-rank term in the same output blocks ---- */
 
 /* What a LoRA output block does after its sums: C(i, j) = alpha * sum + bias[j] + the rank terms
@@ -434,3 +443,287 @@ void td_lora_linear(const td_lora_linear_args *a) {
         u += nblk;
     }
 }
+
+#endif /* !TD_HOST_GEMM */
+
+#ifdef TD_HOST_GEMM
+/*
+ * ---- The host's product (td_gemm.h, TD_HOST_GEMM) ----
+ *
+ * Float SIMD through the compiler's vector extensions: TD_HOST_VW lanes (16 with AVX-512, 8 with
+ * AVX, else 4: SSE on plain x86-64, NEON on arm64, scalar code elsewhere; the host Makefile builds
+ * with -march=native, docs/codegen.md, *The host's product*). A unit is TD_HMR rows x one panel of TD_HNR = TD_HNV vectors of
+ * columns: the core packs the panel of B ([t][TD_HNR], zeros past n) into its scratch once for all
+ * the row blocks it runs in that panel, and the block's sums stay in TD_HMR x TD_HNV vector
+ * registers, one broadcast of A(i, t) and one fused multiply-add per vector and term. Every sum runs
+ * in index order from zero, blocked by TD_SUM_BLOCK terms (the device's float sums, td_math.h); the
+ * padded lanes and short row blocks do the same arithmetic, so an output's value depends only on its
+ * operands, not on the split or the block it falls in.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#ifndef TD_HOST_VW
+#if defined(__AVX512F__)
+#define TD_HOST_VW 16
+#elif defined(__AVX__)
+#define TD_HOST_VW 8
+#else
+#define TD_HOST_VW 4
+#endif
+#endif
+
+typedef float td_vf __attribute__((vector_size(TD_HOST_VW * 4)));
+
+/* c + a b as one fused multiply-add where the machine has one (one rounding, as fmadd.s on the device),
+   else a multiply and an add (-std=c99: the compiler does not contract them). */
+#if TD_HOST_VW == 16 && defined(__AVX512F__)
+#define TD_VFMA(a, b, c) ((td_vf)_mm512_fmadd_ps((__m512)(a), (__m512)(b), (__m512)(c)))
+#define TD_HOST_FMA 1
+#elif TD_HOST_VW == 8 && defined(__FMA__)
+#define TD_VFMA(a, b, c) ((td_vf)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
+#define TD_HOST_FMA 1
+#elif TD_HOST_VW == 4 && defined(__FMA__)
+#define TD_VFMA(a, b, c) ((td_vf)_mm_fmadd_ps((__m128)(a), (__m128)(b), (__m128)(c)))
+#define TD_HOST_FMA 1
+#else
+#define TD_VFMA(a, b, c) ((c) + (a) * (b))
+#endif
+
+#if TD_HOST_VW == 16 && defined(__AVX512F__)
+#define td_vsplat(x) ((td_vf)_mm512_set1_ps(x))
+#elif TD_HOST_VW == 8 && defined(__AVX__)
+#define td_vsplat(x) ((td_vf)_mm256_set1_ps(x))
+#elif TD_HOST_VW == 4 && defined(__SSE__)
+#define td_vsplat(x) ((td_vf)_mm_set1_ps(x))
+#else
+static inline td_vf td_vsplat(float x) {
+    td_vf v;
+    int32_t l;
+    TD_UNROLL for (l = 0; l < TD_HOST_VW; l++) v[l] = x;
+    return v;
+}
+#endif
+
+static inline td_vf td_vld(const float *p) {
+    td_vf v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* the first n lanes from p, zeros after */
+static inline td_vf td_vldn(const float *p, int32_t n) {
+    float tmp[TD_HOST_VW] = {0};
+    if (n >= TD_HOST_VW) return td_vld(p);
+    memcpy(tmp, p, (size_t)n * sizeof(float));
+    return td_vld(tmp);
+}
+
+/* the first n lanes of v to p */
+static inline void td_vstn(float *p, td_vf v, int32_t n) {
+    if (n >= TD_HOST_VW) {
+        memcpy(p, &v, sizeof v);
+    } else {
+        float tmp[TD_HOST_VW];
+        memcpy(tmp, &v, sizeof v);
+        memcpy(p, tmp, (size_t)n * sizeof(float));
+    }
+}
+
+#define TD_HNV 2
+#define TD_HNR (TD_HNV * TD_HOST_VW)
+#define TD_HMR 6
+/* Terms of B's panel packed at once (a multiple of TD_SUM_BLOCK); a longer reduction packs in chunks
+   of this many per row block. */
+#define TD_HKC 1024
+
+/* Each core's packed panel of B. */
+static float td_hpack[TD_NUM_CORES][TD_HKC * TD_HNR] __attribute__((aligned(64)));
+
+/* tot[i][v] (+)= the sums of the kc terms of A's rows i (A(i, t) = a[i ars + t ats]) with the packed
+   panel bp [kc][TD_HNR]: per TD_SUM_BLOCK terms a partial sum from zero, then added into tot (first:
+   the first block's is tot). */
+#define TD_HKERNEL(MR)                                                                                  \
+    static void td_hk##MR(const float *a, int32_t ars, int32_t ats, const float *bp, int32_t kc, td_vf *tot, \
+                          int32_t first) {                                                               \
+        int32_t t0, i, v;                                                                                \
+        for (t0 = 0; t0 < kc; t0 += TD_SUM_BLOCK) {                                                      \
+            const int32_t nt = kc - t0 < TD_SUM_BLOCK ? kc - t0 : TD_SUM_BLOCK;                          \
+            const float *pa = a + (size_t)t0 * ats, *pb = bp + (size_t)t0 * TD_HNR;                      \
+            td_vf s[MR][TD_HNV];                                                                         \
+            int32_t t;                                                                                   \
+            TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (v = 0; v < TD_HNV; v++) s[i][v] = td_vsplat(0); \
+            for (t = 0; t < nt; t++, pa += ats, pb += TD_HNR) {                                          \
+                td_vf bv[TD_HNV];                                                                        \
+                TD_UNROLL for (v = 0; v < TD_HNV; v++) bv[v] = td_vld(pb + v * TD_HOST_VW);              \
+                TD_UNROLL for (i = 0; i < MR; i++) {                                                     \
+                    const td_vf av = td_vsplat(pa[(size_t)i * ars]);                                     \
+                    TD_UNROLL for (v = 0; v < TD_HNV; v++) s[i][v] = TD_VFMA(av, bv[v], s[i][v]);        \
+                }                                                                                        \
+            }                                                                                            \
+            if (first && t0 == 0)                                                                        \
+                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (v = 0; v < TD_HNV; v++) tot[i * TD_HNV + v] = s[i][v]; \
+            else                                                                                         \
+                TD_UNROLL for (i = 0; i < MR; i++) TD_UNROLL for (v = 0; v < TD_HNV; v++) tot[i * TD_HNV + v] += s[i][v]; \
+        }                                                                                                \
+    }
+TD_HKERNEL(1)
+TD_HKERNEL(2)
+TD_HKERNEL(3)
+TD_HKERNEL(4)
+TD_HKERNEL(5)
+TD_HKERNEL(6)
+
+typedef void (*td_hk_fn)(const float *, int32_t, int32_t, const float *, int32_t, td_vf *, int32_t);
+
+/* dst [kc][TD_HNR] = B(t, j) = b[t bts + j bcs] for j < cols, 0 for the rest of the panel. */
+static void td_hpack_panel(float *dst, const float *b, int32_t bts, int32_t bcs, int32_t kc, int32_t cols) {
+    int32_t t, j;
+    if (bcs == 1) {
+        for (t = 0; t < kc; t++) {
+            float *d = dst + (size_t)t * TD_HNR;
+            memcpy(d, b + (size_t)t * bts, (size_t)cols * sizeof(float));
+            for (j = cols; j < TD_HNR; j++) d[j] = 0;
+        }
+    } else {
+        for (j = 0; j < cols; j++) {
+            const float *bj = b + (size_t)j * bcs;
+            float *d = dst + j;
+            for (t = 0; t < kc; t++) d[(size_t)t * TD_HNR] = bj[(size_t)t * bts];
+        }
+        for (t = 0; cols < TD_HNR && t < kc; t++)
+            for (j = cols; j < TD_HNR; j++) dst[(size_t)t * TD_HNR + j] = 0;
+    }
+}
+
+/* A block's outputs from its sums tot [rows][TD_HNV]: C(i, j) = c[i ldc + j] for j < cols, as
+   td_gemm.h says (alpha, bias, res, accumulate; x: a bias per row or LoRA's rank terms). The same
+   forms as the device's epilogue (TD_GEMM_EPILOGUE, TD_LORA_KERNEL), in float. */
+static void td_hepi_block(const td_vf *tot, int32_t rows, int32_t cols, float *c, const float *bias, const float *res,
+                          const td_epi *e, const td_hepi *x, const float *lbp, int32_t i0, int32_t j0) {
+    const float alpha = (float)e->alpha;
+    const td_vf va = td_vsplat(alpha);
+    int32_t i, v;
+    for (i = 0; i < rows; i++) {
+        float *ci = c + (size_t)i * e->ldc;
+        for (v = 0; v < TD_HNV && v * TD_HOST_VW < cols; v++) {
+            const int32_t j = v * TD_HOST_VW, nl = cols - j;
+            td_vf s = tot[i * TD_HNV + v];
+            if (x != NULL && x->rank > 0) {
+                const int32_t rank = x->rank;
+                const float *lt = x->lt + (size_t)(i0 + i) * rank;
+                int32_t q, l;
+                if (alpha != 1) s = va * s;
+                if (bias != NULL) s += td_vldn(bias + j, nl);
+                for (q = 0; q < rank; q++) {
+                    td_vf bq = td_vsplat(0);
+                    const float av = x->scale != 1 ? x->scale * lt[q] : lt[q];
+                    if (lbp != NULL) bq = td_vld(lbp + (size_t)q * TD_HNR + j);
+                    else for (l = 0; l < TD_HOST_VW && l < nl; l++) bq[l] = x->lb[(size_t)(j0 + j + l) * rank + q];
+                    s = TD_VFMA(td_vsplat(av), bq, s);
+                }
+            } else if (x != NULL && x->rbias != NULL) {
+                s = (alpha != 1 ? va * s : s) + td_vsplat(x->rbias[i0 + i]);
+            } else if (e->mode == TD_EPI_STORE1) {
+            } else if (e->mode == TD_EPI_ADD) {
+                s = TD_VFMA(va, s, td_vldn(ci + j, nl));
+            } else if (e->mode == TD_EPI_B1) {
+                s += td_vldn(bias + j, nl);
+            } else if (e->mode == TD_EPI_R1) {
+                s += td_vldn(res + (size_t)i * e->ldr + j, nl);
+            } else {
+                s = va * s + (bias != NULL ? td_vldn(bias + j, nl) : td_vsplat(0)) +
+                    (res != NULL ? td_vldn(res + (size_t)i * e->ldr + j, nl) : td_vsplat(0));
+            }
+            td_vstn(ci + j, s, nl);
+        }
+    }
+}
+
+void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off, const td_hepi *x) {
+    static const td_hk_fn kern[TD_HMR + 1] = {NULL, td_hk1, td_hk2, td_hk3, td_hk4, td_hk5, td_hk6};
+    const int32_t m = g->m, n = g->n, k = g->k;
+    const int32_t panels = (n + TD_HNR - 1) / TD_HNR, rblocks = (m + TD_HMR - 1) / TD_HMR;
+    float *buf = td_hpack[td_core_id()];
+    /* LoRA's B panel [rank][TD_HNR] packed after B's when both fit the scratch (else gathered per block) */
+    const int32_t lbpack = x != NULL && x->rank > 0 && k > 0 && k + x->rank <= TD_HKC;
+    int32_t lo, hi, u, packed = -1;
+    td_vf tot[TD_HMR * TD_HNV];
+    td_epi e = g->e;
+    if (m <= 0 || n <= 0) return;
+    e.mode = td_epi_mode(&e, g->bias, g->res);
+    td_split(batch * panels * rblocks, &lo, &hi);
+    for (u = lo; u < hi; u++) {
+        const int32_t p = u / (panels * rblocks), pn = (u / rblocks) % panels, rb = u % rblocks;
+        const int32_t i0 = rb * TD_HMR, j0 = pn * TD_HNR;
+        const int32_t rows = m - i0 < TD_HMR ? m - i0 : TD_HMR, cols = n - j0 < TD_HNR ? n - j0 : TD_HNR;
+        const float *pa = g->a + (a_off != NULL ? (size_t)a_off[p] : (size_t)p * g->a_step) + (size_t)i0 * g->ars;
+        const float *pb = g->b + (b_off != NULL ? (size_t)b_off[p] : (size_t)p * g->b_step) + (size_t)j0 * g->bcs;
+        float *pc = g->c + ((size_t)p * m + i0) * g->e.ldc + j0;
+        int32_t t0, q;
+        if (k <= 0) for (q = 0; q < TD_HMR * TD_HNV; q++) tot[q] = td_vsplat(0);
+        for (t0 = 0; t0 < k; t0 += TD_HKC) {
+            const int32_t kc = k - t0 < TD_HKC ? k - t0 : TD_HKC;
+            if (k > TD_HKC || packed != p * panels + pn) {
+                if (x != NULL && x->pack != NULL) {
+                    int32_t t, j;
+                    x->pack(buf, TD_HNR, x->ctx, p, t0, kc, j0, cols);
+                    for (t = 0; cols < TD_HNR && t < kc; t++)
+                        for (j = cols; j < TD_HNR; j++) buf[(size_t)t * TD_HNR + j] = 0;
+                } else {
+                    td_hpack_panel(buf, pb + (size_t)t0 * g->bts, g->bts, g->bcs, kc, cols);
+                }
+                if (lbpack) td_hpack_panel(buf + (size_t)k * TD_HNR, x->lb + (size_t)j0 * x->rank, 1, x->rank, x->rank, cols);
+                packed = p * panels + pn;
+            }
+            kern[rows](pa + (size_t)t0 * g->ats, g->ars, g->ats, buf, kc, tot, t0 == 0);
+        }
+        td_hepi_block(tot, rows, cols, pc, g->bias != NULL ? g->bias + j0 : NULL,
+                      g->res != NULL ? g->res + (size_t)i0 * g->e.ldr + j0 : NULL, &e, x,
+                      lbpack ? buf + (size_t)k * TD_HNR : NULL, i0, j0);
+    }
+}
+
+void td_gemm_init(td_gemm *g, int32_t apack, int32_t bpack) {
+    int32_t r, q;
+    (void)apack, (void)bpack;
+    for (r = 0; r < 2; r++) for (q = 0; q < 3; q++) g->fn[r][q] = NULL;
+    g->small = NULL;
+    g->a_step = 0, g->b_step = 0;
+}
+
+void td_gemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const int32_t *b_off) {
+    td_hgemm_run(g, batch, a_off, b_off, NULL);
+}
+
+/* t = x A^T first (all cores, then a barrier: a block's rank terms read whole rows of t), unless an
+   earlier column tile of these rows left it in t; then y = alpha x op(W) + b + scale t B^T, the rank
+   terms in the epilogue of y's blocks (td_hepi_block). */
+void td_lora_linear(const td_lora_linear_args *a) {
+    const int32_t m = a->rows, n = a->n, k = a->k;
+    td_gemm g;
+    td_hepi x;
+    if (m <= 0 || n <= 0) return;
+    if (!a->t_ready) {
+        g.a = a->x, g.ars = k, g.ats = 1;
+        g.b = a->a, g.bts = 1, g.bcs = k;
+        g.m = m, g.n = a->r, g.k = k;
+        g.c = a->t, g.e.ldc = a->r, g.e.ldr = 0, g.e.alpha = 1, g.e.accumulate = 0;
+        g.bias = NULL, g.res = NULL;
+        td_gemm_init(&g, 0, 0);
+        td_hgemm_run(&g, 1, NULL, NULL, NULL);
+        td_barrier();
+    }
+    g.a = a->x, g.ars = k, g.ats = 1;
+    g.b = a->w;
+    if (a->trans_w) g.bts = 1, g.bcs = k;
+    else g.bts = n, g.bcs = 1;
+    g.m = m, g.n = n, g.k = k;
+    g.c = a->y, g.e.ldc = n, g.e.ldr = 0, g.e.alpha = a->alpha, g.e.accumulate = 0;
+    g.bias = a->b, g.res = NULL;
+    td_gemm_init(&g, 0, !a->trans_w);
+    x.rbias = NULL, x.lt = a->t, x.lb = a->lb, x.rank = a->r, x.scale = (float)a->scale, x.pack = NULL, x.ctx = NULL;
+    td_hgemm_run(&g, 1, NULL, NULL, &x);
+}
+#endif /* TD_HOST_GEMM */

@@ -31,7 +31,8 @@
 /* c + a * b: one fused multiply-add (one rounding) where a float build runs on cores that have one
    (RISC-V F: fmadd.s; the generated Makefile's -std=c99 keeps the compiler from contracting a * b + c
    itself), a multiply and an add elsewhere (the host's double arithmetic, where a libm fma call
-   would cost more than it saves). The dot-product kernels write their inner loops with it. */
+   would cost more than it saves). The dot-product kernels write their inner loops with it; the
+   host's matrix products use vector FMA instructions instead (TD_HOST_GEMM, td_gemm.h). */
 #if defined(TD_NO_DOUBLE) && (defined(__riscv) || defined(FP_FAST_FMAF))
 #define TD_FMA(a, b, c) __builtin_fmaf((a), (b), (c))
 #else

@@ -37,7 +37,9 @@ typedef double td_real;
 /*
  * Accumulator type of dot products and reductions: td_real unless TD_ACC_T says otherwise (double
  * on the host: results then match the float64 reference interpreter to the last float bit in most
- * elements; float sums are blocked, see TD_SUM_BLOCK in td_math.h).
+ * elements; float sums are blocked, see TD_SUM_BLOCK in td_math.h). The host's matrix products and
+ * im2col convolutions do not use it: they sum in float SIMD, blocked like the device's float sums
+ * (TD_HOST_GEMM, kernels/td_gemm.h).
  */
 #ifndef TD_ACC_T
 #define TD_ACC_T td_real

@@ -35,7 +35,7 @@ class BlockedKernelsTest {
     private static Tensor random(Random r, int... shape) { return KernelParts.random(r, shape); }
 
     /** Every blocked path; returns the parts to compare, named. */
-    private static List<Value> build(Graph g, Value x, Random r) {
+    static List<Value> build(Graph g, Value x, Random r) {
         List<Value> parts = new ArrayList<>();
         // x [7, 67]: 7 rows (one block of 4 and 3 single rows), K = 67 (a block of 64 and one of 3)
         Value y1 = g.add("/lin", new Linear(false, 0.75), x, g.addConstant("w1", random(r, 67, 11)), g.addConstant("b1", random(r, 11)));
@@ -66,7 +66,7 @@ class BlockedKernelsTest {
     }
 
     /** Products too large for a 16 KiB L1: Linear's K (3001, with a bias) and LinearGradWeight's rows (1500) are split into tiles that accumulate. */
-    private static List<Value> buildLarge(Graph g, Value x, Random r) {
+    static List<Value> buildLarge(Graph g, Value x, Random r) {
         List<Value> parts = new ArrayList<>();
         Value x5 = g.add("/x5", new Reshape(new int[] {5, 3001}), x);
         parts.add(g.add("/lin", new Linear(false, 0.5), x5, g.addConstant("w", random(r, 3001, 7)), g.addConstant("b", random(r, 7))));

@@ -54,7 +54,7 @@ class ConvFastPathsTest {
     }
 
     /** The parts to compare: with {@code large}, sizes that a small L1 splits into accumulating tiles. */
-    private static List<Value> build(Graph g, Value x, Random r, boolean large) {
+    static List<Value> build(Graph g, Value x, Random r, boolean large) {
         List<Value> parts = new ArrayList<>();
         int[] at = {0};
         Conv pw = new Conv(1, ONE, new int[] {0, 0, 0, 0}, ONE);
