@@ -7,7 +7,8 @@
  *
  * The barrier is sense-reversing on a generation count with GCC __atomic builtins (the build is C99):
  * the last core to arrive resets the count and advances the generation; the others spin on it for a
- * while (a few microseconds on an idle core, cheaper than a futex wake per barrier), then yield, then
+ * while (up to 20 us, halved after each wait that outlasted it, doubled back after polling succeeded:
+ * cheaper than a futex wake per barrier, yet not burning a loaded machine), then yield, then
  * sleep on a condition variable, so that more cores than CPUs (the tests run 8 on 2) still progress.
  * When there are more cores than online CPUs the waiters skip the spin. The memory orders make every
  * write before a barrier visible to every core after it: each arrival is an acq_rel increment of the
@@ -47,6 +48,11 @@ static pthread_mutex_t td_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t td_cond = PTHREAD_COND_INITIALIZER;
 /* Nanoseconds of polling the generation before yielding, and yields before sleeping (td_init_once). */
 static long td_spin_ns;
+/* Each core's current polling budget (ns), written only by that core, one cache line each. */
+static struct {
+    long ns;
+    char pad[64 - sizeof(long)];
+} td_budget[TD_NUM_CORES];
 static unsigned td_yields;
 
 /* The body the workers run (written by core 0 before the start barrier) and whether they exist. */
@@ -73,6 +79,7 @@ static void td_init_once(void) {
     /* More cores than CPUs: a spinning waiter would keep the core it waits for off the CPU. */
     td_spin_ns = cpus > 0 && TD_NUM_CORES > cpus ? 0L : TD_BARRIER_SPIN_NS;
     td_yields = TD_BARRIER_YIELDS;
+    for (i = 0; i < TD_NUM_CORES; i++) td_budget[i].ns = td_spin_ns;
 }
 
 static inline void td_relax(void) {
@@ -100,15 +107,22 @@ void td_barrier(void) {
         return;
     }
     if (td_spin_ns > 0) {
+        /* This core's polling budget adapts: halved when the wait outlasted it (the core we wait for is
+           off the CPU, or the imbalance is long), doubled back up to td_spin_ns when polling succeeded. */
+        long *budget = &td_budget[td_core_id()].ns;
         struct timespec t0, t;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         do {
             for (n = 0; n < 64u; n++) {
-                if (__atomic_load_n(&td_generation, __ATOMIC_ACQUIRE) != gen) return;
+                if (__atomic_load_n(&td_generation, __ATOMIC_ACQUIRE) != gen) {
+                    if (*budget < td_spin_ns) *budget = 2 * *budget < td_spin_ns ? 2 * *budget : td_spin_ns;
+                    return;
+                }
                 td_relax();
             }
             clock_gettime(CLOCK_MONOTONIC, &t);
-        } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < td_spin_ns);
+        } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < *budget);
+        if (*budget > td_spin_ns / 32) *budget /= 2;
     }
     for (n = 0; n < td_yields; n++) {
         if (__atomic_load_n(&td_generation, __ATOMIC_ACQUIRE) != gen) return;
