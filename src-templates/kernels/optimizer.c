@@ -11,6 +11,40 @@
 #include "td_kernels.h"
 #include "td_math.h"
 
+#ifdef TD_HOST
+/* Host build: the same arithmetic with the pointers in locals (a store through p_out cannot change
+   them) and one loop per case, so the loops have no loads of *a and no branches. */
+void td_sgd(const td_sgd_args *a) {
+    const td_real lr = a->lr, mu = a->momentum, wd = a->weight_decay;
+    const float *ps = a->p, *gs = a->g, *vs = a->v;
+    float *p_out = a->p_out, *v_out = a->v_out;
+    int32_t lo, hi, i;
+    td_split(a->n, &lo, &hi);
+    if (v_out == NULL) {
+        for (i = lo; i < hi; i++) {
+            td_real p = ps[i];
+            td_real d = (float)(gs[i] + wd * p);
+            p_out[i] = (float)(p - lr * d);
+        }
+    } else if (a->nesterov) {
+        for (i = lo; i < hi; i++) {
+            td_real p = ps[i];
+            td_real d = (float)(gs[i] + wd * p);
+            td_real v = (float)(mu * vs[i] + d);
+            v_out[i] = (float)v;
+            p_out[i] = (float)(p - lr * (d + mu * v));
+        }
+    } else {
+        for (i = lo; i < hi; i++) {
+            td_real p = ps[i];
+            td_real d = (float)(gs[i] + wd * p);
+            td_real v = (float)(mu * vs[i] + d);
+            v_out[i] = (float)v;
+            p_out[i] = (float)(p - lr * v);
+        }
+    }
+}
+#else
 void td_sgd(const td_sgd_args *a) {
     const td_real lr = a->lr, mu = a->momentum, wd = a->weight_decay;
     int32_t lo, hi, i;
@@ -26,6 +60,7 @@ void td_sgd(const td_sgd_args *a) {
         a->p_out[i] = (float)(p - lr * d);
     }
 }
+#endif /* TD_HOST */
 
 void td_adam(const td_adam_args *a) {
     const td_real b1 = a->beta1, b2 = a->beta2, eps = a->eps, wd = a->weight_decay;

@@ -39,6 +39,44 @@ static void td_taps(int32_t o, int32_t stride, int32_t pad, int32_t dil, int32_t
     *i0 = lo, *i1 = hi;
 }
 
+#ifdef TD_HOST
+/* The first maximum of each window (NaN wins, as td_argmax), walking only the taps inside the input.
+   Host build: the same scan with the geometry in locals (stores to out cannot change them) and the
+   first tap taken before the loop, so the inner test is one compare and a NaN check. */
+void td_maxpool(const td_pool_args *a) {
+    const td_pool_geom g = a->g;
+    const float *in = a->in;
+    float *out = a->out;
+    const int32_t plane_out = g.oh * g.ow;
+    int32_t lo, hi, e;
+    td_split(g.planes * plane_out, &lo, &hi);
+    for (e = lo; e < hi;) {
+        int32_t ox = e % g.ow;
+        int32_t oy = (e / g.ow) % g.oh;
+        int32_t plane = e / plane_out;
+        const float *x = in + (size_t)plane * g.h * g.w;
+        int32_t i0, i1, end = e + (g.ow - ox) < hi ? e + (g.ow - ox) : hi;
+        td_taps(oy, g.sh, g.pt, g.dh, g.kh, g.h, &i0, &i1);
+        for (; e < end; e++, ox++) {
+            int32_t j0, j1, i, j;
+            float m = -HUGE_VALF;
+            td_taps(ox, g.sw, g.pl, g.dw, g.kw, g.w, &j0, &j1);
+            if (i0 < i1 && j0 < j1) {
+                const float *r = x + (oy * g.sh - g.pt) * g.w + ox * g.sw - g.pl;
+                m = r[i0 * g.dh * g.w + j0 * g.dw];
+                for (i = i0; i < i1; i++) {
+                    const float *row = r + i * g.dh * g.w;
+                    for (j = j0; j < j1; j++) {
+                        float v = row[j * g.dw];
+                        if (v > m || v != v) m = v;
+                    }
+                }
+            }
+            out[e] = m;
+        }
+    }
+}
+#else
 /* The first maximum of each window (NaN wins, as td_argmax), walking only the taps inside the input. */
 void td_maxpool(const td_pool_args *a) {
     const td_pool_geom *g = &a->g;
@@ -66,6 +104,7 @@ void td_maxpool(const td_pool_args *a) {
         }
     }
 }
+#endif /* TD_HOST */
 
 void td_maxpool_grad(const td_pool_args *a) {
     const td_pool_geom *g = &a->g;
