@@ -6,20 +6,22 @@
  * thread-specific data.
  *
  * The barrier is sense-reversing on a generation count with GCC __atomic builtins (the build is C99):
- * the last core to arrive resets the count and advances the generation; the others spin on it for a
+ * the last core to arrive resets the count and advances the generation; the others poll it for a
  * while (up to 20 us, halved after each wait that outlasted it, doubled back after polling succeeded:
- * cheaper than a futex wake per barrier, yet not burning a loaded machine), then yield, then
- * sleep on a condition variable, so that more cores than CPUs (the tests run 8 on 2) still progress.
- * When there are more cores than online CPUs the waiters skip the spin. The memory orders make every
- * write before a barrier visible to every core after it: each arrival is an acq_rel increment of the
- * count (the last one acquires all earlier arrivals), the release of the generation publishes them.
+ * cheaper than a futex wake per barrier, yet not burning a loaded machine), then sleep on a condition
+ * variable, so that more cores than CPUs (the tests run 8 on 2) still progress. When there are more
+ * cores than online CPUs the waiters do not poll. No sched_yield: on a loaded machine a yielding
+ * waiter queues behind other processes' threads and misses the release by a time slice (cct2 FT2
+ * with 16 yields before sleeping ran 3-7x slower in wall time, at 2 and at 8 cores). The memory
+ * orders make every write before a barrier visible to every core after it: each arrival is an acq_rel
+ * increment of the count (the last one acquires all earlier arrivals), the release of the generation
+ * publishes them.
  */
 #define _POSIX_C_SOURCE 200112L
 #include "td_runtime.h"
 #include "td_plan.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -32,9 +34,6 @@
 #ifndef TD_BARRIER_SPIN_NS
 #define TD_BARRIER_SPIN_NS 20000L
 #endif
-#ifndef TD_BARRIER_YIELDS
-#define TD_BARRIER_YIELDS 16u
-#endif
 
 static pthread_once_t td_once = PTHREAD_ONCE_INIT;
 static pthread_key_t td_core_key;
@@ -46,14 +45,13 @@ static unsigned td_generation;
 static unsigned td_sleepers;
 static pthread_mutex_t td_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t td_cond = PTHREAD_COND_INITIALIZER;
-/* Nanoseconds of polling the generation before yielding, and yields before sleeping (td_init_once). */
+/* Nanoseconds of polling the generation before sleeping (td_init_once). */
 static long td_spin_ns;
 /* Each core's current polling budget (ns), written only by that core, one cache line each. */
 static struct {
     long ns;
     char pad[64 - sizeof(long)];
 } td_budget[TD_NUM_CORES];
-static unsigned td_yields;
 
 /* The body the workers run (written by core 0 before the start barrier) and whether they exist. */
 static void (*td_body)(void *);
@@ -78,7 +76,6 @@ static void td_init_once(void) {
 #endif
     /* More cores than CPUs: a spinning waiter would keep the core it waits for off the CPU. */
     td_spin_ns = cpus > 0 && TD_NUM_CORES > cpus ? 0L : TD_BARRIER_SPIN_NS;
-    td_yields = TD_BARRIER_YIELDS;
     for (i = 0; i < TD_NUM_CORES; i++) td_budget[i].ns = td_spin_ns;
 }
 
@@ -123,10 +120,6 @@ void td_barrier(void) {
             clock_gettime(CLOCK_MONOTONIC, &t);
         } while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < *budget);
         if (*budget > td_spin_ns / 32) *budget /= 2;
-    }
-    for (n = 0; n < td_yields; n++) {
-        if (__atomic_load_n(&td_generation, __ATOMIC_ACQUIRE) != gen) return;
-        sched_yield();
     }
     /* Sleep. Announcing the sleeper before re-reading the generation (both sequentially consistent)
      * means the last arrival either sees the sleeper and broadcasts under the lock, or this read sees
