@@ -35,6 +35,89 @@ static void td_row_stats(const float *x, int32_t n, td_real eps, td_acc *mean, t
     *rstd = (td_acc)(TD_R(1.0) / td_sqrt((td_real)var + eps));
 }
 
+#ifdef TD_HOST
+/* Host build: the same arithmetic in the same order with the arguments in locals (stores to y and dx
+   cannot change them), so the elementwise loops have no loads of *a. */
+void td_layernorm(const td_layernorm_args *a) {
+    const float *gamma = a->gamma, *beta = a->beta;
+    const int32_t n = a->n;
+    const td_real eps = a->eps;
+    int32_t lo, hi, r, k;
+    td_split(a->rows, &lo, &hi);
+    for (r = lo; r < hi; r++) {
+        const float *x = a->x + (size_t)r * n;
+        float *y = a->y + (size_t)r * n;
+        td_acc mean, rstd;
+        td_row_stats(x, n, eps, &mean, &rstd);
+        if (beta != NULL) {
+            for (k = 0; k < n; k++) y[k] = (float)((x[k] - mean) * rstd * gamma[k] + beta[k]);
+        } else {
+            for (k = 0; k < n; k++) y[k] = (float)((x[k] - mean) * rstd * gamma[k] + 0);
+        }
+    }
+}
+
+void td_layernorm_grad(const td_layernorm_grad_args *a) {
+    const float *xs = a->x, *dys = a->dy, *gamma = a->gamma;
+    float *dxs = a->dx, *dgamma = a->dgamma, *dbeta = a->dbeta;
+    td_acc *stats = a->stats;
+    const int32_t n = a->n, rows = a->rows;
+    const td_real eps = a->eps;
+    int32_t lo, hi, r, k, k0, r0;
+    td_split(rows, &lo, &hi);
+    for (r = lo; r < hi; r++) {
+        const float *x = xs + (size_t)r * n;
+        const float *dy = dys + (size_t)r * n;
+        float *dx = dxs + (size_t)r * n;
+        td_acc mean, rstd, mg = 0, mgx = 0;
+        td_row_stats(x, n, eps, &mean, &rstd);
+        stats[2 * r] = mean;
+        stats[2 * r + 1] = rstd;
+        for (k0 = 0; k0 < n; k0 += TD_SUM_BLOCK) {
+            int32_t k1 = n - k0 < TD_SUM_BLOCK ? n : k0 + TD_SUM_BLOCK;
+            td_acc pg = 0, pgx = 0;
+            for (k = k0; k < k1; k++) {
+                td_acc xh = (x[k] - mean) * rstd;
+                td_acc gk = (td_acc)dy[k] * gamma[k];
+                pg += gk;
+                pgx += gk * xh;
+            }
+            mg += pg;
+            mgx += pgx;
+        }
+        mg /= (td_acc)n;
+        mgx /= (td_acc)n;
+        for (k = 0; k < n; k++) {
+            td_acc xh = (x[k] - mean) * rstd;
+            dx[k] = (float)(((td_acc)dy[k] * gamma[k] - mg - xh * mgx) * rstd);
+        }
+    }
+    td_barrier();
+    td_split(n, &lo, &hi);
+    for (k = lo; k < hi; k++) {
+        td_acc dg = 0, db = 0;
+        for (r0 = 0; r0 < rows; r0 += TD_SUM_BLOCK) {
+            int32_t r1 = rows - r0 < TD_SUM_BLOCK ? rows : r0 + TD_SUM_BLOCK;
+            td_acc pg = 0, pb = 0;
+            for (r = r0; r < r1; r++) {
+                td_acc xh = (xs[(size_t)r * n + k] - stats[2 * r]) * stats[2 * r + 1];
+                td_acc d = dys[(size_t)r * n + k];
+                pg += d * xh;
+                pb += d;
+            }
+            dg += pg;
+            db += pb;
+        }
+        if (a->accumulate) {
+            dgamma[k] += (float)dg;
+            dbeta[k] += (float)db;
+        } else {
+            dgamma[k] = (float)dg;
+            dbeta[k] = (float)db;
+        }
+    }
+}
+#else
 void td_layernorm(const td_layernorm_args *a) {
     int32_t lo, hi, r, k;
     td_split(a->rows, &lo, &hi);
@@ -105,6 +188,7 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
         }
     }
 }
+#endif /* TD_HOST */
 
 /*
  * Batch normalization over the channel axis of x [n, c, inner], one channel per core at a time.

@@ -39,6 +39,84 @@ static void td_taps(int32_t o, int32_t stride, int32_t pad, int32_t dil, int32_t
     *i0 = lo, *i1 = hi;
 }
 
+#ifdef TD_HOST
+/* Outputs of one row that the host's td_maxpool computes together. */
+#define TD_MAXPOOL_RUN 64
+
+/* The first maximum of each window (NaN wins, as td_argmax), walking only the taps inside the input.
+   Host build: the geometry in locals (stores to out cannot change them), and a run of outputs whose
+   windows have every column inside the input is computed tap by tap across the run, so the
+   compare-and-take has no dependence from one output to the next (each output still sees its taps
+   in the same order, first tap first: the same result). */
+void td_maxpool(const td_pool_args *a) {
+    const td_pool_geom g = a->g;
+    const float *in = a->in;
+    float *out = a->out;
+    const int32_t plane_out = g.oh * g.ow;
+    int32_t lo, hi, e;
+    td_split(g.planes * plane_out, &lo, &hi);
+    for (e = lo; e < hi;) {
+        int32_t ox = e % g.ow;
+        int32_t oy = (e / g.ow) % g.oh;
+        int32_t plane = e / plane_out;
+        const float *x = in + (size_t)plane * g.h * g.w;
+        int32_t i0, i1, end = e + (g.ow - ox) < hi ? e + (g.ow - ox) : hi;
+        td_taps(oy, g.sh, g.pt, g.dh, g.kh, g.h, &i0, &i1);
+        while (e < end) {
+            int32_t j0, j1, i, j, k;
+            const float *r = x + (oy * g.sh - g.pt) * g.w + ox * g.sw - g.pl;
+            td_taps(ox, g.sw, g.pl, g.dw, g.kw, g.w, &j0, &j1);
+            if (i0 < i1 && j0 == 0 && j1 == g.kw) {
+                float m[TD_MAXPOOL_RUN], s[TD_MAXPOOL_RUN];
+                int32_t n = 1;
+                while (n < TD_MAXPOOL_RUN && e + n < end && (ox + n) * g.sw - g.pl + (g.kw - 1) * g.dw < g.w) n++;
+                for (k = 0; k < n; k++) m[k] = s[k] = r[i0 * g.dh * g.w + k * g.sw];
+                for (i = i0; i < i1; i++) {
+                    for (j = 0; j < g.kw; j++) {
+                        const float *q = r + i * g.dh * g.w + j * g.dw;
+                        if (i == i0 && j == 0) continue;
+                        /* the first maximum without NaN (a max instruction); the sum turns NaN if a tap is NaN */
+                        for (k = 0; k < n; k++) {
+                            float v = q[k * g.sw];
+                            m[k] = v > m[k] ? v : m[k];
+                            s[k] += v;
+                        }
+                    }
+                }
+                for (k = 0; k < n; k++) {
+                    if (s[k] != s[k]) { /* a NaN tap (or inf - inf): the exact scan, where NaN wins */
+                        const float *w0 = r + k * g.sw;
+                        float mk = w0[i0 * g.dh * g.w];
+                        for (i = i0; i < i1; i++) {
+                            for (j = 0; j < g.kw; j++) {
+                                float v = w0[i * g.dh * g.w + j * g.dw];
+                                if (v > mk || v != v) mk = v;
+                            }
+                        }
+                        m[k] = mk;
+                    }
+                }
+                memcpy(out + e, m, sizeof(float) * (size_t)n);
+                e += n, ox += n;
+            } else {
+                float m = -HUGE_VALF;
+                if (i0 < i1 && j0 < j1) {
+                    m = r[i0 * g.dh * g.w + j0 * g.dw];
+                    for (i = i0; i < i1; i++) {
+                        const float *row = r + i * g.dh * g.w;
+                        for (j = j0; j < j1; j++) {
+                            float v = row[j * g.dw];
+                            if (v > m || v != v) m = v;
+                        }
+                    }
+                }
+                out[e] = m;
+                e++, ox++;
+            }
+        }
+    }
+}
+#else
 /* The first maximum of each window (NaN wins, as td_argmax), walking only the taps inside the input. */
 void td_maxpool(const td_pool_args *a) {
     const td_pool_geom *g = &a->g;
@@ -66,6 +144,7 @@ void td_maxpool(const td_pool_args *a) {
         }
     }
 }
+#endif /* TD_HOST */
 
 void td_maxpool_grad(const td_pool_args *a) {
     const td_pool_geom *g = &a->g;

@@ -39,6 +39,14 @@
 #define TD_FMA(a, b, c) ((c) + (a) * (b))
 #endif
 
+/* TD_HOST: the host build (threads as cores), neither the rv32 firmware (TD_RV32) nor PULP (TD_PULP).
+   Kernels add host-only fast paths under it (loads hoisted out of loops, contiguous special cases)
+   that compute the same bits as the general code, so the device builds' code, and the rv32
+   instruction counts the cost model is calibrated on, stay as they are. */
+#if !defined(TD_RV32) && !defined(TD_PULP)
+#define TD_HOST 1
+#endif
+
 /* Full unrolling of a short constant-count loop whose arrays should live in registers (GCC, Clang). */
 #if defined(__GNUC__)
 #define TD_UNROLL _Pragma("GCC unroll 16")
