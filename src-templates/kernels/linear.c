@@ -328,6 +328,17 @@ void td_matmul(const td_matmul_args *a) {
     td_gemm_run(&g, a->batch, a->a_off, a->b_off);
 }
 
+/* LoRA's t = x A^T (rows x rank, A given as rank rows of k) as a product of td_gemm_run's or td_hgemm_run's. */
+static void td_lora_t_product(const td_lora_linear_args *a, td_gemm *g) {
+    const int32_t k = a->k;
+    g->a = a->x, g->ars = k, g->ats = 1;
+    g->b = a->a, g->bts = 1, g->bcs = k;
+    g->m = a->rows, g->n = a->r, g->k = k;
+    g->c = a->t, g->e.ldc = a->r, g->e.ldr = 0, g->e.alpha = 1, g->e.accumulate = 0;
+    g->bias = NULL, g->res = NULL;
+    td_gemm_init(g, 0, 0);
+}
+
 #ifndef TD_HOST_GEMM /* the portable LoRA product (the host's is td_hgemm_run, below) */
 /* ---- LoraLinear: a Linear with its LoRA adapter's low-rank term in the same output blocks ---- */
 
@@ -411,12 +422,7 @@ void td_lora_linear(const td_lora_linear_args *a) {
     if (m <= 0 || n <= 0) return;
     if (!a->t_ready) {
         td_gemm g;
-        g.a = a->x, g.ars = k, g.ats = 1;
-        g.b = a->a, g.bts = 1, g.bcs = k;
-        g.m = m, g.n = a->r, g.k = k;
-        g.c = a->t, g.e.ldc = a->r, g.e.ldr = 0, g.e.alpha = 1, g.e.accumulate = 0;
-        g.bias = NULL, g.res = NULL;
-        td_gemm_init(&g, 0, 0);
+        td_lora_t_product(a, &g);
         td_gemm_run(&g, 1, NULL, NULL);
         td_barrier();
     }
@@ -706,12 +712,7 @@ void td_lora_linear(const td_lora_linear_args *a) {
     td_hepi x;
     if (m <= 0 || n <= 0) return;
     if (!a->t_ready) {
-        g.a = a->x, g.ars = k, g.ats = 1;
-        g.b = a->a, g.bts = 1, g.bcs = k;
-        g.m = m, g.n = a->r, g.k = k;
-        g.c = a->t, g.e.ldc = a->r, g.e.ldr = 0, g.e.alpha = 1, g.e.accumulate = 0;
-        g.bias = NULL, g.res = NULL;
-        td_gemm_init(&g, 0, 0);
+        td_lora_t_product(a, &g);
         td_hgemm_run(&g, 1, NULL, NULL, NULL);
         td_barrier();
     }

@@ -120,34 +120,26 @@ class HostGemmTest {
     @ParameterizedTest(name = "{0} cores")
     @ValueSource(ints = {1, 3, 8})
     void blockedAndConvShapesMatchTheInterpreterOnTheHost(int cores) {
-        Random r = new Random(7);
-        Graph g = new Graph();
-        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 7, 67));
-        List<Value> parts = BlockedKernelsTest.build(g, x, r);
-        KernelParts.output(g, parts);
-        Tensor in = random(new Random(5), 7, 67);
-        Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
-        assertEquals("", KernelParts.mismatches(parts, run(g, in, cores, ""), expected), cores + " cores");
-
-        Random rc = new Random(11);
-        Graph gc = new Graph();
-        Value xc = gc.addInput("x", TensorType.of(DType.FLOAT, 1, 25000));
-        List<Value> conv = ConvFastPathsTest.build(gc, xc, rc, false);
-        KernelParts.output(gc, conv);
-        Tensor inc = random(new Random(5), 1, 25000);
-        Tensor expc = new Interpreter(gc).run(Map.of("x", inc)).get("out");
-        assertEquals("", KernelParts.mismatches(conv, run(gc, inc, cores, ""), expc), cores + " cores, conv fast paths");
+        assertMatchesTheInterpreter(7, 67, (g, x) -> BlockedKernelsTest.build(g, x, new Random(7)), cores, cores + " cores");
+        assertMatchesTheInterpreter(1, 25000, (g, x) -> ConvFastPathsTest.build(g, x, new Random(11), false), cores,
+                cores + " cores, conv fast paths");
     }
 
     @Test
     void longReductionsMatchTheInterpreterOnTheHost() {
-        Random r = new Random(7);
-        Graph g = new Graph();
-        Value x = g.addInput("x", TensorType.of(DType.FLOAT, 1, 15005));
-        List<Value> parts = BlockedKernelsTest.buildLarge(g, x, r);
-        KernelParts.output(g, parts);
-        Tensor in = random(new Random(5), 1, 15005);
-        Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
-        assertEquals("", KernelParts.mismatches(parts, run(g, in, 3, ""), expected));
+        assertMatchesTheInterpreter(1, 15005, (g, x) -> BlockedKernelsTest.buildLarge(g, x, new Random(7)), 3, "long reductions");
     }
+
+    /** The parts {@code build} makes from an input x of rows × cols, run on the host on {@code cores} cores, against the interpreter. */
+    private static void assertMatchesTheInterpreter(int rows, int cols, java.util.function.BiFunction<Graph, Value, List<Value>> build,
+                                                    int cores, String what) {
+        Graph g = new Graph();
+        Value x = g.addInput("x", TensorType.of(DType.FLOAT, rows, cols));
+        List<Value> parts = build.apply(g, x);
+        KernelParts.output(g, parts);
+        Tensor in = random(new Random(5), rows, cols);
+        Tensor expected = new Interpreter(g).run(Map.of("x", in)).get("out");
+        assertEquals("", KernelParts.mismatches(parts, run(g, in, cores, ""), expected), what);
+    }
+
 }
