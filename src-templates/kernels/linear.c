@@ -482,6 +482,14 @@ void td_lora_linear(const td_lora_linear_args *a) {
 
 typedef float td_vf __attribute__((vector_size(TD_HOST_VW * 4)));
 
+/* A TD_HOST_VW wider than the compiler's target ISA (HostGemmTest builds 16 and 8 lanes on any x86-64;
+   `make HOST_ARCH=` builds 8 on plain SSE2) is lowered to narrower instructions, correctly; GCC then
+   warns that passing such vectors by value "changes the ABI" (-Wpsabi). The functions that do are
+   static to this file, so no caller on another ABI exists: the note does not apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 /* c + a b as one fused multiply-add where the machine has one (one rounding, as fmadd.s on the device),
    else a multiply and an add (-std=c99: the compiler does not contract them). */
 #if TD_HOST_VW == 16 && defined(__AVX512F__)
