@@ -137,7 +137,6 @@ void td_conv_im2col(const td_conv_args *a) {
         td_gemm_init(&p, 0, 1);
         x.rbias = a->b, x.lt = NULL, x.lb = NULL, x.rank = 0, x.scale = 1, x.pack = td_conv_hpack, x.ctx = a;
         td_hgemm_run(&p, g->n, NULL, NULL, &x);
-        (void)blocks, (void)b;
         return;
     }
 #endif

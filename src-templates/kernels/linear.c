@@ -591,24 +591,26 @@ TD_HKERNEL(6)
 
 typedef void (*td_hk_fn)(const float *, int32_t, int32_t, const float *, int32_t, td_vf *, int32_t);
 
+/* dst [kc][TD_HNR]: zeros in the columns from cols on (a panel past n). */
+static void td_hpanel_pad(float *dst, int32_t kc, int32_t cols) {
+    int32_t t, j;
+    for (t = 0; cols < TD_HNR && t < kc; t++)
+        for (j = cols; j < TD_HNR; j++) dst[(size_t)t * TD_HNR + j] = 0;
+}
+
 /* dst [kc][TD_HNR] = B(t, j) = b[t bts + j bcs] for j < cols, 0 for the rest of the panel. */
 static void td_hpack_panel(float *dst, const float *b, int32_t bts, int32_t bcs, int32_t kc, int32_t cols) {
     int32_t t, j;
     if (bcs == 1) {
-        for (t = 0; t < kc; t++) {
-            float *d = dst + (size_t)t * TD_HNR;
-            memcpy(d, b + (size_t)t * bts, (size_t)cols * sizeof(float));
-            for (j = cols; j < TD_HNR; j++) d[j] = 0;
-        }
+        for (t = 0; t < kc; t++) memcpy(dst + (size_t)t * TD_HNR, b + (size_t)t * bts, (size_t)cols * sizeof(float));
     } else {
         for (j = 0; j < cols; j++) {
             const float *bj = b + (size_t)j * bcs;
             float *d = dst + j;
             for (t = 0; t < kc; t++) d[(size_t)t * TD_HNR] = bj[(size_t)t * bts];
         }
-        for (t = 0; cols < TD_HNR && t < kc; t++)
-            for (j = cols; j < TD_HNR; j++) dst[(size_t)t * TD_HNR + j] = 0;
     }
+    td_hpanel_pad(dst, kc, cols);
 }
 
 /* A block's outputs from its sums tot [rows][TD_HNV]: C(i, j) = c[i ldc + j] for j < cols, as
@@ -681,10 +683,8 @@ void td_hgemm_run(const td_gemm *g, int32_t batch, const int32_t *a_off, const i
             const int32_t kc = k - t0 < TD_HKC ? k - t0 : TD_HKC;
             if (k > TD_HKC || packed != p * panels + pn) {
                 if (x != NULL && x->pack != NULL) {
-                    int32_t t, j;
                     x->pack(buf, TD_HNR, x->ctx, p, t0, kc, j0, cols);
-                    for (t = 0; cols < TD_HNR && t < kc; t++)
-                        for (j = cols; j < TD_HNR; j++) buf[(size_t)t * TD_HNR + j] = 0;
+                    td_hpanel_pad(buf, kc, cols);
                 } else {
                     td_hpack_panel(buf, pb + (size_t)t0 * g->bts, g->bts, g->bcs, kc, cols);
                 }

@@ -35,9 +35,8 @@ static void td_row_stats(const float *x, int32_t n, td_real eps, td_acc *mean, t
     *rstd = (td_acc)(TD_R(1.0) / td_sqrt((td_real)var + eps));
 }
 
-#ifdef TD_HOST
-/* Host build: the same arithmetic in the same order with the arguments in locals (stores to y and dx
-   cannot change them), so the elementwise loops have no loads of *a. */
+/* The arguments are copied into locals first: the build's -fno-strict-aliasing lets a store to y or dx
+   change *a as far as the compiler knows, so it would reload them in every elementwise loop. */
 void td_layernorm(const td_layernorm_args *a) {
     const float *gamma = a->gamma, *beta = a->beta;
     const int32_t n = a->n;
@@ -117,78 +116,6 @@ void td_layernorm_grad(const td_layernorm_grad_args *a) {
         }
     }
 }
-#else
-void td_layernorm(const td_layernorm_args *a) {
-    int32_t lo, hi, r, k;
-    td_split(a->rows, &lo, &hi);
-    for (r = lo; r < hi; r++) {
-        const float *x = a->x + (size_t)r * a->n;
-        float *y = a->y + (size_t)r * a->n;
-        td_acc mean, rstd;
-        td_row_stats(x, a->n, a->eps, &mean, &rstd);
-        for (k = 0; k < a->n; k++) {
-            td_acc xh = (x[k] - mean) * rstd;
-            y[k] = (float)(xh * a->gamma[k] + (a->beta != NULL ? a->beta[k] : 0));
-        }
-    }
-}
-
-void td_layernorm_grad(const td_layernorm_grad_args *a) {
-    int32_t lo, hi, r, k, k0, r0;
-    td_split(a->rows, &lo, &hi);
-    for (r = lo; r < hi; r++) {
-        const float *x = a->x + (size_t)r * a->n;
-        const float *dy = a->dy + (size_t)r * a->n;
-        float *dx = a->dx + (size_t)r * a->n;
-        td_acc mean, rstd, mg = 0, mgx = 0;
-        td_row_stats(x, a->n, a->eps, &mean, &rstd);
-        a->stats[2 * r] = mean;
-        a->stats[2 * r + 1] = rstd;
-        for (k0 = 0; k0 < a->n; k0 += TD_SUM_BLOCK) {
-            int32_t k1 = a->n - k0 < TD_SUM_BLOCK ? a->n : k0 + TD_SUM_BLOCK;
-            td_acc pg = 0, pgx = 0;
-            for (k = k0; k < k1; k++) {
-                td_acc xh = (x[k] - mean) * rstd;
-                td_acc gk = (td_acc)dy[k] * a->gamma[k];
-                pg += gk;
-                pgx += gk * xh;
-            }
-            mg += pg;
-            mgx += pgx;
-        }
-        mg /= (td_acc)a->n;
-        mgx /= (td_acc)a->n;
-        for (k = 0; k < a->n; k++) {
-            td_acc xh = (x[k] - mean) * rstd;
-            dx[k] = (float)(((td_acc)dy[k] * a->gamma[k] - mg - xh * mgx) * rstd);
-        }
-    }
-    td_barrier();
-    td_split(a->n, &lo, &hi);
-    for (k = lo; k < hi; k++) {
-        td_acc dg = 0, db = 0;
-        for (r0 = 0; r0 < a->rows; r0 += TD_SUM_BLOCK) {
-            int32_t r1 = a->rows - r0 < TD_SUM_BLOCK ? a->rows : r0 + TD_SUM_BLOCK;
-            td_acc pg = 0, pb = 0;
-            for (r = r0; r < r1; r++) {
-                td_acc xh = (a->x[(size_t)r * a->n + k] - a->stats[2 * r]) * a->stats[2 * r + 1];
-                td_acc d = a->dy[(size_t)r * a->n + k];
-                pg += d * xh;
-                pb += d;
-            }
-            dg += pg;
-            db += pb;
-        }
-        if (a->accumulate) {
-            a->dgamma[k] += (float)dg;
-            a->dbeta[k] += (float)db;
-        } else {
-            a->dgamma[k] = (float)dg;
-            a->dbeta[k] = (float)db;
-        }
-    }
-}
-#endif /* TD_HOST */
 
 /*
  * Batch normalization over the channel axis of x [n, c, inner], one channel per core at a time.

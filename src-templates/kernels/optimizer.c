@@ -12,8 +12,7 @@
 #include "td_kernels.h"
 #include "td_math.h"
 
-#ifdef TD_HOST
-#if defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 9)
+#if defined(TD_HOST) && defined(__GNUC__) && (defined(__clang__) || __GNUC__ >= 9)
 /* Four lanes of td_real (GCC/Clang vector extensions): each lane does the scalar loop's operations
    in the same order and types, so the bits are the same. */
 #define TD_SGD_VEC 1
@@ -21,9 +20,9 @@ typedef float td_v4f __attribute__((vector_size(16)));
 typedef td_real td_v4r __attribute__((vector_size(4 * sizeof(td_real))));
 #endif
 
-/* Host build: the same arithmetic with the pointers in locals (a store through p_out cannot change
-   them) and one loop per case, so the loops have no loads of *a and no branches; plain SGD (the
-   common case) four elements at a time. */
+/* The pointers in locals (under -fno-strict-aliasing a store through p_out could change *a as far as
+   the compiler knows) and one loop per case, so the loops have no loads of *a and no branches; on
+   the host plain SGD (the common case) four elements at a time. */
 void td_sgd(const td_sgd_args *a) {
     const td_real lr = a->lr, mu = a->momentum, wd = a->weight_decay;
     const float *ps = a->p, *gs = a->g, *vs = a->v;
@@ -69,23 +68,6 @@ void td_sgd(const td_sgd_args *a) {
         }
     }
 }
-#else
-void td_sgd(const td_sgd_args *a) {
-    const td_real lr = a->lr, mu = a->momentum, wd = a->weight_decay;
-    int32_t lo, hi, i;
-    td_split(a->n, &lo, &hi);
-    for (i = lo; i < hi; i++) {
-        td_real p = a->p[i];
-        td_real d = (float)(a->g[i] + wd * p);
-        if (a->v_out != NULL) {
-            td_real v = (float)(mu * a->v[i] + d);
-            a->v_out[i] = (float)v;
-            d = a->nesterov ? d + mu * v : v;
-        }
-        a->p_out[i] = (float)(p - lr * d);
-    }
-}
-#endif /* TD_HOST */
 
 void td_adam(const td_adam_args *a) {
     const td_real b1 = a->beta1, b2 = a->beta2, eps = a->eps, wd = a->weight_decay;

@@ -40,9 +40,8 @@
 #endif
 
 /* TD_HOST: the host build (threads as cores), neither the rv32 firmware (TD_RV32) nor PULP (TD_PULP).
-   Kernels add host-only fast paths under it (loads hoisted out of loops, contiguous special cases)
-   that compute the same bits as the general code, so the device builds' code, and the rv32
-   instruction counts the cost model is calibrated on, stay as they are. */
+   Kernels add host-only fast paths under it (vector lanes, contiguous special cases, a max pooling
+   by runs) that compute the same bits as the general code the devices compile. */
 #if !defined(TD_RV32) && !defined(TD_PULP)
 #define TD_HOST 1
 #endif

@@ -8,9 +8,9 @@
  * The barrier is sense-reversing on a generation count with GCC __atomic builtins (the build is C99):
  * the last core to arrive resets the count and advances the generation; the others poll it for a
  * while (up to 100 us, halved after each wait that outlasted it, doubled back after polling succeeded:
- * cheaper than a futex wake per barrier, yet not burning a loaded machine; shorter than a sleeper's
- * wake-up on a virtual machine, it lets one sleep cascade into sleeps at every barrier), then sleep on a condition
- * variable, so that more cores than CPUs (the tests run 8 on 2) still progress. When there are more
+ * cheaper than a futex wake per barrier, yet not burning a loaded machine; a limit shorter than a
+ * sleeper's wake-up on a virtual machine, 20 us here, let one sleep cascade into sleeps at every
+ * barrier), then sleep on a condition variable, so that more cores than CPUs (the tests run 8 on 2) still progress. When there are more
  * cores than online CPUs the waiters do not poll. No sched_yield: on a loaded machine a yielding
  * waiter queues behind other processes' threads and misses the release by a time slice (cct2 FT2
  * with 16 yields before sleeping ran 3-7x slower in wall time, at 2 and at 8 cores). The memory
